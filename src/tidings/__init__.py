@@ -1,0 +1,3 @@
+"""Tidings: self-hosted incident communication."""
+
+__version__ = "0.1.0"

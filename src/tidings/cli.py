@@ -1,0 +1,278 @@
+"""The ``tidings`` command.
+
+    tidings up [--demo]     migrate, publish, then web + edge + worker + scheduler on one port
+    tidings serve           the web app (public site from memory + console, admin, API)
+    tidings worker          background tasks (publishing, later notifications)
+    tidings scheduler       periodic jobs (maintenance start/finish, stale snapshots)
+    tidings edge            the fast public-site server alone (no database needed)
+    tidings demo            load the demo company into the database
+    tidings createadmin     create a staff superuser
+    tidings token           issue an API token for a staff user
+    tidings publish         render the status page snapshot now
+    tidings jobs [run NAME] list periodic jobs, or run one once
+    tidings manage ...      any Django management command
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    _django()
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def _web_command(host: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port),
+        "--workers", str(workers), "--no-ws", "--log-level", "warning", "tidings.asgi:application",
+    ]
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    _manage("migrate", "--verbosity", "0")
+    if args.demo:
+        from tidings.demo.load import load_demo
+
+        created = load_demo(quiet=False)
+        if created:
+            print(created)
+    from tidings.statuspage.publisher import publish
+
+    publish(force=True)
+    me = [sys.executable, "-m", "tidings.cli"]
+    children = {
+        "web": subprocess.Popen(_web_command(args.host, args.port, args.web_workers)),
+        "worker": subprocess.Popen([*me, "worker", "--interval", "0.2"]),
+        "scheduler": subprocess.Popen([*me, "scheduler"]),
+    }
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+    base = f"http://{shown}:{args.port}"
+    print(f"\nTidings is up.\n  Status page:   {base}/\n  Statuspage API: {base}/api/v2/summary.json\n"
+          f"  Staff console: {base}/console/\n  Admin:         {base}/admin/\n  API docs:      {base}/api/v1/docs\n"
+          "Press Ctrl-C to stop.", flush=True)
+    return _supervise(children)
+
+
+def _supervise(children: dict[str, subprocess.Popen[bytes]]) -> int:
+    stopping = False
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    while not stopping:
+        for name, proc in children.items():
+            if proc.poll() is not None:
+                print(f"tidings: {name} exited with {proc.returncode}; stopping the rest", file=sys.stderr)
+                stopping, code = True, proc.returncode or 1
+                break
+        time.sleep(0.2)
+    for proc in children.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for proc in children.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _manage("migrate", "--verbosity", "0")
+    os.execv(sys.executable, _web_command(args.host, args.port, args.workers))  # noqa: S606
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _manage("db_worker", "--queue-name", "*", "--interval", str(args.interval), "--no-reload")
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    _django()
+    from tidings.core import jobs
+
+    stop = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    jobs.loop(tick=args.tick, should_stop=lambda: stop)
+    return 0
+
+
+def cmd_edge(args: argparse.Namespace) -> int:
+    # Deliberately no Django: the edge must start and serve while the database is down.
+    from tidings.config import get_settings
+    from tidings.statuspage.fastedge import serve
+
+    s = get_settings()
+    print(f"tidings edge: serving {s.snapshot_dir.resolve()} on http://{args.host}:{args.port}/ "
+          f"with {args.processes} process(es)", flush=True)
+    serve(s.snapshot_dir, args.host, args.port, processes=args.processes, max_age=s.edge_max_age,
+          reload_seconds=s.edge_reload_seconds)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _manage("migrate", "--verbosity", "0")
+    from tidings.demo.load import load_demo
+    from tidings.statuspage.publisher import publish
+
+    print(load_demo(quiet=False) or "The database has data already; the demo was not loaded.")
+    publish(force=True)
+    return 0
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    _manage("migrate", "--verbosity", "0")
+    from django.contrib.auth.models import User
+
+    password = args.password or os.environ.get("TIDINGS_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    if User.objects.filter(username=args.username).exists():
+        print(f"tidings: user {args.username!r} exists already", file=sys.stderr)
+        return 1
+    User.objects.create_superuser(args.username, args.email, password)
+    print(f"Created staff user {args.username!r}" + ("" if args.password else f" with password {password}"))
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    _django()
+    from django.contrib.auth.models import User
+
+    from tidings.core.auth import issue_token
+
+    user = User.objects.filter(username=args.user, is_staff=True).first()
+    if user is None:
+        print(f"tidings: no staff user {args.user!r}", file=sys.stderr)
+        return 1
+    print(issue_token(user=user, name=args.name))
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    _django()
+    from tidings.statuspage.publisher import publish
+
+    version = publish(force=args.force)
+    print(f"published v{version}" if version else "the snapshot is up to date")
+    return 0
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    _django()
+    from tidings.core.jobs import JOBS
+
+    if args.action == "run":
+        job = JOBS.get(args.name or "")
+        if job is None:
+            print(f"tidings: no job {args.name!r}; known: {', '.join(JOBS)}", file=sys.stderr)
+            return 2
+        print(job.run())
+        return 0
+    for job in JOBS.values():
+        print(f"{job.name:<26} every {job.every_seconds:>5}s  {job.doc}")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["tidings manage", *args.rest])
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tidings", description="Self-hosted incident communication.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run everything in one process tree")
+    up.add_argument("--demo", action="store_true", help="load the demo company first (empty database only)")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--web-workers", type=int, default=1)
+    up.set_defaults(fn=cmd_up)
+
+    serve = sub.add_parser("serve", help="the web app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(fn=cmd_serve)
+
+    worker = sub.add_parser("worker", help="background task worker")
+    worker.add_argument("--interval", type=float, default=0.5)
+    worker.set_defaults(fn=cmd_worker)
+
+    sched = sub.add_parser("scheduler", help="periodic jobs")
+    sched.add_argument("--tick", type=float, default=1.0)
+    sched.set_defaults(fn=cmd_scheduler)
+
+    edge = sub.add_parser("edge", help="serve the public status site from memory")
+    edge.add_argument("--host", default="127.0.0.1")
+    edge.add_argument("--port", type=int, default=8080)
+    edge.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    edge.set_defaults(fn=cmd_edge)
+
+    sub.add_parser("demo", help="load demo data").set_defaults(fn=cmd_demo)
+
+    admin = sub.add_parser("createadmin", help="create a staff superuser")
+    admin.add_argument("--username", default="admin")
+    admin.add_argument("--email", default="")
+    admin.add_argument("--password", default="", help="default: TIDINGS_ADMIN_PASSWORD or a generated one")
+    admin.set_defaults(fn=cmd_createadmin)
+
+    token = sub.add_parser("token", help="issue an API token")
+    token.add_argument("--user", required=True)
+    token.add_argument("--name", default="cli")
+    token.set_defaults(fn=cmd_token)
+
+    pub = sub.add_parser("publish", help="publish the status page now")
+    pub.add_argument("--force", action="store_true")
+    pub.set_defaults(fn=cmd_publish)
+
+    jobs = sub.add_parser("jobs", help="list or run periodic jobs")
+    jobs.add_argument("action", nargs="?", choices=["list", "run"], default="list")
+    jobs.add_argument("name", nargs="?")
+    jobs.set_defaults(fn=cmd_jobs)
+
+    manage = sub.add_parser("manage", help="a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(fn=cmd_manage)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    result: int = args.fn(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

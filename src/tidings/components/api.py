@@ -1,0 +1,118 @@
+"""Staff API for components and groups."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import Field
+
+from tidings.components import services
+from tidings.components.models import Component, ComponentGroup
+from tidings.core.auth import actor_of
+
+router = Router(tags=["components"])
+
+
+class GroupIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=2000)
+    position: int | None = Field(default=None, ge=0)
+
+
+class GroupOut(Schema):
+    id: str
+    name: str
+    description: str
+    position: int
+
+
+class ComponentIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=2000)
+    group_id: str | None = None
+    position: int | None = Field(default=None, ge=0)
+    status: str = "operational"
+    showcase: bool = True
+    only_show_if_degraded: bool = False
+
+
+class ComponentPatch(Schema):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    description: str | None = Field(default=None, max_length=2000)
+    group_id: str | None = None
+    position: int | None = Field(default=None, ge=0)
+    status: str | None = None
+    showcase: bool | None = None
+    only_show_if_degraded: bool | None = None
+
+
+class ComponentOut(Schema):
+    id: str
+    name: str
+    description: str
+    group_id: str | None
+    position: int
+    status: str
+    showcase: bool
+    only_show_if_degraded: bool
+    updated_at: datetime
+
+
+def _out(c: Component) -> ComponentOut:
+    return ComponentOut(
+        id=c.public_id, name=c.name, description=c.description,
+        group_id=c.group.public_id if c.group else None, position=c.position, status=c.status,
+        showcase=c.showcase, only_show_if_degraded=c.only_show_if_degraded, updated_at=c.updated_at,
+    )
+
+
+def _group_out(g: ComponentGroup) -> GroupOut:
+    return GroupOut(id=g.public_id, name=g.name, description=g.description, position=g.position)
+
+
+@router.get("/groups", response=list[GroupOut])
+def list_groups(request: HttpRequest) -> list[GroupOut]:
+    return [_group_out(g) for g in ComponentGroup.objects.all()]
+
+
+@router.post("/groups", response={201: GroupOut})
+def create_group(request: HttpRequest, payload: GroupIn) -> tuple[int, GroupOut]:
+    with transaction.atomic():
+        g = services.create_group(actor=actor_of(request), **payload.dict())
+    return 201, _group_out(g)
+
+
+@router.get("/components", response=list[ComponentOut])
+def list_components(request: HttpRequest) -> list[ComponentOut]:
+    return [_out(c) for c in Component.objects.select_related("group")]
+
+
+@router.post("/components", response={201: ComponentOut})
+def create_component(request: HttpRequest, payload: ComponentIn) -> tuple[int, ComponentOut]:
+    with transaction.atomic():
+        c = services.create_component(actor=actor_of(request), **payload.dict())
+    return 201, _out(c)
+
+
+@router.get("/components/{component_id}", response=ComponentOut)
+def get_component(request: HttpRequest, component_id: str) -> ComponentOut:
+    return _out(services.get_component(component_id))
+
+
+@router.patch("/components/{component_id}", response=ComponentOut)
+def patch_component(request: HttpRequest, component_id: str, payload: ComponentPatch) -> ComponentOut:
+    fields = payload.dict(exclude_unset=True)
+    status = fields.pop("status", None)
+    actor = actor_of(request)
+    with transaction.atomic():
+        c = services.get_component(component_id)
+        if status is not None:
+            services.check_status(status)
+        if fields:
+            c = services.change_component(actor=actor, component=c, **fields)
+        if status is not None:
+            services.set_status(actor=actor, component=c, status=status)
+    return _out(c)

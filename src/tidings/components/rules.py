@@ -1,0 +1,85 @@
+"""Pure status rules: component statuses, incident impact and the overall indicator.
+
+The roll-up (documented in the README):
+
+1. Each component status maps to a level: operational -> none, under_maintenance -> maintenance,
+   degraded_performance -> minor, partial_outage -> major, major_outage -> major; if *every*
+   component is in major_outage the level is critical.
+2. Each unresolved public incident contributes its impact (none/minor/major/critical).
+3. The indicator is the worst of these. ``maintenance`` wins only over ``none``: it shows when a
+   maintenance is in progress (or a component is under maintenance) and nothing is worse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+COMPONENT_STATUSES = (
+    "operational",
+    "under_maintenance",
+    "degraded_performance",
+    "partial_outage",
+    "major_outage",
+)
+#: Severity order for "the worst of": maintenance is planned, so it ranks below any failure.
+_COMPONENT_RANK = {s: i for i, s in enumerate(COMPONENT_STATUSES)}
+
+IMPACTS = ("none", "minor", "major", "critical")
+INDICATORS = ("none", "maintenance", "minor", "major", "critical")
+_INDICATOR_RANK = {s: i for i, s in enumerate(INDICATORS)}
+
+INDICATOR_DESCRIPTIONS = {
+    "none": "All Systems Operational",
+    "maintenance": "Service Under Maintenance",
+    "minor": "Partially Degraded Service",
+    "major": "Partial System Outage",
+    "critical": "Major System Outage",
+}
+
+_COMPONENT_LEVEL = {
+    "operational": "none",
+    "under_maintenance": "maintenance",
+    "degraded_performance": "minor",
+    "partial_outage": "major",
+    "major_outage": "major",
+}
+_IMPACT_FROM_COMPONENT = {
+    "operational": "none",
+    "under_maintenance": "none",
+    "degraded_performance": "minor",
+    "partial_outage": "major",
+    "major_outage": "critical",
+}
+
+
+def worst_component_status(statuses: Iterable[str]) -> str:
+    return max(statuses, key=_COMPONENT_RANK.__getitem__, default="operational")
+
+
+def worst_indicator(levels: Iterable[str]) -> str:
+    return max(levels, key=_INDICATOR_RANK.__getitem__, default="none")
+
+
+def impact_from_components(statuses: Iterable[str]) -> str:
+    """Public impact of an incident when its author does not set one."""
+    worst = worst_component_status(statuses)
+    return _IMPACT_FROM_COMPONENT[worst]
+
+
+def overall_indicator(
+    component_statuses: Iterable[str],
+    incident_impacts: Iterable[str],
+    maintenance_in_progress: bool = False,
+) -> str:
+    statuses = list(component_statuses)
+    levels = [_COMPONENT_LEVEL[s] for s in statuses]
+    if statuses and all(s == "major_outage" for s in statuses):
+        levels.append("critical")
+    levels.extend(i for i in incident_impacts if i != "maintenance")
+    if maintenance_in_progress:
+        levels.append("maintenance")
+    return worst_indicator(levels)
+
+
+def describe_indicator(indicator: str) -> str:
+    return INDICATOR_DESCRIPTIONS[indicator]

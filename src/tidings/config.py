@@ -1,0 +1,103 @@
+"""Typed settings, read once from ``TIDINGS_*`` environment variables.
+
+This module imports nothing from Django so that the edge (which must keep serving while the
+database and the staff app are down) can read its configuration without loading the ORM.
+Secrets may also come from files: ``TIDINGS_SECRET_KEY_FILE=/run/secrets/key``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TidingsSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIDINGS_", extra="ignore")
+
+    #: Where Tidings keeps its embedded database, snapshots and secret key.
+    data_dir: Path = Path("var")
+    #: ``postgres://user@host:5432/db`` for PostgreSQL; empty means SQLite in ``data_dir``.
+    database_url: str = ""
+    #: Django's secret key; generated once and kept in ``data_dir`` when not given.
+    secret_key: str = ""
+    debug: bool = False
+    #: Host names the web app answers to (comma separated in the environment).
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["*"])
+    #: Name shown on the public status page and in the Statuspage API ``page`` object.
+    site_name: str = "Tidings"
+    #: Public address of the status page, used in links, feeds and ``shortlink``.
+    public_url: str = "http://127.0.0.1:8000"
+    #: IANA time zone reported by the Statuspage API.
+    time_zone: str = "Etc/UTC"
+    #: Weight of a partial outage in displayed uptime (a major outage weighs 1.0). There is no
+    #: industry standard, so the page states which weight produced its numbers.
+    uptime_partial_weight: float = Field(default=0.3, ge=0.0, le=1.0)
+    #: Days shown in the uptime bars.
+    uptime_days: int = Field(default=90, ge=7, le=366)
+    #: How often an open status page checks for a newer snapshot.
+    live_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
+    #: How often the edge looks for a newer snapshot on disk.
+    edge_reload_seconds: float = Field(default=0.25, gt=0, le=60)
+    #: ``Cache-Control: max-age`` the edge sends for pages and JSON.
+    edge_max_age: int = Field(default=10, ge=0, le=3600)
+    #: Snapshots kept on disk besides the current one.
+    snapshots_kept: int = Field(default=5, ge=1, le=1000)
+    #: Default time until the next promised update when the author gives none, by severity.
+    update_interval_minutes_sev1: int = Field(default=30, ge=5)
+    update_interval_minutes_other: int = Field(default=60, ge=5)
+    #: Largest Markdown body accepted per language.
+    max_body_chars: int = Field(default=20_000, ge=100)
+    #: Task backend: the database queue (default) or immediate execution (tests, scripts).
+    task_backend: Literal["database", "immediate"] = "database"
+    log_level: str = "INFO"
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("TIDINGS_PUBLIC_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _secrets_from_files(self) -> TidingsSettings:
+        key_file = os.environ.get("TIDINGS_SECRET_KEY_FILE")
+        if key_file and not self.secret_key:
+            self.secret_key = Path(key_file).read_text().strip()
+        url_file = os.environ.get("TIDINGS_DATABASE_URL_FILE")
+        if url_file and not self.database_url:
+            self.database_url = Path(url_file).read_text().strip()
+        return self
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.data_dir / "snapshots"
+
+    def ensure_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> TidingsSettings:
+    return TidingsSettings()

@@ -1,0 +1,23 @@
+"""Domain errors. Each maps to one HTTP status in the API and to a readable message."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+
+
+class InvalidTransition(DomainError):
+    status_code = 409

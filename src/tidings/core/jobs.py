@@ -1,0 +1,103 @@
+"""Periodic jobs, named in code. ``tidings jobs`` lists them, ``tidings jobs run NAME`` runs one
+once. The scheduler claims a (job, time slot) row before running, so two schedulers never run
+the same slot twice."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+
+from tidings.core import clock
+from tidings.core.models import JobClaim
+
+log = logging.getLogger(__name__)
+_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every_seconds: int
+    run: Callable[[], object]
+    doc: str
+
+
+def _maintenances() -> object:
+    from tidings.incidents.services import run_due_maintenances
+
+    with transaction.atomic():
+        return run_due_maintenances(now=clock.now())
+
+
+def _publish_if_stale() -> object:
+    from tidings.statuspage.publisher import publish
+
+    return publish()
+
+
+def _daily_republish() -> object:
+    from tidings.statuspage.publisher import publish
+
+    return publish(force=True)
+
+
+JOBS: dict[str, Job] = {
+    job.name: job
+    for job in (
+        Job("maintenance_transitions", 15, _maintenances,
+            "Start and complete automatic maintenances at their scheduled times."),
+        Job("publish_if_stale", 10, _publish_if_stale,
+            "Publish the status page if a change is not yet in the served snapshot."),
+        Job("daily_republish", 3600, _daily_republish,
+            "Re-render hourly so uptime bars roll over to a new day without a change."),
+    )
+}
+
+
+def slot(job: Job, at: datetime) -> str:
+    return str(int(at.timestamp()) // job.every_seconds)
+
+
+def claim(job: Job, at: datetime) -> bool:
+    try:
+        with transaction.atomic():
+            JobClaim.objects.create(name=job.name, slot=slot(job, at), claimed_at=at)
+    except IntegrityError:
+        return False
+    return True
+
+
+def run_due(at: datetime | None = None) -> list[str]:
+    at = at or clock.now()
+    ran = []
+    for job in JOBS.values():
+        if not claim(job, at):
+            continue
+        try:
+            job.run()
+            ran.append(job.name)
+        except Exception:
+            log.exception("periodic job %s failed", job.name)
+    return ran
+
+
+def loop(tick: float = 1.0, should_stop: Callable[[], bool] = lambda: False) -> None:
+    from django.db import close_old_connections
+
+    last_prune = 0.0
+    while not should_stop():
+        close_old_connections()
+        try:
+            run_due()
+            if time.monotonic() - last_prune > 3600:
+                JobClaim.objects.filter(claimed_at__lt=clock.now().replace(microsecond=0) - _DAY).delete()
+                last_prune = time.monotonic()
+        except Exception:  # the database may be down; keep trying, the page is served anyway
+            log.exception("scheduler tick failed")
+        time.sleep(tick)
+

@@ -1,0 +1,57 @@
+"""The append-only event log: who did what, when. Postmortems and metrics read it later."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Event(models.Model):
+    at = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=150)
+    kind = models.CharField(max_length=64, db_index=True)
+    subject_type = models.CharField(max_length=32)
+    subject_id = models.CharField(max_length=32)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.kind} {self.subject_type}:{self.subject_id}"
+
+
+class PublishState(models.Model):
+    """One row. ``requested`` is bumped in the same transaction as every public change, so a
+    crash between commit and task enqueue is caught by the scheduler's stale-snapshot job."""
+
+    requested = models.BigIntegerField(default=0)
+    published = models.BigIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="publish_state_single_row")]
+
+
+class JobClaim(models.Model):
+    """A periodic job run for one time slot; the unique pair makes two schedulers safe."""
+
+    name = models.CharField(max_length=64)
+    slot = models.CharField(max_length=32)
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="job_claim_once")]
+
+
+class ApiToken(models.Model):
+    """A bearer token for the staff API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"

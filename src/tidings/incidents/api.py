@@ -1,0 +1,203 @@
+"""Staff API for incidents, maintenances, their updates, FAQ and resources."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import Field
+
+from tidings.core.auth import actor_of
+from tidings.core.models import Event
+from tidings.incidents import services
+from tidings.incidents.models import Incident, IncidentUpdate
+
+router = Router(tags=["incidents"])
+
+Localized = dict[str, str] | str
+Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
+Impact = Literal["none", "minor", "major", "critical"]
+Visibility = Literal["public", "internal"]
+Confidence = Literal["low", "medium", "high"]
+
+
+class IncidentIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    body: Localized = Field(description='Markdown, per language: {"en": "...", "he": "..."}')
+    severity: Severity = "SEV3"
+    impact: Impact | None = None
+    status: Literal["investigating", "identified", "monitoring"] = "investigating"
+    visibility: Visibility = "public"
+    components: dict[str, str] = Field(default_factory=dict, description="component id -> status")
+    started_at: datetime | None = None
+    next_update_due_at: datetime | None = None
+    eta_at: datetime | None = None
+    eta_confidence: Confidence | None = None
+
+
+class IncidentPatch(Schema):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    severity: Severity | None = None
+    impact: Impact | None = None
+    visibility: Visibility | None = None
+    eta_at: datetime | None = None
+    eta_confidence: Confidence | None = None
+
+
+class UpdateIn(Schema):
+    status: str
+    body: Localized
+    components: dict[str, str] = Field(default_factory=dict)
+    impact: Impact | None = None
+    next_update_due_at: datetime | None = None
+
+
+class MaintenanceIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    body: Localized
+    scheduled_for: datetime
+    scheduled_until: datetime
+    components: list[str] = Field(default_factory=list)
+    auto_transition: bool = True
+    visibility: Visibility = "public"
+
+
+class FaqIn(Schema):
+    question: Localized
+    answer: Localized
+    position: int = Field(default=0, ge=0)
+
+
+class ResourceIn(Schema):
+    kind: Literal["workaround", "link"] = "workaround"
+    title: Localized
+    body: Localized | None = None
+    url: str = Field(default="", max_length=500)
+    position: int = Field(default=0, ge=0)
+
+
+class UpdateOut(Schema):
+    id: str
+    status: str
+    body: dict[str, str]
+    affected_components: list[dict[str, str]] | None
+    created_at: datetime
+    next_update_due_at: datetime | None
+    author: str
+
+
+class IncidentOut(Schema):
+    id: str
+    kind: str
+    title: str
+    status: str
+    impact: str
+    severity: str
+    visibility: str
+    started_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    next_update_due_at: datetime | None
+    scheduled_for: datetime | None
+    scheduled_until: datetime | None
+    eta_at: datetime | None
+    eta_confidence: str
+    components: dict[str, str]
+    updates: list[UpdateOut]
+
+
+class EventOut(Schema):
+    at: datetime
+    actor: str
+    kind: str
+    data: dict[str, Any]
+
+
+def _update_out(u: IncidentUpdate) -> UpdateOut:
+    return UpdateOut(id=u.public_id, status=u.status, body=u.bodies, affected_components=u.affected_components,
+                     created_at=u.created_at, next_update_due_at=u.next_update_due_at, author=u.author)
+
+
+def _out(i: Incident) -> IncidentOut:
+    return IncidentOut(
+        id=i.public_id, kind=i.kind, title=i.title, status=i.status, impact=i.impact, severity=i.severity,
+        visibility=i.visibility, started_at=i.started_at, acknowledged_at=i.acknowledged_at,
+        resolved_at=i.resolved_at, next_update_due_at=i.next_update_due_at, scheduled_for=i.scheduled_for,
+        scheduled_until=i.scheduled_until, eta_at=i.eta_at, eta_confidence=i.eta_confidence,
+        components={x.component.public_id: x.status for x in i.impacts.select_related("component")},
+        updates=[_update_out(u) for u in i.updates.all()],
+    )
+
+
+@router.get("/incidents", response=list[IncidentOut])
+def list_incidents(request: HttpRequest, kind: Literal["incident", "maintenance"] | None = None,
+                   active: bool = False, limit: int = 50) -> list[IncidentOut]:
+    qs = Incident.objects.all()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if active:
+        qs = qs.exclude(status__in=("resolved", "completed", "cancelled"))
+    return [_out(i) for i in qs[: max(1, min(limit, 500))]]
+
+
+@router.post("/incidents", response={201: IncidentOut})
+def create_incident(request: HttpRequest, payload: IncidentIn) -> tuple[int, IncidentOut]:
+    data = payload.dict()
+    data["eta_confidence"] = data["eta_confidence"] or ""
+    with transaction.atomic():
+        i = services.create_incident(actor=actor_of(request), **data)
+    return 201, _out(i)
+
+
+@router.get("/incidents/{incident_id}", response=IncidentOut)
+def get_incident(request: HttpRequest, incident_id: str) -> IncidentOut:
+    return _out(services.get_incident(incident_id))
+
+
+@router.patch("/incidents/{incident_id}", response=IncidentOut)
+def patch_incident(request: HttpRequest, incident_id: str, payload: IncidentPatch) -> IncidentOut:
+    with transaction.atomic():
+        i = services.get_incident(incident_id)
+        services.change_incident(actor=actor_of(request), incident=i, **payload.dict(exclude_unset=True))
+    return _out(i)
+
+
+@router.post("/incidents/{incident_id}/updates", response={201: UpdateOut})
+def post_update(request: HttpRequest, incident_id: str, payload: UpdateIn) -> tuple[int, UpdateOut]:
+    with transaction.atomic():
+        i = services.get_incident(incident_id)
+        u = services.post_update(actor=actor_of(request), incident=i, **payload.dict())
+    return 201, _update_out(u)
+
+
+@router.post("/incidents/{incident_id}/faq", response={201: dict[str, int]})
+def add_faq(request: HttpRequest, incident_id: str, payload: FaqIn) -> tuple[int, dict[str, int]]:
+    with transaction.atomic():
+        entry = services.add_faq(actor=actor_of(request), incident=services.get_incident(incident_id), **payload.dict())
+    return 201, {"id": entry.pk}
+
+
+@router.post("/incidents/{incident_id}/resources", response={201: dict[str, int]})
+def add_resource(request: HttpRequest, incident_id: str, payload: ResourceIn) -> tuple[int, dict[str, int]]:
+    with transaction.atomic():
+        r = services.add_resource(actor=actor_of(request), incident=services.get_incident(incident_id), **payload.dict())
+    return 201, {"id": r.pk}
+
+
+@router.get("/incidents/{incident_id}/events", response=list[EventOut])
+def incident_events(request: HttpRequest, incident_id: str) -> list[EventOut]:
+    i = services.get_incident(incident_id)
+    return [EventOut(at=e.at, actor=e.actor, kind=e.kind, data=e.data)
+            for e in Event.objects.filter(subject_type="incident", subject_id=i.public_id)]
+
+
+@router.post("/maintenances", response={201: IncidentOut})
+def create_maintenance(request: HttpRequest, payload: MaintenanceIn) -> tuple[int, IncidentOut]:
+    data = payload.dict()
+    data["components"] = {cid: "under_maintenance" for cid in data["components"]}
+    with transaction.atomic():
+        m = services.create_maintenance(actor=actor_of(request), **data)
+    return 201, _out(m)

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from tidings.components.models import Component
+from tidings.core.ids import new_id
+from tidings.incidents.rules import (
+    ETA_CONFIDENCE,
+    IMPACTS,
+    INCIDENT_STATES,
+    MAINTENANCE_STATES,
+    SEVERITIES,
+)
+
+
+def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(v, v.replace("_", " ").capitalize()) for v in values]
+
+
+class Incident(models.Model):
+    """An incident or a scheduled maintenance: Statuspage models both as one object."""
+
+    KIND_CHOICES = [("incident", "Incident"), ("maintenance", "Maintenance")]
+    VISIBILITY_CHOICES = [("public", "Public"), ("internal", "Internal")]
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_id, editable=False)
+    kind = models.CharField(max_length=12, choices=KIND_CHOICES, default="incident")
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=_choices(INCIDENT_STATES + MAINTENANCE_STATES))
+    impact = models.CharField(max_length=12, choices=_choices(IMPACTS), default="none")
+    severity = models.CharField(max_length=4, choices=_choices(SEVERITIES), blank=True)
+    visibility = models.CharField(max_length=8, choices=VISIBILITY_CHOICES, default="public")
+    components = models.ManyToManyField(Component, through="IncidentComponent", related_name="incidents")
+
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    started_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    identified_at = models.DateTimeField(null=True, blank=True)
+    monitoring_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    next_update_due_at = models.DateTimeField(null=True, blank=True)
+
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    scheduled_until = models.DateTimeField(null=True, blank=True)
+    auto_transition = models.BooleanField(default=True)
+
+    # Internal only: never rendered on the public page.
+    eta_at = models.DateTimeField(null=True, blank=True)
+    eta_confidence = models.CharField(max_length=8, choices=_choices(ETA_CONFIDENCE), blank=True)
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["kind", "status"]), models.Index(fields=["started_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="incident", status__in=INCIDENT_STATES)
+                    | models.Q(kind="maintenance", status__in=MAINTENANCE_STATES)
+                ),
+                name="incident_status_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="incident")
+                | models.Q(scheduled_for__isnull=False, scheduled_until__gt=models.F("scheduled_for")),
+                name="maintenance_has_window",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == "public"
+
+
+class IncidentComponent(models.Model):
+    """Per-component impact of one incident: the status this incident holds the component at."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="impacts")
+    component = models.ForeignKey(Component, on_delete=models.CASCADE)
+    status = models.CharField(max_length=24)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "component"], name="one_impact_per_component")
+        ]
+
+
+class AppendOnly(Exception):
+    pass
+
+
+class IncidentUpdate(models.Model):
+    """A public (or internal) update. Append-only: a correction is a new update."""
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_id, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=16)
+    bodies = models.JSONField(help_text="Markdown per language code.")
+    affected_components = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    display_at = models.DateTimeField()
+    next_update_due_at = models.DateTimeField(null=True, blank=True)
+    deliver_notifications = models.BooleanField(default=True)
+    author = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-display_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident} [{self.status}] {self.display_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnly("updates are append-only; post a new update instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnly("updates are append-only and cannot be deleted")
+
+
+class FaqEntry(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="faq")
+    question = models.JSONField()
+    answer = models.JSONField()
+    position = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "FAQ entry"
+        verbose_name_plural = "FAQ entries"
+
+    def __str__(self) -> str:
+        return str(next(iter(self.question.values()), ""))
+
+
+class Resource(models.Model):
+    """A workaround or a useful link published on the incident's page."""
+
+    KIND_CHOICES = [("workaround", "Workaround"), ("link", "Resource")]
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="resources")
+    kind = models.CharField(max_length=12, choices=KIND_CHOICES, default="workaround")
+    title = models.JSONField()
+    body = models.JSONField(default=dict, blank=True)
+    url = models.URLField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kind", "position", "id"]
+
+    def __str__(self) -> str:
+        return str(next(iter(self.title.values()), ""))

@@ -1,0 +1,68 @@
+"""Pure incident and maintenance rules: state machines, the promised next update, impact."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tidings.core.errors import InvalidTransition
+
+INCIDENT_STATES = ("investigating", "identified", "monitoring", "resolved")
+MAINTENANCE_STATES = ("scheduled", "in_progress", "verifying", "completed", "cancelled")
+ACTIVE_INCIDENT_STATES = INCIDENT_STATES[:3]
+ACTIVE_MAINTENANCE_STATES = ("in_progress", "verifying")
+CLOSED_STATES = ("resolved", "completed", "cancelled")
+SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
+IMPACTS = ("none", "minor", "major", "critical", "maintenance")
+ETA_CONFIDENCE = ("low", "medium", "high")
+
+# Maintenance moves forward only, except verifying -> in_progress when verification fails.
+_MAINTENANCE_NEXT: dict[str, tuple[str, ...]] = {
+    "scheduled": ("scheduled", "in_progress", "cancelled"),
+    "in_progress": ("in_progress", "verifying", "completed", "cancelled"),
+    "verifying": ("verifying", "in_progress", "completed"),
+    "completed": (),
+    "cancelled": (),
+}
+
+
+def states_for(kind: str) -> tuple[str, ...]:
+    return INCIDENT_STATES if kind == "incident" else MAINTENANCE_STATES
+
+
+def check_transition(kind: str, old: str, new: str) -> bool:
+    """Raise :class:`InvalidTransition` unless ``old -> new`` is allowed; return True when it
+    is a step back (recorded in the timeline, since a regression is a fact worth explaining)."""
+    states = states_for(kind)
+    if new not in states:
+        raise InvalidTransition(f"{new!r} is not a {kind} status; use one of {', '.join(states)}")
+    if kind == "incident":
+        # Any step is allowed, including reopening a resolved incident: reality is not linear,
+        # and an honest timeline records the step back instead of forbidding it.
+        return INCIDENT_STATES.index(new) < INCIDENT_STATES.index(old)
+    if new not in _MAINTENANCE_NEXT[old]:
+        raise InvalidTransition(f"a maintenance cannot move from {old} to {new}")
+    return MAINTENANCE_STATES.index(new) < MAINTENANCE_STATES.index(old)
+
+
+def is_closed(status: str) -> bool:
+    return status in CLOSED_STATES
+
+
+def next_update_due(
+    *, status: str, severity: str | None, at: datetime, sev1_minutes: int, other_minutes: int
+) -> datetime | None:
+    """When the next public update is promised, if the author does not say.
+
+    SEV1 and SEV2 are major incidents: customers are promised an update at least every
+    ``sev1_minutes``; others every ``other_minutes``. Nothing is promised once closed, nor for
+    a maintenance that has not started.
+    """
+    if is_closed(status) or status == "scheduled":
+        return None
+    minutes = sev1_minutes if severity in ("SEV1", "SEV2") else other_minutes
+    return at + timedelta(minutes=minutes)
+
+
+def check_window(starts: datetime, ends: datetime) -> None:
+    if ends <= starts:
+        raise InvalidTransition("a maintenance must end after it starts")

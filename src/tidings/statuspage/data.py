@@ -1,0 +1,121 @@
+"""Plain, immutable data the publisher renders from. Built from the database in one place
+(:mod:`collect`); everything that renders works on these, never on the ORM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    id: str
+    name: str
+    url: str
+    time_zone: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ComponentData:
+    id: str
+    name: str
+    description: str
+    status: str
+    position: int
+    group_id: str | None
+    showcase: bool
+    only_show_if_degraded: bool
+    start_date: date | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupData:
+    id: str
+    name: str
+    description: str
+    position: int
+    status: str
+    component_ids: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class UpdateData:
+    id: str
+    status: str
+    bodies: dict[str, str]
+    created_at: datetime
+    display_at: datetime
+    affected_components: list[dict[str, str]] | None
+    next_update_due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FaqData:
+    question: dict[str, str]
+    answer: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ResourceData:
+    kind: str
+    title: dict[str, str]
+    body: dict[str, str]
+    url: str
+
+
+@dataclass(frozen=True)
+class IncidentData:
+    id: str
+    kind: str
+    title: str
+    status: str
+    impact: str
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime
+    monitoring_at: datetime | None
+    resolved_at: datetime | None
+    scheduled_for: datetime | None
+    scheduled_until: datetime | None
+    next_update_due_at: datetime | None
+    component_ids: tuple[str, ...]
+    updates: tuple[UpdateData, ...]  # newest first
+    faq: tuple[FaqData, ...] = ()
+    resources: tuple[ResourceData, ...] = ()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ("investigating", "identified", "monitoring", "in_progress", "verifying")
+
+    @property
+    def is_upcoming(self) -> bool:
+        return self.status == "scheduled"
+
+
+@dataclass(frozen=True)
+class Change:
+    at: datetime
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Site:
+    page: PageInfo
+    generated_at: datetime
+    version: int
+    components: tuple[ComponentData, ...]
+    groups: tuple[GroupData, ...]
+    incidents: tuple[IncidentData, ...]  # newest first; incidents and maintenances
+    changes: dict[str, tuple[Change, ...]] = field(default_factory=dict)
+    uptime_days: int = 90
+    partial_weight: float = 0.3
+    live_refresh_seconds: float = 10.0
+
+    def component(self, cid: str) -> ComponentData | None:
+        return next((c for c in self.components if c.id == cid), None)

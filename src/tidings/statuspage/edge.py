@@ -1,0 +1,67 @@
+"""The edge as an ASGI app: serves the snapshot from memory; anything it does not hold goes to
+``fallback`` (the Django app in ``tidings up``), or 404 when it runs alone."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from tidings.statuspage.edgecore import Edge
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_PUBLIC_PREFIXES = ("/api/v2/", "/incidents/", "/history", "/he", "/en")
+_PUBLIC_EXACT = {"/", "/live.json", "/status.js", "/history.atom", "/history.rss", "/maintenances.ics", "/index.html"}
+
+
+def is_public_path(path: str) -> bool:
+    return path in _PUBLIC_EXACT or path.startswith(_PUBLIC_PREFIXES)
+
+
+def make_app(edge: Edge, fallback: ASGIApp | None = None) -> ASGIApp:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            if fallback is not None:
+                await fallback(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if fallback is not None and not (is_public_path(path) and scope["method"] in ("GET", "HEAD")):
+            await fallback(scope, receive, send)
+            return
+        h = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        r = edge.respond(
+            scope["method"],
+            path,
+            accept_encoding=h.get("accept-encoding", ""),
+            if_none_match=h.get("if-none-match", ""),
+            cookie=h.get("cookie", ""),
+            accept_language=h.get("accept-language", ""),
+        )
+        if r.status == 404 and fallback is not None:
+            await fallback(scope, receive, send)
+            return
+        await send({
+            "type": "http.response.start",
+            "status": r.status,
+            "headers": [(k.lower().encode(), v.encode()) for k, v in r.headers],
+        })
+        await send({"type": "http.response.body", "body": r.body})
+
+    return app
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

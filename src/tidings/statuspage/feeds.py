@@ -1,0 +1,139 @@
+"""Atom, RSS 2.0 and iCalendar documents (formats.md 1.7 and 5), built by hand with the
+standard library's XML escaping: the formats are small and fixed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from xml.sax.saxutils import escape
+
+from tidings.core.text import pick, render_markdown
+from tidings.statuspage.data import IncidentData, Site
+
+FEED_LIMIT = 25
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _content(i: IncidentData) -> str:
+    parts = []
+    for u in i.updates:
+        parts.append(
+            f"<p><small>{u.display_at.astimezone(UTC):%b %d, %H:%M} UTC</small><br>"
+            f"<strong>{escape(u.status.replace('_', ' ').capitalize())}</strong> - "
+            f"{render_markdown(pick(u.bodies, 'en'))}</p>"
+        )
+    return "".join(parts)
+
+
+def _recent(site: Site) -> list[IncidentData]:
+    return sorted(site.incidents, key=lambda i: i.updated_at, reverse=True)[:FEED_LIMIT]
+
+
+def atom(site: Site) -> str:
+    url = site.page.url
+    entries = []
+    for i in _recent(site):
+        link = f"{url}/incidents/{i.id}"
+        entries.append(
+            "<entry>"
+            f"<id>tag:{escape(_host(url))},2005:Incident/{i.id}</id>"
+            f"<published>{_iso(i.created_at)}</published><updated>{_iso(i.updated_at)}</updated>"
+            f'<link rel="alternate" type="text/html" href="{escape(link)}"/>'
+            f"<title>{escape(i.title)}</title>"
+            f'<content type="html">{escape(_content(i))}</content>'
+            "</entry>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<feed xml:lang="en-US" xmlns="http://www.w3.org/2005/Atom">'
+        f"<id>tag:{escape(_host(url))},2005:/history</id>"
+        f'<link rel="alternate" type="text/html" href="{escape(url)}"/>'
+        f'<link rel="self" type="application/atom+xml" href="{escape(url)}/history.atom"/>'
+        f"<title>{escape(site.page.name)} Status - Incident History</title>"
+        f"<updated>{_iso(site.page.updated_at)}</updated>"
+        f"<author><name>{escape(site.page.name)}</name></author>"
+        + "".join(entries)
+        + "</feed>\n"
+    )
+
+
+def rss(site: Site) -> str:
+    url = site.page.url
+    items = []
+    for i in _recent(site):
+        link = f"{url}/incidents/{i.id}"
+        items.append(
+            "<item>"
+            f"<title>{escape(i.title)}</title>"
+            f"<description>{escape(_content(i))}</description>"
+            f"<pubDate>{format_datetime(i.created_at.astimezone(UTC), usegmt=True)}</pubDate>"
+            f"<link>{escape(link)}</link><guid>{escape(link)}</guid>"
+            "</item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+        f"<title>{escape(site.page.name)} Status - Incident History</title>"
+        f"<link>{escape(url)}</link>"
+        f'<atom:link href="{escape(url)}/history.rss" rel="self" type="application/rss+xml"/>'
+        f"<description>Statuspage</description>"
+        f"<lastBuildDate>{format_datetime(site.page.updated_at.astimezone(UTC), usegmt=True)}</lastBuildDate>"
+        + "".join(items)
+        + "</channel></rss>\n"
+    )
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 3.1: lines longer than 75 octets are folded with CRLF + space."""
+    raw = line.encode()
+    if len(raw) <= 75:
+        return line
+    parts, chunk = [], b""
+    for ch in line:
+        b = ch.encode()
+        if len(chunk) + len(b) > (75 if not parts else 74):
+            parts.append(chunk.decode())
+            chunk = b""
+        chunk += b
+    parts.append(chunk.decode())
+    return "\r\n ".join(parts)
+
+
+def ical(site: Site) -> str:
+    stamp = site.generated_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//Tidings//{_ics_text(site.page.name)} maintenances//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_ics_text(site.page.name)} maintenances",
+    ]
+    for m in site.incidents:
+        if m.kind != "maintenance" or m.scheduled_for is None or m.scheduled_until is None:
+            continue
+        latest = m.updates[0] if m.updates else None
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{m.id}@{_host(site.page.url)}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{m.scheduled_for.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+            f"DTEND:{m.scheduled_until.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+            f"SUMMARY:{_ics_text(m.title)}",
+            f"DESCRIPTION:{_ics_text(pick(latest.bodies, 'en') if latest else '')}",
+            f"URL:{site.page.url}/incidents/{m.id}",
+            f"STATUS:{'CANCELLED' if m.status == 'cancelled' else 'CONFIRMED'}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def _host(url: str) -> str:
+    return url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]

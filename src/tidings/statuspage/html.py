@@ -1,0 +1,205 @@
+"""The public HTML pages, rendered once per snapshot and language with Django templates."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from tidings.core.text import pick, render_markdown
+from tidings.statuspage import uptime, v2
+from tidings.statuspage.data import ComponentData, IncidentData, Site
+
+LANGS = ("en", "he")
+RTL = {"he"}
+RECENT_DAYS = 7
+
+
+def prefix(lang: str) -> str:
+    return "" if lang == "en" else f"/{lang}"
+
+
+@dataclass
+class ComponentView:
+    c: ComponentData
+    days: list[uptime.Day]
+    overall: float | None
+    status_label: str = ""
+
+    @property
+    def overall_pct(self) -> str:
+        return "" if self.overall is None else uptime.percent(self.overall)
+
+
+@dataclass
+class GroupView:
+    name: str
+    description: str
+    status: str
+    components: list[ComponentView] = field(default_factory=list)
+
+
+def _status_labels() -> dict[str, str]:
+    from django.utils.translation import gettext as _
+
+    return {
+        "operational": _("Operational"),
+        "degraded_performance": _("Degraded performance"),
+        "partial_outage": _("Partial outage"),
+        "major_outage": _("Major outage"),
+        "under_maintenance": _("Under maintenance"),
+        "investigating": _("Investigating"),
+        "identified": _("Identified"),
+        "monitoring": _("Monitoring"),
+        "resolved": _("Resolved"),
+        "scheduled": _("Scheduled"),
+        "in_progress": _("In progress"),
+        "verifying": _("Verifying"),
+        "completed": _("Completed"),
+        "cancelled": _("Cancelled"),
+        "none": _("All Systems Operational"),
+        "maintenance": _("Service Under Maintenance"),
+        "minor": _("Partially Degraded Service"),
+        "major": _("Partial System Outage"),
+        "critical": _("Major System Outage"),
+    }
+
+
+def _impact_labels() -> dict[str, str]:
+    from django.utils.translation import gettext as _
+
+    return {"none": _("No impact"), "minor": _("Minor"), "major": _("Major"), "critical": _("Critical"),
+            "maintenance": _("Maintenance")}
+
+
+def _incident_view(i: IncidentData, lang: str, site: Site) -> dict[str, Any]:
+    labels = _status_labels()
+    return {
+        "i": i,
+        "url": f"{prefix(lang)}/incidents/{i.id}",
+        "status_label": labels.get(i.status, i.status),
+        "impact_label": _impact_labels().get(i.impact, i.impact),
+        "updates": [
+            {
+                "u": u,
+                "status_label": labels.get(u.status, u.status),
+                "html": render_markdown(pick(u.bodies, lang)),
+                "translated": lang in u.bodies,
+            }
+            for u in i.updates
+        ],
+        "components": [c.name for cid in i.component_ids if (c := site.component(cid))],
+        "faq": [
+            {"q": pick(f.question, lang), "a": render_markdown(pick(f.answer, lang))} for f in i.faq
+        ],
+        "workarounds": [_resource(r, lang) for r in i.resources if r.kind == "workaround"],
+        "links": [_resource(r, lang) for r in i.resources if r.kind == "link"],
+    }
+
+
+def _resource(r: Any, lang: str) -> dict[str, str]:
+    return {"title": pick(r.title, lang), "html": render_markdown(pick(r.body, lang)) if r.body else "", "url": r.url}
+
+
+def _component_views(site: Site) -> tuple[list[GroupView], list[ComponentView]]:
+    labels = _status_labels()
+    views: dict[str, ComponentView] = {}
+    for c in site.components:
+        days = uptime.daily(
+            changes=site.changes.get(c.id, ()),
+            current=c.status,
+            days=site.uptime_days,
+            now=site.generated_at,
+            partial_weight=site.partial_weight,
+            since=c.start_date,
+        )
+        views[c.id] = ComponentView(c=c, days=days, overall=uptime.overall(days), status_label=labels[c.status])
+    _attach_incident_titles(site, views)
+    visible = {cid: v for cid, v in views.items() if not v.c.only_show_if_degraded or v.c.status != "operational"}
+    groups = [
+        GroupView(name=g.name, description=g.description, status=g.status,
+                  components=[visible[cid] for cid in g.component_ids if cid in visible])
+        for g in site.groups
+    ]
+    loose = [v for v in visible.values() if v.c.group_id is None]
+    return [g for g in groups if g.components], loose
+
+
+def _attach_incident_titles(site: Site, views: dict[str, ComponentView]) -> None:
+    for i in site.incidents:
+        if i.kind != "incident":
+            continue
+        start = i.started_at.astimezone(UTC).date()
+        end = (i.resolved_at or site.generated_at).astimezone(UTC).date()
+        for cid in i.component_ids:
+            view = views.get(cid)
+            if view is None:
+                continue
+            for d in view.days:
+                if start <= d.day <= end and i.title not in d.incident_titles:
+                    d.incident_titles.append(i.title)
+
+
+def _context(site: Site, lang: str) -> dict[str, Any]:
+    labels = _status_labels()
+    indicator = v2.indicator_of(site)
+    other = "he" if lang == "en" else "en"
+    return {
+        "site": site,
+        "lang": lang,
+        "dir": "rtl" if lang in RTL else "ltr",
+        "prefix": prefix(lang),
+        "other_lang": other,
+        "other_prefix": prefix(other),
+        "indicator": indicator,
+        "indicator_label": labels[indicator],
+        "partial_weight_pct": round(site.partial_weight * 100),
+        "generated_iso": v2.ts(site.generated_at),
+    }
+
+
+def render_pages(site: Site) -> dict[str, str]:
+    """Every HTML page of the site: URL path -> HTML."""
+    pages: dict[str, str] = {}
+    months: dict[str, list[IncidentData]] = defaultdict(list)
+    for i in site.incidents:
+        if not i.is_upcoming:
+            months[i.started_at.astimezone(UTC).strftime("%Y-%m")].append(i)
+    for lang in LANGS:
+        with translation.override(lang):
+            base = _context(site, lang)
+            p = prefix(lang)
+            groups, loose = _component_views(site)
+            recent_cut = site.generated_at.timestamp() - RECENT_DAYS * 86400
+            ctx = {
+                **base,
+                "page_path": "/",
+                "groups": groups,
+                "loose": loose,
+                "active": [_incident_view(i, lang, site) for i in site.incidents if i.kind == "incident" and i.is_active],
+                "maint_active": [_incident_view(i, lang, site) for i in site.incidents if i.kind == "maintenance" and i.is_active],
+                "upcoming": [_incident_view(i, lang, site) for i in sorted(
+                    (i for i in site.incidents if i.is_upcoming), key=lambda m: m.scheduled_for or m.started_at)],
+                "recent": [_incident_view(i, lang, site) for i in site.incidents
+                           if not i.is_active and not i.is_upcoming and i.started_at.timestamp() >= recent_cut],
+            }
+            pages[p + "/"] = render_to_string("statuspage/index.html", ctx)
+            month_views = [
+                {"key": k, "date": datetime.strptime(k, "%Y-%m").date(),
+                 "incidents": [_incident_view(i, lang, site) for i in v]}
+                for k, v in sorted(months.items(), reverse=True)
+            ]
+            pages[p + "/history"] = render_to_string("statuspage/history.html", {
+                **base, "page_path": "/history", "months": month_views, "show_latest": False})
+            for m in month_views:
+                pages[f"{p}/history/{m['key']}"] = render_to_string("statuspage/history.html", {
+                    **base, "page_path": f"/history/{m['key']}", "months": [m], "month": m,
+                    "show_latest": True})
+            for i in site.incidents:
+                pages[f"{p}/incidents/{i.id}"] = render_to_string("statuspage/incident.html", {
+                    **base, "page_path": f"/incidents/{i.id}", "x": _incident_view(i, lang, site)})
+    return pages

@@ -1,0 +1,72 @@
+"""Render the whole public site into a new snapshot and make it current."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from tidings.config import TidingsSettings, get_settings
+from tidings.core import clock
+from tidings.core.models import PublishState
+from tidings.statuspage import feeds, html, snapshot, v2
+from tidings.statuspage.collect import collect
+
+log = logging.getLogger(__name__)
+
+HTML = "text/html; charset=utf-8"
+JSON = "application/json"
+
+
+def _json(doc: Any) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def build(settings: TidingsSettings, version: int) -> list[snapshot.Entry]:
+    site = collect(settings=settings, now=clock.now(), version=version)
+    entries = [snapshot.make_entry(p, body.encode(), HTML) for p, body in html.render_pages(site).items()]
+    entries += [snapshot.make_entry(p, _json(doc), JSON) for p, doc in v2.documents(site).items()]
+    entries += [
+        snapshot.make_entry("/history.atom", feeds.atom(site).encode(), "application/atom+xml; charset=utf-8"),
+        snapshot.make_entry("/history.rss", feeds.rss(site).encode(), "application/rss+xml; charset=utf-8"),
+        snapshot.make_entry("/maintenances.ics", feeds.ical(site).encode(), "text/calendar; charset=utf-8"),
+        snapshot.make_entry(
+            "/live.json",
+            _json({"version": version, "generated_at": v2.ts(site.generated_at), "indicator": v2.indicator_of(site)}),
+            JSON,
+        ),
+        snapshot.make_entry(
+            "/status.js",
+            resources.files("tidings.statuspage").joinpath("static/status.js").read_bytes(),
+            "text/javascript; charset=utf-8",
+        ),
+    ]
+    return entries
+
+
+def publish(*, force: bool = False, settings: TidingsSettings | None = None) -> int | None:
+    """Publish if the snapshot is behind the requested version; return the version published.
+
+    The version read before rendering is the one recorded after: a change committed while we
+    render bumps ``requested`` again and gets its own publish."""
+    settings = settings or get_settings()
+    state, _ = PublishState.objects.get_or_create(id=1)
+    if state.published >= state.requested and not force and snapshot.current_version(settings.snapshot_dir):
+        return None
+    version = max(state.requested, state.published + (1 if force else 0))
+    started = time.perf_counter()
+    with transaction.atomic():
+        entries = build(settings, version)
+    snapshot.write(settings.snapshot_dir, version, clock.now(), entries, keep=settings.snapshots_kept)
+    PublishState.objects.filter(id=1, published__lt=version).update(published=version, published_at=clock.now())
+    log.info("published snapshot v%s (%d files) in %.0f ms", version, len(entries), 1000 * (time.perf_counter() - started))
+    return version
+
+
+def snapshot_dir() -> Path:
+    return get_settings().snapshot_dir

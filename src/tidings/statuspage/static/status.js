@@ -1,0 +1,52 @@
+// Tidings status page: local times, language memory and live refresh without reloading.
+(function () {
+  "use strict";
+  var body = document.body;
+  var lang = document.documentElement.lang || "en";
+
+  function localTimes(root) {
+    var fmt;
+    try {
+      fmt = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+    } catch (e) { return; }
+    root.querySelectorAll("time[data-local]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (!isNaN(d)) { el.textContent = fmt.format(d); el.title = d.toISOString(); }
+    });
+  }
+
+  document.querySelectorAll("a.lang-switch").forEach(function (a) {
+    a.addEventListener("click", function () {
+      document.cookie = "tidings_lang=" + a.dataset.lang + "; path=/; max-age=31536000; SameSite=Lax";
+    });
+  });
+
+  var version = body.dataset.version;
+  var every = Math.max(1, parseFloat(body.dataset.refresh || "10")) * 1000;
+
+  function refresh() {
+    fetch("/live.json", { cache: "no-cache" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (live) {
+        if (!live || String(live.version) === String(version)) { return null; }
+        return fetch(location.pathname, { cache: "no-cache", headers: { "Accept-Language": lang } })
+          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (html) {
+            if (!html) { return; }
+            var doc = new DOMParser().parseFromString(html, "text/html");
+            var fresh = doc.getElementById("content");
+            if (!fresh) { return; }
+            document.getElementById("content").innerHTML = fresh.innerHTML;
+            document.title = doc.title;
+            version = doc.body.dataset.version || live.version;
+            body.dataset.version = version;
+            localTimes(document.getElementById("content"));
+          });
+      })
+      .catch(function () { /* the page keeps what it shows; the next poll tries again */ })
+      .then(function () { setTimeout(refresh, every); });
+  }
+
+  localTimes(document);
+  setTimeout(refresh, every);
+})();
