@@ -33,14 +33,20 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     messages = []
     for err in exc.errors:
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "payload"))
-        messages.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg", "invalid")))
+        messages.append(
+            f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg", "invalid"))
+        )
     return api.create_response(
-        request, {"detail": "; ".join(messages) or "invalid request", "errors": exc.errors}, status=422
+        request,
+        {"detail": "; ".join(messages) or "invalid request", "errors": exc.errors},
+        status=422,
     )
 
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
-        request, {"detail": "authentication required: send 'Authorization: Bearer <token>'"}, status=401
+        request,
+        {"detail": "authentication required: send 'Authorization: Bearer <token>'"},
+        status=401,
     )

@@ -1,16 +1,16 @@
 """The ``tidings`` command.
 
-    tidings up [--demo]     migrate, publish, then web + edge + worker + scheduler on one port
-    tidings serve           the web app (public site from memory + console, admin, API)
-    tidings worker          background tasks (publishing, later notifications)
-    tidings scheduler       periodic jobs (maintenance start/finish, stale snapshots)
-    tidings edge            the fast public-site server alone (no database needed)
-    tidings demo            load the demo company into the database
-    tidings createadmin     create a staff superuser
-    tidings token           issue an API token for a staff user
-    tidings publish         render the status page snapshot now
-    tidings jobs [run NAME] list periodic jobs, or run one once
-    tidings manage ...      any Django management command
+tidings up [--demo]     migrate, publish, then web + edge + worker + scheduler on one port
+tidings serve           the web app (public site from memory + console, admin, API)
+tidings worker          background tasks (publishing, later notifications)
+tidings scheduler       periodic jobs (maintenance start/finish, stale snapshots)
+tidings edge            the fast public-site server alone (no database needed)
+tidings demo            load the demo company into the database
+tidings createadmin     create a staff superuser
+tidings token           issue an API token for a staff user
+tidings publish         render the status page snapshot now
+tidings jobs [run NAME] list periodic jobs, or run one once
+tidings manage ...      any Django management command
 """
 
 from __future__ import annotations
@@ -41,8 +41,21 @@ def _manage(*args: str) -> None:
 
 def _web_command(host: str, port: int, workers: int) -> list[str]:
     return [
-        sys.executable, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port),
-        "--workers", str(workers), "--no-ws", "--log-level", "warning", "tidings.asgi:application",
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-ws",
+        "--log-level",
+        "warning",
+        "tidings.asgi:application",
     ]
 
 
@@ -58,20 +71,26 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     publish(force=True)
     me = [sys.executable, "-m", "tidings.cli"]
-    children = {
-        "web": subprocess.Popen(_web_command(args.host, args.port, args.web_workers)),
-        "worker": subprocess.Popen([*me, "worker", "--interval", "0.2"]),
-        "scheduler": subprocess.Popen([*me, "scheduler"]),
+    commands = {
+        "web": _web_command(args.host, args.port, args.web_workers),
+        "worker": [*me, "worker", "--interval", "0.2"],
+        "scheduler": [*me, "scheduler"],
     }
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
     base = f"http://{shown}:{args.port}"
-    print(f"\nTidings is up.\n  Status page:   {base}/\n  Statuspage API: {base}/api/v2/summary.json\n"
-          f"  Staff console: {base}/console/\n  Admin:         {base}/admin/\n  API docs:      {base}/api/v1/docs\n"
-          "Press Ctrl-C to stop.", flush=True)
-    return _supervise(children)
+    print(
+        f"\nTidings is up.\n  Status page:    {base}/\n  Statuspage API: {base}/api/v2/summary.json\n"
+        f"  Staff console:  {base}/console/\n  Admin:          {base}/admin/\n  API docs:       {base}/api/v1/docs\n"
+        "Press Ctrl-C to stop.",
+        flush=True,
+    )
+    return _supervise(commands, essential={"web"})
 
 
-def _supervise(children: dict[str, subprocess.Popen[bytes]]) -> int:
+def _supervise(commands: dict[str, list[str]], essential: set[str]) -> int:
+    """Run the children until Ctrl-C or SIGTERM. A worker or scheduler that dies (say, while the
+    database is down) is restarted with backoff; the web process serves the status page from
+    memory, so only its own exit stops the tree."""
     stopping = False
 
     def stop(signum: int, _frame: object) -> None:
@@ -80,19 +99,35 @@ def _supervise(children: dict[str, subprocess.Popen[bytes]]) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+    failures = dict.fromkeys(commands, 0)
+    restart_at: dict[str, float] = {}
     code = 0
     while not stopping:
-        for name, proc in children.items():
-            if proc.poll() is not None:
-                print(f"tidings: {name} exited with {proc.returncode}; stopping the rest", file=sys.stderr)
+        for name, proc in list(procs.items()):
+            if name in restart_at:
+                if time.monotonic() >= restart_at.pop(name):
+                    procs[name] = subprocess.Popen(commands[name])
+                continue
+            if proc.poll() is None:
+                continue
+            if name in essential:
+                print(f"tidings: {name} exited with {proc.returncode}; stopping", file=sys.stderr)
                 stopping, code = True, proc.returncode or 1
                 break
+            failures[name] += 1
+            delay = min(30.0, 0.5 * 2 ** failures[name])
+            print(
+                f"tidings: {name} exited with {proc.returncode}; restarting in {delay:.0f}s",
+                file=sys.stderr,
+            )
+            restart_at[name] = time.monotonic() + delay
         time.sleep(0.2)
-    for proc in children.values():
+    for proc in procs.values():
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 10
-    for proc in children.values():
+    for proc in procs.values():
         try:
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -132,10 +167,19 @@ def cmd_edge(args: argparse.Namespace) -> int:
     from tidings.statuspage.fastedge import serve
 
     s = get_settings()
-    print(f"tidings edge: serving {s.snapshot_dir.resolve()} on http://{args.host}:{args.port}/ "
-          f"with {args.processes} process(es)", flush=True)
-    serve(s.snapshot_dir, args.host, args.port, processes=args.processes, max_age=s.edge_max_age,
-          reload_seconds=s.edge_reload_seconds)
+    print(
+        f"tidings edge: serving {s.snapshot_dir.resolve()} on http://{args.host}:{args.port}/ "
+        f"with {args.processes} process(es)",
+        flush=True,
+    )
+    serve(
+        s.snapshot_dir,
+        args.host,
+        args.port,
+        processes=args.processes,
+        max_age=s.edge_max_age,
+        reload_seconds=s.edge_reload_seconds,
+    )
     return 0
 
 
@@ -153,12 +197,17 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     _manage("migrate", "--verbosity", "0")
     from django.contrib.auth.models import User
 
-    password = args.password or os.environ.get("TIDINGS_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    password = (
+        args.password or os.environ.get("TIDINGS_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    )
     if User.objects.filter(username=args.username).exists():
         print(f"tidings: user {args.username!r} exists already", file=sys.stderr)
         return 1
     User.objects.create_superuser(args.username, args.email, password)
-    print(f"Created staff user {args.username!r}" + ("" if args.password else f" with password {password}"))
+    print(
+        f"Created staff user {args.username!r}"
+        + ("" if args.password else f" with password {password}")
+    )
     return 0
 
 
@@ -214,7 +263,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     up = sub.add_parser("up", help="run everything in one process tree")
-    up.add_argument("--demo", action="store_true", help="load the demo company first (empty database only)")
+    up.add_argument(
+        "--demo", action="store_true", help="load the demo company first (empty database only)"
+    )
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--web-workers", type=int, default=1)
@@ -245,7 +296,9 @@ def parser() -> argparse.ArgumentParser:
     admin = sub.add_parser("createadmin", help="create a staff superuser")
     admin.add_argument("--username", default="admin")
     admin.add_argument("--email", default="")
-    admin.add_argument("--password", default="", help="default: TIDINGS_ADMIN_PASSWORD or a generated one")
+    admin.add_argument(
+        "--password", default="", help="default: TIDINGS_ADMIN_PASSWORD or a generated one"
+    )
     admin.set_defaults(fn=cmd_createadmin)
 
     token = sub.add_parser("token", help="issue an API token")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from functools import lru_cache
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -98,6 +99,23 @@ class TidingsSettings(BaseSettings):
         return key
 
 
-@lru_cache(maxsize=1)
+_current: TidingsSettings | None = None
+
+
 def get_settings() -> TidingsSettings:
-    return TidingsSettings()
+    global _current  # noqa: PLW0603 - one settings object per process, validated once
+    if _current is None:
+        _current = TidingsSettings()
+    return _current
+
+
+@contextmanager
+def overridden(**changes: object) -> Iterator[TidingsSettings]:
+    """Run with some settings changed (tests, benchmarks); validated like the environment."""
+    global _current  # noqa: PLW0603
+    previous = get_settings()
+    _current = TidingsSettings.model_validate({**previous.model_dump(), **changes})
+    try:
+        yield _current
+    finally:
+        _current = previous

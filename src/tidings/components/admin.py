@@ -15,35 +15,57 @@ class GroupAdmin(admin.ModelAdmin[ComponentGroup]):
     list_display = ("name", "position", "public_id")
     fields = ("name", "description", "position")
 
-    def save_model(self, request: HttpRequest, obj: ComponentGroup, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: ComponentGroup, form: Any, change: bool
+    ) -> None:
         now = clock.now()
         obj.updated_at = now
         if not change:
             obj.created_at = now
         super().save_model(request, obj, form, change)
-        events.record(kind="group.changed" if change else "group.created", actor=request.user.get_username(),
-                      subject_type="group", subject_id=obj.public_id)
+        events.record(
+            kind="group.changed" if change else "group.created",
+            actor=request.user.get_username(),
+            subject_type="group",
+            subject_id=obj.public_id,
+        )
 
 
 @admin.register(Component)
 class ComponentAdmin(admin.ModelAdmin[Component]):
     list_display = ("name", "group", "status", "position", "public_id")
     list_filter = ("status", "group")
-    fields = ("name", "description", "group", "position", "status", "showcase", "only_show_if_degraded")
+    fields = (
+        "name",
+        "description",
+        "group",
+        "position",
+        "status",
+        "showcase",
+        "only_show_if_degraded",
+    )
 
     def save_model(self, request: HttpRequest, obj: Component, form: Any, change: bool) -> None:
         actor = request.user.get_username()
         if not change:
             created = services.create_component(
-                actor=actor, name=obj.name, description=obj.description,
-                group_id=obj.group.public_id if obj.group else None, position=obj.position,
-                status=obj.status, showcase=obj.showcase, only_show_if_degraded=obj.only_show_if_degraded,
+                actor=actor,
+                name=obj.name,
+                description=obj.description,
+                group_id=obj.group.public_id if obj.group else None,
+                position=obj.position,
+                status=obj.status,
+                showcase=obj.showcase,
+                only_show_if_degraded=obj.only_show_if_degraded,
             )
             obj.pk, obj.public_id = created.pk, created.public_id
             return
         new_status = obj.status
         current = Component.objects.get(pk=obj.pk)
-        fields = {f: getattr(obj, f) for f in ("name", "description", "position", "showcase", "only_show_if_degraded")}
+        fields = {
+            f: getattr(obj, f)
+            for f in ("name", "description", "position", "showcase", "only_show_if_degraded")
+        }
         fields["group_id"] = obj.group.public_id if obj.group else None
         services.change_component(actor=actor, component=current, **fields)
         services.set_status(actor=actor, component=current, status=new_status)

@@ -63,9 +63,15 @@ class ComponentOut(Schema):
 
 def _out(c: Component) -> ComponentOut:
     return ComponentOut(
-        id=c.public_id, name=c.name, description=c.description,
-        group_id=c.group.public_id if c.group else None, position=c.position, status=c.status,
-        showcase=c.showcase, only_show_if_degraded=c.only_show_if_degraded, updated_at=c.updated_at,
+        id=c.public_id,
+        name=c.name,
+        description=c.description,
+        group_id=c.group.public_id if c.group else None,
+        position=c.position,
+        status=c.status,
+        showcase=c.showcase,
+        only_show_if_degraded=c.only_show_if_degraded,
+        updated_at=c.updated_at,
     )
 
 
@@ -103,7 +109,9 @@ def get_component(request: HttpRequest, component_id: str) -> ComponentOut:
 
 
 @router.patch("/components/{component_id}", response=ComponentOut)
-def patch_component(request: HttpRequest, component_id: str, payload: ComponentPatch) -> ComponentOut:
+def patch_component(
+    request: HttpRequest, component_id: str, payload: ComponentPatch
+) -> ComponentOut:
     fields = payload.dict(exclude_unset=True)
     status = fields.pop("status", None)
     actor = actor_of(request)

@@ -63,3 +63,6 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.component_id} {self.old_status} -> {self.new_status} at {self.at:%Y-%m-%d %H:%M}"

@@ -36,7 +36,9 @@ def get_group(public_id: str) -> ComponentGroup:
         raise NotFound(f"no component group with id {public_id!r}") from None
 
 
-def create_group(*, actor: str, name: str, description: str = "", position: int | None = None) -> ComponentGroup:
+def create_group(
+    *, actor: str, name: str, description: str = "", position: int | None = None
+) -> ComponentGroup:
     if not name.strip():
         raise InvalidInput("a group needs a name")
     if ComponentGroup.objects.filter(name=name.strip()).exists():
@@ -45,9 +47,19 @@ def create_group(*, actor: str, name: str, description: str = "", position: int 
         position = (ComponentGroup.objects.aggregate(m=Max("position"))["m"] or 0) + 1
     now = clock.now()
     group = ComponentGroup.objects.create(
-        name=name.strip(), description=description, position=position, created_at=now, updated_at=now
+        name=name.strip(),
+        description=description,
+        position=position,
+        created_at=now,
+        updated_at=now,
     )
-    events.record(kind="group.created", actor=actor, subject_type="group", subject_id=group.public_id, name=group.name)
+    events.record(
+        kind="group.created",
+        actor=actor,
+        subject_type="group",
+        subject_id=group.public_id,
+        name=group.name,
+    )
     return group
 
 
@@ -69,7 +81,9 @@ def create_component(
     if Component.objects.filter(group=group, name=name.strip()).exists():
         raise InvalidInput(f"a component named {name.strip()!r} exists already in that group")
     if position is None:
-        position = (Component.objects.filter(group=group).aggregate(m=Max("position"))["m"] or 0) + 1
+        position = (
+            Component.objects.filter(group=group).aggregate(m=Max("position"))["m"] or 0
+        ) + 1
     now = clock.now()
     component = Component.objects.create(
         name=name.strip(),

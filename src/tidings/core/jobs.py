@@ -49,12 +49,24 @@ def _daily_republish() -> object:
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
-        Job("maintenance_transitions", 15, _maintenances,
-            "Start and complete automatic maintenances at their scheduled times."),
-        Job("publish_if_stale", 10, _publish_if_stale,
-            "Publish the status page if a change is not yet in the served snapshot."),
-        Job("daily_republish", 3600, _daily_republish,
-            "Re-render hourly so uptime bars roll over to a new day without a change."),
+        Job(
+            "maintenance_transitions",
+            15,
+            _maintenances,
+            "Start and complete automatic maintenances at their scheduled times.",
+        ),
+        Job(
+            "publish_if_stale",
+            10,
+            _publish_if_stale,
+            "Publish the status page if a change is not yet in the served snapshot.",
+        ),
+        Job(
+            "daily_republish",
+            3600,
+            _daily_republish,
+            "Re-render hourly so uptime bars roll over to a new day without a change.",
+        ),
     )
 }
 
@@ -95,9 +107,10 @@ def loop(tick: float = 1.0, should_stop: Callable[[], bool] = lambda: False) -> 
         try:
             run_due()
             if time.monotonic() - last_prune > 3600:
-                JobClaim.objects.filter(claimed_at__lt=clock.now().replace(microsecond=0) - _DAY).delete()
+                JobClaim.objects.filter(
+                    claimed_at__lt=clock.now().replace(microsecond=0) - _DAY
+                ).delete()
                 last_prune = time.monotonic()
         except Exception:  # the database may be down; keep trying, the page is served anyway
             log.exception("scheduler tick failed")
         time.sleep(tick)
-

@@ -30,7 +30,12 @@ class PublishState(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="publish_state_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="publish_state_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"requested {self.requested}, published {self.published}"
 
 
 class JobClaim(models.Model):
@@ -42,6 +47,9 @@ class JobClaim(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["name", "slot"], name="job_claim_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.slot}"
 
 
 class ApiToken(models.Model):

@@ -48,7 +48,9 @@ def check_localized(value: object, *, field: str, max_chars: int, required: bool
         if "\x00" in text:
             raise InvalidInput(f"{field}.{lang} contains a NUL character")
         if len(text) > max_chars:
-            raise InvalidInput(f"{field}.{lang} is {len(text)} characters; the limit is {max_chars}")
+            raise InvalidInput(
+                f"{field}.{lang} is {len(text)} characters; the limit is {max_chars}"
+            )
         if text.strip():
             cleaned[lang] = text.strip()
     if required and not cleaned:

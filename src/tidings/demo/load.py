@@ -15,6 +15,7 @@ from tidings.components import services as components
 from tidings.components.models import Component
 from tidings.core import clock
 from tidings.incidents import services as incidents
+from tidings.incidents.models import Incident
 
 GROUPS = {
     "Platform": ["API", "Web dashboard", "Authentication", "Webhooks"],
@@ -24,69 +25,186 @@ GROUPS = {
 
 # (title, components, worst status, severity, minutes to resolve, en cause, he cause)
 HISTORY = [
-    ("Slow dashboard loading", ["Web dashboard"], "degraded_performance", "SEV3", 45,
-     "A slow database query after a release.", "שאילתה איטית במסד הנתונים אחרי עדכון גרסה."),
-    ("API errors for some customers", ["API"], "partial_outage", "SEV2", 80,
-     "A faulty load balancer node.", "שרת איזון עומסים תקול."),
-    ("Delayed email delivery", ["Email delivery"], "degraded_performance", "SEV3", 120,
-     "A backlog at an upstream provider.", "עומס אצל ספק חיצוני."),
-    ("Login failures", ["Authentication", "Web dashboard"], "major_outage", "SEV1", 55,
-     "An expired certificate on the identity service.", "תעודת אבטחה שפג תוקפה בשירות הזיהוי."),
-    ("Search results out of date", ["Search"], "degraded_performance", "SEV4", 240,
-     "The indexing job stalled.", "תהליך האינדוקס נתקע."),
-    ("SMS messages not delivered", ["SMS gateway"], "partial_outage", "SEV2", 95,
-     "A carrier outage in one region.", "תקלה אצל מפעיל סלולר באזור אחד."),
-    ("Webhook delivery delays", ["Webhooks"], "degraded_performance", "SEV3", 60,
-     "A queue worker ran out of memory.", "תהליך עיבוד התור נגמר לו הזיכרון."),
-    ("Object storage unavailable", ["Object storage", "Backups"], "major_outage", "SEV1", 70,
-     "A storage cluster lost quorum.", "אשכול האחסון איבד קוורום."),
-    ("Billing page errors", ["Billing"], "partial_outage", "SEV3", 35,
-     "A bug in a new release, rolled back.", "באג בגרסה חדשה, שהוחזרה לאחור."),
-    ("Push notifications delayed", ["Mobile push"], "degraded_performance", "SEV4", 50,
-     "Rate limiting by the push provider.", "הגבלת קצב אצל ספק ההתראות."),
-    ("Elevated database latency", ["Databases", "API"], "degraded_performance", "SEV2", 110,
-     "A noisy neighbour on shared storage.", "עומס משכן על אחסון משותף."),
-    ("Dashboard unavailable", ["Web dashboard"], "major_outage", "SEV2", 25,
-     "A bad configuration push.", "שינוי תצורה שגוי."),
+    (
+        "Slow dashboard loading",
+        ["Web dashboard"],
+        "degraded_performance",
+        "SEV3",
+        45,
+        "A slow database query after a release.",
+        "שאילתה איטית במסד הנתונים אחרי עדכון גרסה.",
+    ),
+    (
+        "API errors for some customers",
+        ["API"],
+        "partial_outage",
+        "SEV2",
+        80,
+        "A faulty load balancer node.",
+        "שרת איזון עומסים תקול.",
+    ),
+    (
+        "Delayed email delivery",
+        ["Email delivery"],
+        "degraded_performance",
+        "SEV3",
+        120,
+        "A backlog at an upstream provider.",
+        "עומס אצל ספק חיצוני.",
+    ),
+    (
+        "Login failures",
+        ["Authentication", "Web dashboard"],
+        "major_outage",
+        "SEV1",
+        55,
+        "An expired certificate on the identity service.",
+        "תעודת אבטחה שפג תוקפה בשירות הזיהוי.",
+    ),
+    (
+        "Search results out of date",
+        ["Search"],
+        "degraded_performance",
+        "SEV4",
+        240,
+        "The indexing job stalled.",
+        "תהליך האינדוקס נתקע.",
+    ),
+    (
+        "SMS messages not delivered",
+        ["SMS gateway"],
+        "partial_outage",
+        "SEV2",
+        95,
+        "A carrier outage in one region.",
+        "תקלה אצל מפעיל סלולר באזור אחד.",
+    ),
+    (
+        "Webhook delivery delays",
+        ["Webhooks"],
+        "degraded_performance",
+        "SEV3",
+        60,
+        "A queue worker ran out of memory.",
+        "תהליך עיבוד התור נגמר לו הזיכרון.",
+    ),
+    (
+        "Object storage unavailable",
+        ["Object storage", "Backups"],
+        "major_outage",
+        "SEV1",
+        70,
+        "A storage cluster lost quorum.",
+        "אשכול האחסון איבד קוורום.",
+    ),
+    (
+        "Billing page errors",
+        ["Billing"],
+        "partial_outage",
+        "SEV3",
+        35,
+        "A bug in a new release, rolled back.",
+        "באג בגרסה חדשה, שהוחזרה לאחור.",
+    ),
+    (
+        "Push notifications delayed",
+        ["Mobile push"],
+        "degraded_performance",
+        "SEV4",
+        50,
+        "Rate limiting by the push provider.",
+        "הגבלת קצב אצל ספק ההתראות.",
+    ),
+    (
+        "Elevated database latency",
+        ["Databases", "API"],
+        "degraded_performance",
+        "SEV2",
+        110,
+        "A noisy neighbour on shared storage.",
+        "עומס משכן על אחסון משותף.",
+    ),
+    (
+        "Dashboard unavailable",
+        ["Web dashboard"],
+        "major_outage",
+        "SEV2",
+        25,
+        "A bad configuration push.",
+        "שינוי תצורה שגוי.",
+    ),
 ]
 
 
-def _update(incident: object, status: str, en: str, he: str, comps: dict[str, str] | None = None) -> None:
-    incidents.post_update(actor="demo", incident=incident, status=status,  # type: ignore[arg-type]
-                          body={"en": en, "he": he}, components=comps)
+def _update(
+    incident: Incident, status: str, en: str, he: str, comps: dict[str, str] | None = None
+) -> None:
+    incidents.post_update(
+        actor="demo",
+        incident=incident,
+        status=status,  # type: ignore[arg-type]
+        body={"en": en, "he": he},
+        components=comps,
+    )
 
 
 def _history(now: datetime, ids: dict[str, str], rng: random.Random) -> None:
     days = sorted(rng.sample(range(3, 88), len(HISTORY)), reverse=True)
-    for (title, names, worst, sev, minutes, cause_en, cause_he), ago in zip(HISTORY, days, strict=True):
-        start = (now - timedelta(days=ago)).replace(hour=rng.randint(1, 20), minute=rng.choice([5, 20, 35, 50]))
+    for (title, names, worst, sev, minutes, cause_en, cause_he), ago in zip(
+        HISTORY, days, strict=True
+    ):
+        start = (now - timedelta(days=ago)).replace(
+            hour=rng.randint(1, 20), minute=rng.choice([5, 20, 35, 50])
+        )
         comps = {ids[n]: worst for n in names}
         with clock.frozen(start):
             inc = incidents.create_incident(
-                actor="demo", title=title, severity=sev, components=comps,
-                body={"en": "We are investigating reports of problems. We will post an update within 30 minutes.",
-                      "he": "אנחנו בודקים דיווחים על תקלה. נעדכן בתוך 30 דקות."},
+                actor="demo",
+                title=title,
+                severity=sev,
+                components=comps,
+                body={
+                    "en": "We are investigating reports of problems. We will post an update within 30 minutes.",
+                    "he": "אנחנו בודקים דיווחים על תקלה. נעדכן בתוך 30 דקות.",
+                },
             )
         with clock.frozen(start + timedelta(minutes=minutes * 0.4)):
-            _update(inc, "identified", f"We found the cause: {cause_en} A fix is being rolled out.",
-                    f"מצאנו את הסיבה: {cause_he} תיקון נפרס כעת.")
+            _update(
+                inc,
+                "identified",
+                f"We found the cause: {cause_en} A fix is being rolled out.",
+                f"מצאנו את הסיבה: {cause_he} תיקון נפרס כעת.",
+            )
         with clock.frozen(start + timedelta(minutes=minutes * 0.8)):
-            _update(inc, "monitoring", "The fix is in place and we are watching the results.",
-                    "התיקון הותקן ואנחנו עוקבים אחר התוצאות.",
-                    {cid: "operational" for cid in comps})
+            _update(
+                inc,
+                "monitoring",
+                "The fix is in place and we are watching the results.",
+                "התיקון הותקן ואנחנו עוקבים אחר התוצאות.",
+                {cid: "operational" for cid in comps},
+            )
         with clock.frozen(start + timedelta(minutes=minutes)):
-            _update(inc, "resolved", "This incident has been resolved. No data was lost.",
-                    "התקלה נפתרה. לא אבד מידע.")
+            _update(
+                inc,
+                "resolved",
+                "This incident has been resolved. No data was lost.",
+                "התקלה נפתרה. לא אבד מידע.",
+            )
 
 
 def _maintenances(now: datetime, ids: dict[str, str]) -> None:
     past = (now - timedelta(days=20)).replace(hour=2, minute=0, second=0, microsecond=0)
     with clock.frozen(past - timedelta(days=7)):
         m = incidents.create_maintenance(
-            actor="demo", title="Database version upgrade", scheduled_for=past,
-            scheduled_until=past + timedelta(hours=2), components={ids["Databases"]: "under_maintenance"},
-            body={"en": "We will upgrade our database servers. Short pauses of a few seconds are expected.",
-                  "he": "נשדרג את שרתי מסדי הנתונים. צפויות הפסקות קצרות של שניות ספורות."},
+            actor="demo",
+            title="Database version upgrade",
+            scheduled_for=past,
+            scheduled_until=past + timedelta(hours=2),
+            components={ids["Databases"]: "under_maintenance"},
+            body={
+                "en": "We will upgrade our database servers. Short pauses of a few seconds are expected.",
+                "he": "נשדרג את שרתי מסדי הנתונים. צפויות הפסקות קצרות של שניות ספורות.",
+            },
         )
     with clock.frozen(past):
         incidents.run_due_maintenances(now=past)
@@ -94,11 +212,15 @@ def _maintenances(now: datetime, ids: dict[str, str]) -> None:
         incidents.run_due_maintenances(now=past + timedelta(hours=2))
     soon = (now + timedelta(days=5)).replace(hour=1, minute=0, second=0, microsecond=0)
     incidents.create_maintenance(
-        actor="demo", title="Network equipment replacement", scheduled_for=soon,
-        scheduled_until=soon + timedelta(hours=3), components={ids["API"]: "under_maintenance",
-                                                                ids["Webhooks"]: "under_maintenance"},
-        body={"en": "We are replacing network equipment in our main data centre. The API may answer slowly.",
-              "he": "נחליף ציוד רשת במרכז הנתונים הראשי. ה-API עשוי להגיב לאט."},
+        actor="demo",
+        title="Network equipment replacement",
+        scheduled_for=soon,
+        scheduled_until=soon + timedelta(hours=3),
+        components={ids["API"]: "under_maintenance", ids["Webhooks"]: "under_maintenance"},
+        body={
+            "en": "We are replacing network equipment in our main data centre. The API may answer slowly.",
+            "he": "נחליף ציוד רשת במרכז הנתונים הראשי. ה-API עשוי להגיב לאט.",
+        },
     )
     del m
 
@@ -107,30 +229,53 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
     start = now - timedelta(minutes=42)
     with clock.frozen(start):
         inc = incidents.create_incident(
-            actor="demo", title="Elevated error rates on the API", severity="SEV2",
+            actor="demo",
+            title="Elevated error rates on the API",
+            severity="SEV2",
             components={ids["API"]: "partial_outage", ids["Webhooks"]: "degraded_performance"},
-            body={"en": "Some API requests are failing with errors. We are investigating and will update "
-                        "within 30 minutes, even if we have nothing new.",
-                  "he": "חלק מהבקשות ל-API נכשלות. אנחנו בודקים ונעדכן בתוך 30 דקות, גם אם לא יהיה חדש."},
+            body={
+                "en": "Some API requests are failing with errors. We are investigating and will update "
+                "within 30 minutes, even if we have nothing new.",
+                "he": "חלק מהבקשות ל-API נכשלות. אנחנו בודקים ונעדכן בתוך 30 דקות, גם אם לא יהיה חדש.",
+            },
         )
     with clock.frozen(now - timedelta(minutes=12)):
-        _update(inc, "identified",
-                "We identified a failing storage node behind the API and are moving traffic away from it. "
-                "We do not have a reliable time to recovery yet.",
-                "זיהינו שרת אחסון תקול מאחורי ה-API ואנחנו מעבירים ממנו את התעבורה. "
-                "עדיין אין לנו זמן משוער אמין לחזרה לשגרה.")
-        incidents.add_faq(actor="demo", incident=inc,
-                          question={"en": "Is my data safe?", "he": "האם המידע שלי בטוח?"},
-                          answer={"en": "Yes. No data has been lost; failed requests can be retried safely.",
-                                  "he": "כן. לא אבד מידע; אפשר לנסות שוב בקשות שנכשלו."})
-        incidents.add_faq(actor="demo", incident=inc,
-                          question={"en": "Should I retry failed requests?", "he": "האם לנסות שוב בקשות שנכשלו?"},
-                          answer={"en": "Yes, with backoff. Most retries succeed within a minute.",
-                                  "he": "כן, עם המתנה בין ניסיונות. רוב הניסיונות החוזרים מצליחים בתוך דקה."})
-        incidents.add_resource(actor="demo", incident=inc, kind="workaround",
-                               title={"en": "Use the secondary endpoint", "he": "השתמשו בנקודת הקצה המשנית"},
-                               body={"en": "Point clients at `api-eu2.example.com`; it is not affected.",
-                                     "he": "כוונו את הלקוחות אל `api-eu2.example.com`; היא לא מושפעת."})
+        _update(
+            inc,
+            "identified",
+            "We identified a failing storage node behind the API and are moving traffic away from it. "
+            "We do not have a reliable time to recovery yet.",
+            "זיהינו שרת אחסון תקול מאחורי ה-API ואנחנו מעבירים ממנו את התעבורה. "
+            "עדיין אין לנו זמן משוער אמין לחזרה לשגרה.",
+        )
+        incidents.add_faq(
+            actor="demo",
+            incident=inc,
+            question={"en": "Is my data safe?", "he": "האם המידע שלי בטוח?"},
+            answer={
+                "en": "Yes. No data has been lost; failed requests can be retried safely.",
+                "he": "כן. לא אבד מידע; אפשר לנסות שוב בקשות שנכשלו.",
+            },
+        )
+        incidents.add_faq(
+            actor="demo",
+            incident=inc,
+            question={"en": "Should I retry failed requests?", "he": "האם לנסות שוב בקשות שנכשלו?"},
+            answer={
+                "en": "Yes, with backoff. Most retries succeed within a minute.",
+                "he": "כן, עם המתנה בין ניסיונות. רוב הניסיונות החוזרים מצליחים בתוך דקה.",
+            },
+        )
+        incidents.add_resource(
+            actor="demo",
+            incident=inc,
+            kind="workaround",
+            title={"en": "Use the secondary endpoint", "he": "השתמשו בנקודת הקצה המשנית"},
+            body={
+                "en": "Point clients at `api-eu2.example.com`; it is not affected.",
+                "he": "כוונו את הלקוחות אל `api-eu2.example.com`; היא לא מושפעת.",
+            },
+        )
 
 
 def load_demo(*, quiet: bool = True) -> str:
@@ -145,7 +290,9 @@ def load_demo(*, quiet: bool = True) -> str:
             for group_name, names in GROUPS.items():
                 group = components.create_group(actor="demo", name=group_name)
                 for name in names:
-                    ids[name] = components.create_component(actor="demo", name=name, group_id=group.public_id).public_id
+                    ids[name] = components.create_component(
+                        actor="demo", name=name, group_id=group.public_id
+                    ).public_id
         _history(now, ids, rng)
         _maintenances(now, ids)
         _active(now, ids)
@@ -155,4 +302,6 @@ def load_demo(*, quiet: bool = True) -> str:
             login = f"Staff login: admin / {password}"
         else:
             login = "Staff login: your existing admin user"
-    return f"Loaded the demo company ({len(ids)} components, {len(HISTORY)} past incidents). {login}"
+    return (
+        f"Loaded the demo company ({len(ids)} components, {len(HISTORY)} past incidents). {login}"
+    )

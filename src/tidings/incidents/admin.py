@@ -38,9 +38,28 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
     list_display = ("title", "kind", "status", "severity", "impact", "visibility", "started_at")
     list_filter = ("kind", "status", "severity", "visibility")
     search_fields = ("title", "public_id")
-    fields = ("title", "severity", "impact", "visibility", "eta_at", "eta_confidence", "status",
-              "started_at", "acknowledged_at", "resolved_at", "next_update_due_at", "public_id")
-    readonly_fields = ("status", "started_at", "acknowledged_at", "resolved_at", "next_update_due_at", "public_id")
+    fields = (
+        "title",
+        "severity",
+        "impact",
+        "visibility",
+        "eta_at",
+        "eta_confidence",
+        "status",
+        "started_at",
+        "acknowledged_at",
+        "resolved_at",
+        "next_update_due_at",
+        "public_id",
+    )
+    readonly_fields = (
+        "status",
+        "started_at",
+        "acknowledged_at",
+        "resolved_at",
+        "next_update_due_at",
+        "public_id",
+    )
     inlines = (UpdateInline, FaqInline, ResourceInline)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -59,6 +78,10 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
         for gone in formset.deleted_objects:
             gone.delete()
         if formset.has_changed():
-            events.record(kind="incident.faq_changed", actor=request.user.get_username(),
-                          subject_type="incident", subject_id=form.instance.public_id,
-                          public=form.instance.is_public)
+            events.record(
+                kind="incident.faq_changed",
+                actor=request.user.get_username(),
+                subject_type="incident",
+                subject_id=form.instance.public_id,
+                public=form.instance.is_public,
+            )

@@ -117,24 +117,46 @@ class EventOut(Schema):
 
 
 def _update_out(u: IncidentUpdate) -> UpdateOut:
-    return UpdateOut(id=u.public_id, status=u.status, body=u.bodies, affected_components=u.affected_components,
-                     created_at=u.created_at, next_update_due_at=u.next_update_due_at, author=u.author)
+    return UpdateOut(
+        id=u.public_id,
+        status=u.status,
+        body=u.bodies,
+        affected_components=u.affected_components,
+        created_at=u.created_at,
+        next_update_due_at=u.next_update_due_at,
+        author=u.author,
+    )
 
 
 def _out(i: Incident) -> IncidentOut:
     return IncidentOut(
-        id=i.public_id, kind=i.kind, title=i.title, status=i.status, impact=i.impact, severity=i.severity,
-        visibility=i.visibility, started_at=i.started_at, acknowledged_at=i.acknowledged_at,
-        resolved_at=i.resolved_at, next_update_due_at=i.next_update_due_at, scheduled_for=i.scheduled_for,
-        scheduled_until=i.scheduled_until, eta_at=i.eta_at, eta_confidence=i.eta_confidence,
+        id=i.public_id,
+        kind=i.kind,
+        title=i.title,
+        status=i.status,
+        impact=i.impact,
+        severity=i.severity,
+        visibility=i.visibility,
+        started_at=i.started_at,
+        acknowledged_at=i.acknowledged_at,
+        resolved_at=i.resolved_at,
+        next_update_due_at=i.next_update_due_at,
+        scheduled_for=i.scheduled_for,
+        scheduled_until=i.scheduled_until,
+        eta_at=i.eta_at,
+        eta_confidence=i.eta_confidence,
         components={x.component.public_id: x.status for x in i.impacts.select_related("component")},
         updates=[_update_out(u) for u in i.updates.all()],
     )
 
 
 @router.get("/incidents", response=list[IncidentOut])
-def list_incidents(request: HttpRequest, kind: Literal["incident", "maintenance"] | None = None,
-                   active: bool = False, limit: int = 50) -> list[IncidentOut]:
+def list_incidents(
+    request: HttpRequest,
+    kind: Literal["incident", "maintenance"] | None = None,
+    active: bool = False,
+    limit: int = 50,
+) -> list[IncidentOut]:
     qs = Incident.objects.all()
     if kind:
         qs = qs.filter(kind=kind)
@@ -161,7 +183,9 @@ def get_incident(request: HttpRequest, incident_id: str) -> IncidentOut:
 def patch_incident(request: HttpRequest, incident_id: str, payload: IncidentPatch) -> IncidentOut:
     with transaction.atomic():
         i = services.get_incident(incident_id)
-        services.change_incident(actor=actor_of(request), incident=i, **payload.dict(exclude_unset=True))
+        services.change_incident(
+            actor=actor_of(request), incident=i, **payload.dict(exclude_unset=True)
+        )
     return _out(i)
 
 
@@ -176,22 +200,30 @@ def post_update(request: HttpRequest, incident_id: str, payload: UpdateIn) -> tu
 @router.post("/incidents/{incident_id}/faq", response={201: dict[str, int]})
 def add_faq(request: HttpRequest, incident_id: str, payload: FaqIn) -> tuple[int, dict[str, int]]:
     with transaction.atomic():
-        entry = services.add_faq(actor=actor_of(request), incident=services.get_incident(incident_id), **payload.dict())
+        entry = services.add_faq(
+            actor=actor_of(request), incident=services.get_incident(incident_id), **payload.dict()
+        )
     return 201, {"id": entry.pk}
 
 
 @router.post("/incidents/{incident_id}/resources", response={201: dict[str, int]})
-def add_resource(request: HttpRequest, incident_id: str, payload: ResourceIn) -> tuple[int, dict[str, int]]:
+def add_resource(
+    request: HttpRequest, incident_id: str, payload: ResourceIn
+) -> tuple[int, dict[str, int]]:
     with transaction.atomic():
-        r = services.add_resource(actor=actor_of(request), incident=services.get_incident(incident_id), **payload.dict())
+        r = services.add_resource(
+            actor=actor_of(request), incident=services.get_incident(incident_id), **payload.dict()
+        )
     return 201, {"id": r.pk}
 
 
 @router.get("/incidents/{incident_id}/events", response=list[EventOut])
 def incident_events(request: HttpRequest, incident_id: str) -> list[EventOut]:
     i = services.get_incident(incident_id)
-    return [EventOut(at=e.at, actor=e.actor, kind=e.kind, data=e.data)
-            for e in Event.objects.filter(subject_type="incident", subject_id=i.public_id)]
+    return [
+        EventOut(at=e.at, actor=e.actor, kind=e.kind, data=e.data)
+        for e in Event.objects.filter(subject_type="incident", subject_id=i.public_id)
+    ]
 
 
 @router.post("/maintenances", response={201: IncidentOut})

@@ -32,7 +32,9 @@ class Incident(models.Model):
     impact = models.CharField(max_length=12, choices=_choices(IMPACTS), default="none")
     severity = models.CharField(max_length=4, choices=_choices(SEVERITIES), blank=True)
     visibility = models.CharField(max_length=8, choices=VISIBILITY_CHOICES, default="public")
-    components = models.ManyToManyField(Component, through="IncidentComponent", related_name="incidents")
+    components: models.ManyToManyField[Component, IncidentComponent] = models.ManyToManyField(
+        Component, through="IncidentComponent", related_name="incidents"
+    )
 
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -65,7 +67,9 @@ class Incident(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(kind="incident")
-                | models.Q(scheduled_for__isnull=False, scheduled_until__gt=models.F("scheduled_for")),
+                | models.Q(
+                    scheduled_for__isnull=False, scheduled_until__gt=models.F("scheduled_for")
+                ),
                 name="maintenance_has_window",
             ),
         ]
@@ -87,8 +91,13 @@ class IncidentComponent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["incident", "component"], name="one_impact_per_component")
+            models.UniqueConstraint(
+                fields=["incident", "component"], name="one_impact_per_component"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.component_id}: {self.status}"
 
 
 class AppendOnly(Exception):

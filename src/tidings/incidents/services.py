@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
-
 from tidings.components import services as components
 from tidings.components.models import Component
 from tidings.components.rules import impact_from_components
 from tidings.config import get_settings
 from tidings.core import clock, events
-from tidings.core.errors import InvalidInput, NotFound
+from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
 from tidings.core.text import check_localized
 from tidings.incidents import rules
 from tidings.incidents.models import FaqEntry, Incident, IncidentComponent, IncidentUpdate, Resource
@@ -32,7 +30,9 @@ def get_incident(public_id: str, kind: str | None = None) -> Incident:
 
 
 def _bodies(body: object, *, required: bool) -> dict[str, str]:
-    return check_localized(body, field="body", max_chars=get_settings().max_body_chars, required=required)
+    return check_localized(
+        body, field="body", max_chars=get_settings().max_body_chars, required=required
+    )
 
 
 def _resolve_components(wanted: dict[str, str] | None) -> list[tuple[Component, str]]:
@@ -77,7 +77,12 @@ def _apply_components(
             incident=incident, component=component, defaults={"status": status}
         )
         changes.append(
-            {"code": component.public_id, "name": component.name, "old_status": old, "new_status": new}
+            {
+                "code": component.public_id,
+                "name": component.name,
+                "old_status": old,
+                "new_status": new,
+            }
         )
     return changes
 
@@ -91,14 +96,23 @@ def _release_components(*, actor: str, incident: Incident, keep: set[str]) -> li
         if component.public_id in keep or component.status == "operational":
             continue
         held = IncidentComponent.objects.filter(component=component).exclude(incident=incident)
-        if held.exclude(incident__status__in=rules.CLOSED_STATES).exclude(
-            incident__status="scheduled"
-        ).exists():
+        if (
+            held.exclude(incident__status__in=rules.CLOSED_STATES)
+            .exclude(incident__status="scheduled")
+            .exists()
+        ):
             continue
         old, new = components.set_status(
             actor=actor, component=component, status="operational", incident_id=incident.pk
         )
-        changes.append({"code": component.public_id, "name": component.name, "old_status": old, "new_status": new})
+        changes.append(
+            {
+                "code": component.public_id,
+                "name": component.name,
+                "old_status": old,
+                "new_status": new,
+            }
+        )
     return changes
 
 
@@ -168,8 +182,15 @@ def create_incident(
         severity=severity,
         public=incident.is_public,
     )
-    _post(actor=actor, incident=incident, status=status, bodies=bodies, targets=targets,
-          next_update_due_at=next_update_due_at, at=now)
+    _post(
+        actor=actor,
+        incident=incident,
+        status=status,
+        bodies=bodies,
+        targets=targets,
+        next_update_due_at=next_update_due_at,
+        at=now,
+    )
     return incident
 
 
@@ -208,7 +229,9 @@ def create_maintenance(
         created_by=actor,
     )
     for component, _ in targets:
-        IncidentComponent.objects.create(incident=incident, component=component, status="under_maintenance")
+        IncidentComponent.objects.create(
+            incident=incident, component=component, status="under_maintenance"
+        )
     events.record(
         kind="incident.created",
         actor=actor,
@@ -224,8 +247,15 @@ def create_maintenance(
         {"code": c.public_id, "name": c.name, "old_status": c.status, "new_status": c.status}
         for c, _ in targets
     ]
-    _write_update(actor=actor, incident=incident, status="scheduled", bodies=bodies,
-                  affected=affected or None, next_due=None, at=now)
+    _write_update(
+        actor=actor,
+        incident=incident,
+        status="scheduled",
+        bodies=bodies,
+        affected=affected or None,
+        next_due=None,
+        at=now,
+    )
     return incident
 
 
@@ -246,13 +276,24 @@ def post_update(
         raise InvalidInput("a maintenance has no impact to set")
     bodies = _bodies(body, required=True)
     targets = _resolve_components(components)
-    if rules.is_closed(incident.status) and rules.is_closed(status) and incident.kind == "maintenance":
-        raise rules.InvalidTransition(f"this maintenance is {incident.status} already")
+    if (
+        rules.is_closed(incident.status)
+        and rules.is_closed(status)
+        and incident.kind == "maintenance"
+    ):
+        raise InvalidTransition(f"this maintenance is {incident.status} already")
     now = clock.now()
     if impact:
         incident.impact = impact
-    return _post(actor=actor, incident=incident, status=status, bodies=bodies, targets=targets,
-                 next_update_due_at=next_update_due_at, at=now)
+    return _post(
+        actor=actor,
+        incident=incident,
+        status=status,
+        bodies=bodies,
+        targets=targets,
+        next_update_due_at=next_update_due_at,
+        at=now,
+    )
 
 
 def _post(
@@ -270,10 +311,14 @@ def _post(
     incident.status = status
     next_due = _promised(incident, at, next_update_due_at)
     if incident.kind == "maintenance" and status == "in_progress" and not targets:
-        targets = [(i.component, "under_maintenance") for i in incident.impacts.select_related("component")]
+        targets = [
+            (i.component, "under_maintenance") for i in incident.impacts.select_related("component")
+        ]
     affected = _apply_components(actor=actor, incident=incident, targets=targets)
     if rules.is_closed(status):
-        affected += _release_components(actor=actor, incident=incident, keep={c.public_id for c, _ in targets})
+        affected += _release_components(
+            actor=actor, incident=incident, keep={c.public_id for c, _ in targets}
+        )
     if old != status:
         events.record(
             kind="incident.status_changed",
@@ -286,8 +331,15 @@ def _post(
             public=incident.is_public,
         )
     _stamp(incident, status, at)
-    return _write_update(actor=actor, incident=incident, status=status, bodies=bodies,
-                         affected=affected or None, next_due=next_due, at=at)
+    return _write_update(
+        actor=actor,
+        incident=incident,
+        status=status,
+        bodies=bodies,
+        affected=affected or None,
+        next_due=next_due,
+        at=at,
+    )
 
 
 def _write_update(
@@ -360,7 +412,9 @@ def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def add_faq(*, actor: str, incident: Incident, question: object, answer: object, position: int = 0) -> FaqEntry:
+def add_faq(
+    *, actor: str, incident: Incident, question: object, answer: object, position: int = 0
+) -> FaqEntry:
     limit = get_settings().max_body_chars
     entry = FaqEntry.objects.create(
         incident=incident,
@@ -369,13 +423,25 @@ def add_faq(*, actor: str, incident: Incident, question: object, answer: object,
         position=position,
         updated_at=clock.now(),
     )
-    events.record(kind="incident.faq_changed", actor=actor, subject_type="incident",
-                  subject_id=incident.public_id, faq_id=entry.pk, public=incident.is_public)
+    events.record(
+        kind="incident.faq_changed",
+        actor=actor,
+        subject_type="incident",
+        subject_id=incident.public_id,
+        faq_id=entry.pk,
+        public=incident.is_public,
+    )
     return entry
 
 
 def add_resource(
-    *, actor: str, incident: Incident, kind: str, title: object, body: object = None, url: str = "",
+    *,
+    actor: str,
+    incident: Incident,
+    kind: str,
+    title: object,
+    body: object = None,
+    url: str = "",
     position: int = 0,
 ) -> Resource:
     _check_choice(kind, ("workaround", "link"), "kind")
@@ -391,8 +457,14 @@ def add_resource(
         position=position,
         updated_at=clock.now(),
     )
-    events.record(kind="incident.resource_changed", actor=actor, subject_type="incident",
-                  subject_id=incident.public_id, resource_id=resource.pk, public=incident.is_public)
+    events.record(
+        kind="incident.resource_changed",
+        actor=actor,
+        subject_type="incident",
+        subject_id=incident.public_id,
+        resource_id=resource.pk,
+        public=incident.is_public,
+    )
     return resource
 
 
@@ -420,7 +492,14 @@ def run_due_maintenances(*, now: datetime, actor: str = "scheduler") -> list[str
                     if target == "in_progress"
                     else translation.gettext("The scheduled maintenance has been completed.")
                 )
-        _post(actor=actor, incident=incident, status=target, bodies=bodies, targets=[],
-              next_update_due_at=None, at=now)
+        _post(
+            actor=actor,
+            incident=incident,
+            status=target,
+            bodies=bodies,
+            targets=[],
+            next_update_due_at=None,
+            at=now,
+        )
         moved.append(incident.public_id)
     return moved

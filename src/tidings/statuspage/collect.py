@@ -63,7 +63,8 @@ def _incident(i: Incident) -> IncidentData:
         ),
         faq=tuple(FaqData(question=f.question, answer=f.answer) for f in i.faq.all()),
         resources=tuple(
-            ResourceData(kind=r.kind, title=r.title, body=r.body, url=r.url) for r in i.resources.all()
+            ResourceData(kind=r.kind, title=r.title, body=r.body, url=r.url)
+            for r in i.resources.all()
         ),
     )
 
@@ -105,7 +106,16 @@ def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
         Incident.objects.filter(visibility="public")
         .filter(
             Q(started_at__gte=since)
-            | Q(status__in=("investigating", "identified", "monitoring", "scheduled", "in_progress", "verifying"))
+            | Q(
+                status__in=(
+                    "investigating",
+                    "identified",
+                    "monitoring",
+                    "scheduled",
+                    "in_progress",
+                    "verifying",
+                )
+            )
         )
         .prefetch_related(
             "impacts__component",
@@ -120,8 +130,17 @@ def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
     changes: dict[str, list[Change]] = {}
     # The last change before the window says what status the window starts in.
     for ch in StatusChange.objects.filter(at__gte=window).order_by("at", "id"):
-        changes.setdefault(by_pk[ch.component_id], []).append(Change(at=ch.at, old=ch.old_status, new=ch.new_status))
-    updated = max([c.updated_at for c in comps] + [i.updated_at for i in Incident.objects.filter(visibility="public").order_by("-updated_at")[:1]], default=now)
+        changes.setdefault(by_pk[ch.component_id], []).append(
+            Change(at=ch.at, old=ch.old_status, new=ch.new_status)
+        )
+    updated = max(
+        [c.updated_at for c in comps]
+        + [
+            i.updated_at
+            for i in Incident.objects.filter(visibility="public").order_by("-updated_at")[:1]
+        ],
+        default=now,
+    )
     return Site(
         page=PageInfo(
             id=page_id(settings),

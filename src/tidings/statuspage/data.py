@@ -90,7 +90,13 @@ class IncidentData:
 
     @property
     def is_active(self) -> bool:
-        return self.status in ("investigating", "identified", "monitoring", "in_progress", "verifying")
+        return self.status in (
+            "investigating",
+            "identified",
+            "monitoring",
+            "in_progress",
+            "verifying",
+        )
 
     @property
     def is_upcoming(self) -> bool:

@@ -15,7 +15,15 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _PUBLIC_PREFIXES = ("/api/v2/", "/incidents/", "/history", "/he", "/en")
-_PUBLIC_EXACT = {"/", "/live.json", "/status.js", "/history.atom", "/history.rss", "/maintenances.ics", "/index.html"}
+_PUBLIC_EXACT = {
+    "/",
+    "/live.json",
+    "/status.js",
+    "/history.atom",
+    "/history.rss",
+    "/maintenances.ics",
+    "/index.html",
+}
 
 
 def is_public_path(path: str) -> bool:
@@ -32,7 +40,9 @@ def make_app(edge: Edge, fallback: ASGIApp | None = None) -> ASGIApp:
                 await fallback(scope, receive, send)
             return
         path: str = scope["path"]
-        if fallback is not None and not (is_public_path(path) and scope["method"] in ("GET", "HEAD")):
+        if fallback is not None and not (
+            is_public_path(path) and scope["method"] in ("GET", "HEAD")
+        ):
             await fallback(scope, receive, send)
             return
         h = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -47,11 +57,13 @@ def make_app(edge: Edge, fallback: ASGIApp | None = None) -> ASGIApp:
         if r.status == 404 and fallback is not None:
             await fallback(scope, receive, send)
             return
-        await send({
-            "type": "http.response.start",
-            "status": r.status,
-            "headers": [(k.lower().encode(), v.encode()) for k, v in r.headers],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": r.status,
+                "headers": [(k.lower().encode(), v.encode()) for k, v in r.headers],
+            }
+        )
         await send({"type": "http.response.body", "body": r.body})
 
     return app

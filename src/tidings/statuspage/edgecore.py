@@ -18,7 +18,7 @@ DEFAULT_LANG = "en"
 COOKIE = "tidings_lang"
 NOT_FOUND = (
     b"<!doctype html><html lang=en><meta charset=utf-8><title>Not found</title>"
-    b"<p>There is no such page on this status site. <a href=\"/\">Current status</a></p></html>"
+    b'<p>There is no such page on this status site. <a href="/">Current status</a></p></html>'
 )
 
 
@@ -112,7 +112,9 @@ class Edge:
             if found is not None:
                 return found, explicit is None
         found = entries.get(canonical)
-        return found, explicit is None and found is not None and found.content_type.startswith("text/html")
+        return found, explicit is None and found is not None and found.content_type.startswith(
+            "text/html"
+        )
 
     def respond(
         self,
@@ -127,14 +129,22 @@ class Edge:
         self.refresh()
         if method not in ("GET", "HEAD"):
             return Response(405, (("Allow", "GET, HEAD"), ("Content-Length", "0")), b"")
-        entry, negotiated = self.entry(path, preferred_lang(cookie, accept_language) if (cookie or accept_language) else DEFAULT_LANG)
+        entry, negotiated = self.entry(
+            path,
+            preferred_lang(cookie, accept_language)
+            if (cookie or accept_language)
+            else DEFAULT_LANG,
+        )
         if entry is None:
             status = 503 if self.snapshot is None else 404
             body = NOT_FOUND if status == 404 else b"The status page has not been published yet."
             return Response(
                 status,
-                (("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
-                 ("Cache-Control", "no-store")),
+                (
+                    ("Content-Type", "text/html; charset=utf-8"),
+                    ("Content-Length", str(len(body))),
+                    ("Cache-Control", "no-store"),
+                ),
                 b"" if method == "HEAD" else body,
             )
         encoding = pick_encoding(accept_encoding, entry)
@@ -143,7 +153,10 @@ class Edge:
         vary = "Accept-Encoding, Accept-Language, Cookie" if negotiated else "Accept-Encoding"
         headers = [
             ("ETag", etag),
-            ("Cache-Control", f"public, max-age={self.max_age}, stale-while-revalidate=30, stale-if-error=86400"),
+            (
+                "Cache-Control",
+                f"public, max-age={self.max_age}, stale-while-revalidate=30, stale-if-error=86400",
+            ),
             ("Vary", vary),
             ("Access-Control-Allow-Origin", "*"),
             ("X-Content-Type-Options", "nosniff"),

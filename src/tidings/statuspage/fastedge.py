@@ -10,6 +10,7 @@ response as bytes, so a repeat request is a dict lookup and one ``write``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -19,15 +20,26 @@ from pathlib import Path
 
 from tidings.statuspage.edgecore import Edge, Response
 
-_REASONS = {200: b"OK", 304: b"Not Modified", 400: b"Bad Request", 404: b"Not Found",
-            405: b"Method Not Allowed", 431: b"Request Header Fields Too Large", 503: b"Service Unavailable"}
+_REASONS = {
+    200: b"OK",
+    304: b"Not Modified",
+    400: b"Bad Request",
+    404: b"Not Found",
+    405: b"Method Not Allowed",
+    431: b"Request Header Fields Too Large",
+    503: b"Service Unavailable",
+}
 _WANTED = (b"accept-encoding", b"if-none-match", b"cookie", b"accept-language", b"connection")
 _MAX_HEAD = 16 * 1024
 _CACHE_LIMIT = 4096
 
 
 def serialise(r: Response, keep_alive: bool, date: bytes) -> bytes:
-    lines = [b"HTTP/1.1 %d %s" % (r.status, _REASONS.get(r.status, b"OK")), b"Date: " + date, b"Server: tidings-edge"]
+    lines = [
+        b"HTTP/1.1 %d %s" % (r.status, _REASONS.get(r.status, b"OK")),
+        b"Date: " + date,
+        b"Server: tidings-edge",
+    ]
     lines += [f"{k}: {v}".encode("latin-1") for k, v in r.headers]
     if not keep_alive:
         lines.append(b"Connection: close")
@@ -80,14 +92,27 @@ class EdgeProtocol(asyncio.Protocol):
             lname = name.strip().lower()
             if lname in _WANTED:
                 fields[lname] = value.strip()
-            elif lname in (b"content-length", b"transfer-encoding") and value.strip() not in (b"0", b""):
-                self._fail(405 if method not in (b"GET", b"HEAD") else 400)  # the edge takes no bodies
+            elif lname in (b"content-length", b"transfer-encoding") and value.strip() not in (
+                b"0",
+                b"",
+            ):
+                self._fail(
+                    405 if method not in (b"GET", b"HEAD") else 400
+                )  # the edge takes no bodies
                 return False
         conn = fields.get(b"connection", b"").lower()
         keep_alive = conn != b"close" if version == b"HTTP/1.1" else conn == b"keep-alive"
         self.edge.refresh()
-        key = (self.edge.generation, method, target, keep_alive, fields.get(b"accept-encoding"),
-               fields.get(b"if-none-match"), fields.get(b"cookie"), fields.get(b"accept-language"))
+        key = (
+            self.edge.generation,
+            method,
+            target,
+            keep_alive,
+            fields.get(b"accept-encoding"),
+            fields.get(b"if-none-match"),
+            fields.get(b"cookie"),
+            fields.get(b"accept-language"),
+        )
         raw = self.cache.get(key)
         if raw is None:
             path = target.split(b"?", 1)[0].decode("latin-1")
@@ -102,7 +127,9 @@ class EdgeProtocol(asyncio.Protocol):
             # The Date header is part of the cached bytes; it is at most a second stale, which
             # HTTP allows, and a fresh generation or a full cache starts over.
             raw = serialise(r, keep_alive, _Clock.value)
-            if len(self.cache) >= _CACHE_LIMIT or (self.cache and next(iter(self.cache))[0] != self.edge.generation):
+            if len(self.cache) >= _CACHE_LIMIT or (
+                self.cache and next(iter(self.cache))[0] != self.edge.generation
+            ):
                 self.cache.clear()
             self.cache[key] = raw
         assert self.transport is not None
@@ -116,7 +143,13 @@ class EdgeProtocol(asyncio.Protocol):
     def _fail(self, status: int) -> None:
         if self.transport is not None:
             body = _REASONS.get(status, b"Error")
-            self.transport.write(serialise(Response(status, (("Content-Length", str(len(body))),), body), False, _Clock.value))
+            self.transport.write(
+                serialise(
+                    Response(status, (("Content-Length", str(len(body))),), body),
+                    False,
+                    _Clock.value,
+                )
+            )
             self.transport.close()
             self.transport = None
 
@@ -149,7 +182,9 @@ def serve_one(root: Path, host: str, port: int, max_age: int, reload_seconds: fl
         loop = asyncio.get_running_loop()
         _Clock.tick(loop)
         sock = _bind(host, port)
-        server = await loop.create_server(lambda: EdgeProtocol(edge, cache), sock=sock, backlog=4096)
+        server = await loop.create_server(
+            lambda: EdgeProtocol(edge, cache), sock=sock, backlog=4096
+        )
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
@@ -159,7 +194,9 @@ def serve_one(root: Path, host: str, port: int, max_age: int, reload_seconds: fl
     asyncio.run(main())
 
 
-def serve(root: Path, host: str, port: int, *, processes: int, max_age: int, reload_seconds: float) -> None:
+def serve(
+    root: Path, host: str, port: int, *, processes: int, max_age: int, reload_seconds: float
+) -> None:
     """Run ``processes`` edge processes; return when all have stopped (SIGTERM/SIGINT stop them)."""
     if processes <= 1:
         serve_one(root, host, port, max_age, reload_seconds)
@@ -177,16 +214,12 @@ def serve(root: Path, host: str, port: int, *, processes: int, max_age: int, rel
 
     def forward(signum: int, _frame: object) -> None:
         for pid in children:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     for pid in children:
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
     sys.stdout.flush()

@@ -54,9 +54,7 @@ def atom(site: Site) -> str:
         f'<link rel="self" type="application/atom+xml" href="{escape(url)}/history.atom"/>'
         f"<title>{escape(site.page.name)} Status - Incident History</title>"
         f"<updated>{_iso(site.page.updated_at)}</updated>"
-        f"<author><name>{escape(site.page.name)}</name></author>"
-        + "".join(entries)
-        + "</feed>\n"
+        f"<author><name>{escape(site.page.name)}</name></author>" + "".join(entries) + "</feed>\n"
     )
 
 
@@ -95,7 +93,8 @@ def _fold(line: str) -> str:
     raw = line.encode()
     if len(raw) <= 75:
         return line
-    parts, chunk = [], b""
+    parts: list[str] = []
+    chunk = b""
     for ch in line:
         b = ch.encode()
         if len(chunk) + len(b) > (75 if not parts else 74):

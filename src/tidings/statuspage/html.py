@@ -72,8 +72,13 @@ def _status_labels() -> dict[str, str]:
 def _impact_labels() -> dict[str, str]:
     from django.utils.translation import gettext as _
 
-    return {"none": _("No impact"), "minor": _("Minor"), "major": _("Major"), "critical": _("Critical"),
-            "maintenance": _("Maintenance")}
+    return {
+        "none": _("No impact"),
+        "minor": _("Minor"),
+        "major": _("Major"),
+        "critical": _("Critical"),
+        "maintenance": _("Maintenance"),
+    }
 
 
 def _incident_view(i: IncidentData, lang: str, site: Site) -> dict[str, Any]:
@@ -102,7 +107,11 @@ def _incident_view(i: IncidentData, lang: str, site: Site) -> dict[str, Any]:
 
 
 def _resource(r: Any, lang: str) -> dict[str, str]:
-    return {"title": pick(r.title, lang), "html": render_markdown(pick(r.body, lang)) if r.body else "", "url": r.url}
+    return {
+        "title": pick(r.title, lang),
+        "html": render_markdown(pick(r.body, lang)) if r.body else "",
+        "url": r.url,
+    }
 
 
 def _component_views(site: Site) -> tuple[list[GroupView], list[ComponentView]]:
@@ -117,12 +126,22 @@ def _component_views(site: Site) -> tuple[list[GroupView], list[ComponentView]]:
             partial_weight=site.partial_weight,
             since=c.start_date,
         )
-        views[c.id] = ComponentView(c=c, days=days, overall=uptime.overall(days), status_label=labels[c.status])
+        views[c.id] = ComponentView(
+            c=c, days=days, overall=uptime.overall(days), status_label=labels[c.status]
+        )
     _attach_incident_titles(site, views)
-    visible = {cid: v for cid, v in views.items() if not v.c.only_show_if_degraded or v.c.status != "operational"}
+    visible = {
+        cid: v
+        for cid, v in views.items()
+        if not v.c.only_show_if_degraded or v.c.status != "operational"
+    }
     groups = [
-        GroupView(name=g.name, description=g.description, status=g.status,
-                  components=[visible[cid] for cid in g.component_ids if cid in visible])
+        GroupView(
+            name=g.name,
+            description=g.description,
+            status=g.status,
+            components=[visible[cid] for cid in g.component_ids if cid in visible],
+        )
         for g in site.groups
     ]
     loose = [v for v in visible.values() if v.c.group_id is None]
@@ -180,26 +199,58 @@ def render_pages(site: Site) -> dict[str, str]:
                 "page_path": "/",
                 "groups": groups,
                 "loose": loose,
-                "active": [_incident_view(i, lang, site) for i in site.incidents if i.kind == "incident" and i.is_active],
-                "maint_active": [_incident_view(i, lang, site) for i in site.incidents if i.kind == "maintenance" and i.is_active],
-                "upcoming": [_incident_view(i, lang, site) for i in sorted(
-                    (i for i in site.incidents if i.is_upcoming), key=lambda m: m.scheduled_for or m.started_at)],
-                "recent": [_incident_view(i, lang, site) for i in site.incidents
-                           if not i.is_active and not i.is_upcoming and i.started_at.timestamp() >= recent_cut],
+                "active": [
+                    _incident_view(i, lang, site)
+                    for i in site.incidents
+                    if i.kind == "incident" and i.is_active
+                ],
+                "maint_active": [
+                    _incident_view(i, lang, site)
+                    for i in site.incidents
+                    if i.kind == "maintenance" and i.is_active
+                ],
+                "upcoming": [
+                    _incident_view(i, lang, site)
+                    for i in sorted(
+                        (i for i in site.incidents if i.is_upcoming),
+                        key=lambda m: m.scheduled_for or m.started_at,
+                    )
+                ],
+                "recent": [
+                    _incident_view(i, lang, site)
+                    for i in site.incidents
+                    if not i.is_active
+                    and not i.is_upcoming
+                    and i.started_at.timestamp() >= recent_cut
+                ],
             }
             pages[p + "/"] = render_to_string("statuspage/index.html", ctx)
             month_views = [
-                {"key": k, "date": datetime.strptime(k, "%Y-%m").date(),
-                 "incidents": [_incident_view(i, lang, site) for i in v]}
+                {
+                    "key": k,
+                    "date": datetime.strptime(k, "%Y-%m").date(),
+                    "incidents": [_incident_view(i, lang, site) for i in v],
+                }
                 for k, v in sorted(months.items(), reverse=True)
             ]
-            pages[p + "/history"] = render_to_string("statuspage/history.html", {
-                **base, "page_path": "/history", "months": month_views, "show_latest": False})
+            pages[p + "/history"] = render_to_string(
+                "statuspage/history.html",
+                {**base, "page_path": "/history", "months": month_views, "show_latest": False},
+            )
             for m in month_views:
-                pages[f"{p}/history/{m['key']}"] = render_to_string("statuspage/history.html", {
-                    **base, "page_path": f"/history/{m['key']}", "months": [m], "month": m,
-                    "show_latest": True})
+                pages[f"{p}/history/{m['key']}"] = render_to_string(
+                    "statuspage/history.html",
+                    {
+                        **base,
+                        "page_path": f"/history/{m['key']}",
+                        "months": [m],
+                        "month": m,
+                        "show_latest": True,
+                    },
+                )
             for i in site.incidents:
-                pages[f"{p}/incidents/{i.id}"] = render_to_string("statuspage/incident.html", {
-                    **base, "page_path": f"/incidents/{i.id}", "x": _incident_view(i, lang, site)})
+                pages[f"{p}/incidents/{i.id}"] = render_to_string(
+                    "statuspage/incident.html",
+                    {**base, "page_path": f"/incidents/{i.id}", "x": _incident_view(i, lang, site)},
+                )
     return pages

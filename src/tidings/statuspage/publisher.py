@@ -29,15 +29,29 @@ def _json(doc: Any) -> bytes:
 
 def build(settings: TidingsSettings, version: int) -> list[snapshot.Entry]:
     site = collect(settings=settings, now=clock.now(), version=version)
-    entries = [snapshot.make_entry(p, body.encode(), HTML) for p, body in html.render_pages(site).items()]
+    entries = [
+        snapshot.make_entry(p, body.encode(), HTML) for p, body in html.render_pages(site).items()
+    ]
     entries += [snapshot.make_entry(p, _json(doc), JSON) for p, doc in v2.documents(site).items()]
     entries += [
-        snapshot.make_entry("/history.atom", feeds.atom(site).encode(), "application/atom+xml; charset=utf-8"),
-        snapshot.make_entry("/history.rss", feeds.rss(site).encode(), "application/rss+xml; charset=utf-8"),
-        snapshot.make_entry("/maintenances.ics", feeds.ical(site).encode(), "text/calendar; charset=utf-8"),
+        snapshot.make_entry(
+            "/history.atom", feeds.atom(site).encode(), "application/atom+xml; charset=utf-8"
+        ),
+        snapshot.make_entry(
+            "/history.rss", feeds.rss(site).encode(), "application/rss+xml; charset=utf-8"
+        ),
+        snapshot.make_entry(
+            "/maintenances.ics", feeds.ical(site).encode(), "text/calendar; charset=utf-8"
+        ),
         snapshot.make_entry(
             "/live.json",
-            _json({"version": version, "generated_at": v2.ts(site.generated_at), "indicator": v2.indicator_of(site)}),
+            _json(
+                {
+                    "version": version,
+                    "generated_at": v2.ts(site.generated_at),
+                    "indicator": v2.indicator_of(site),
+                }
+            ),
             JSON,
         ),
         snapshot.make_entry(
@@ -56,15 +70,28 @@ def publish(*, force: bool = False, settings: TidingsSettings | None = None) -> 
     render bumps ``requested`` again and gets its own publish."""
     settings = settings or get_settings()
     state, _ = PublishState.objects.get_or_create(id=1)
-    if state.published >= state.requested and not force and snapshot.current_version(settings.snapshot_dir):
+    if (
+        state.published >= state.requested
+        and not force
+        and snapshot.current_version(settings.snapshot_dir)
+    ):
         return None
     version = max(state.requested, state.published + (1 if force else 0))
     started = time.perf_counter()
     with transaction.atomic():
         entries = build(settings, version)
-    snapshot.write(settings.snapshot_dir, version, clock.now(), entries, keep=settings.snapshots_kept)
-    PublishState.objects.filter(id=1, published__lt=version).update(published=version, published_at=clock.now())
-    log.info("published snapshot v%s (%d files) in %.0f ms", version, len(entries), 1000 * (time.perf_counter() - started))
+    snapshot.write(
+        settings.snapshot_dir, version, clock.now(), entries, keep=settings.snapshots_kept
+    )
+    PublishState.objects.filter(id=1, published__lt=version).update(
+        published=version, published_at=clock.now()
+    )
+    log.info(
+        "published snapshot v%s (%d files) in %.0f ms",
+        version,
+        len(entries),
+        1000 * (time.perf_counter() - started),
+    )
     return version
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import brotli
 
@@ -82,10 +83,14 @@ def make_entry(path: str, body: bytes, content_type: str) -> Entry:
         if len(_compress_cache) > 20_000:
             _compress_cache.clear()
         _compress_cache[tag] = cached
-    return Entry(path=path, content_type=content_type, body=body, etag=tag, gzip=cached[0], br=cached[1])
+    return Entry(
+        path=path, content_type=content_type, body=body, etag=tag, gzip=cached[0], br=cached[1]
+    )
 
 
-def write(root: Path, version: int, generated_at: datetime, entries: Iterable[Entry], keep: int = 5) -> Path:
+def write(
+    root: Path, version: int, generated_at: datetime, entries: Iterable[Entry], keep: int = 5
+) -> Path:
     """Write a snapshot next to the previous ones and make it current. Files unchanged since the
     previous snapshot are hard-linked rather than written again."""
     root.mkdir(parents=True, exist_ok=True)
@@ -113,7 +118,11 @@ def write(root: Path, version: int, generated_at: datetime, entries: Iterable[En
             "gzip": e.gzip is not None,
             "br": e.br is not None,
         }
-    manifest = {"version": version, "generated_at": generated_at.astimezone(UTC).isoformat(), "files": files}
+    manifest = {
+        "version": version,
+        "generated_at": generated_at.astimezone(UTC).isoformat(),
+        "files": files,
+    }
     (tmp / MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")))
     if target.exists():
         shutil.rmtree(target)
@@ -142,9 +151,9 @@ def _prune(root: Path, keep: int) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _read_manifest(directory: Path) -> dict[str, dict[str, dict[str, object]]] | None:
+def _read_manifest(directory: Path) -> dict[str, Any] | None:
     try:
-        data: dict[str, dict[str, dict[str, object]]] = json.loads((directory / MANIFEST).read_text())
+        data: dict[str, Any] = json.loads((directory / MANIFEST).read_text())
     except (OSError, ValueError):
         return None
     return data
@@ -182,4 +191,8 @@ def load(root: Path) -> Snapshot | None:
             )
     except OSError:
         return None  # pruned under our feet; the caller keeps the snapshot it has
-    return Snapshot(version=int(manifest["version"]), generated_at=str(manifest["generated_at"]), entries=entries)  # type: ignore[call-overload]
+    return Snapshot(
+        version=int(manifest["version"]),
+        generated_at=str(manifest["generated_at"]),
+        entries=entries,
+    )

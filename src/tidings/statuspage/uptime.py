@@ -13,7 +13,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from tidings.statuspage.data import Change
 
-_WORST_ORDER = ("operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage")
+_WORST_ORDER = (
+    "operational",
+    "under_maintenance",
+    "degraded_performance",
+    "partial_outage",
+    "major_outage",
+)
 _LEVEL = {
     "operational": "ok",
     "under_maintenance": "maintenance",
@@ -65,7 +71,9 @@ def daily(
     window_start = datetime.combine(first_day, time.min, tzinfo=UTC)
     status = status_at_start(changes, current, window_start)
     # Segments (start, end, status) covering [window_start, now].
-    points = [(c.at, c.new) for c in sorted(changes, key=lambda c: c.at) if window_start < c.at <= now]
+    points = [
+        (c.at, c.new) for c in sorted(changes, key=lambda c: c.at) if window_start < c.at <= now
+    ]
     segments: list[tuple[datetime, datetime, str]] = []
     cursor = window_start
     for at, new in points:
@@ -87,7 +95,12 @@ def daily(
             overlap = (min(s_end, d_end) - max(s_start, d_start)).total_seconds()
             if overlap > 0:
                 seconds[s_status] = seconds.get(s_status, 0.0) + overlap
-        down = seconds.get("major_outage", 0.0) + partial_weight * seconds.get("partial_outage", 0.0)
+        if d_end == now:
+            # An outage that began this instant already colours today, before any time passes.
+            seconds.setdefault(segments[-1][2], 0.0)
+        down = seconds.get("major_outage", 0.0) + partial_weight * seconds.get(
+            "partial_outage", 0.0
+        )
         worst = max(seconds or {"operational": 0.0}, key=_WORST_ORDER.index)
         uptime = 1.0 - down / span if span > 0 else 1.0
         result.append(Day(day=d, level=_LEVEL[worst], uptime=max(0.0, uptime), down_seconds=down))

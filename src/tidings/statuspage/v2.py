@@ -16,12 +16,20 @@ RECENT_LIMIT = 50
 def ts(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return (
+        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    )
 
 
 def page(site: Site) -> dict[str, Any]:
     p = site.page
-    return {"id": p.id, "name": p.name, "url": p.url, "time_zone": p.time_zone, "updated_at": ts(p.updated_at)}
+    return {
+        "id": p.id,
+        "name": p.name,
+        "url": p.url,
+        "time_zone": p.time_zone,
+        "updated_at": ts(p.updated_at),
+    }
 
 
 def status(site: Site) -> dict[str, str]:
@@ -33,7 +41,9 @@ def indicator_of(site: Site) -> str:
     return overall_indicator(
         (c.status for c in site.components),
         (i.impact for i in site.incidents if i.kind == "incident" and i.is_active),
-        maintenance_in_progress=any(i.kind == "maintenance" and i.is_active for i in site.incidents),
+        maintenance_in_progress=any(
+            i.kind == "maintenance" and i.is_active for i in site.incidents
+        ),
     )
 
 
@@ -153,6 +163,9 @@ def documents(site: Site) -> dict[str, dict[str, Any]]:
             "page": p,
             "scheduled_maintenances": [incident(site, m) for m in maintenances[:RECENT_LIMIT]],
         },
-        "/api/v2/scheduled-maintenances/upcoming.json": {"page": p, "scheduled_maintenances": upcoming},
+        "/api/v2/scheduled-maintenances/upcoming.json": {
+            "page": p,
+            "scheduled_maintenances": upcoming,
+        },
         "/api/v2/scheduled-maintenances/active.json": {"page": p, "scheduled_maintenances": active},
     }

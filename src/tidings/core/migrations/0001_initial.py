@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,54 +14,92 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('actor', models.CharField(max_length=150)),
-                ('kind', models.CharField(db_index=True, max_length=64)),
-                ('subject_type', models.CharField(max_length=32)),
-                ('subject_id', models.CharField(max_length=32)),
-                ('data', models.JSONField(default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                ("actor", models.CharField(max_length=150)),
+                ("kind", models.CharField(db_index=True, max_length=64)),
+                ("subject_type", models.CharField(max_length=32)),
+                ("subject_id", models.CharField(max_length=32)),
+                ("data", models.JSONField(default=dict)),
             ],
             options={
-                'ordering': ['at', 'id'],
-                'indexes': [models.Index(fields=['subject_type', 'subject_id', 'at'], name='core_event_subject_022ee4_idx')],
+                "ordering": ["at", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["subject_type", "subject_id", "at"],
+                        name="core_event_subject_022ee4_idx",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='JobClaim',
+            name="JobClaim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64)),
-                ('slot', models.CharField(max_length=32)),
-                ('claimed_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64)),
+                ("slot", models.CharField(max_length=32)),
+                ("claimed_at", models.DateTimeField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('name', 'slot'), name='job_claim_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("name", "slot"), name="job_claim_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PublishState',
+            name="PublishState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested', models.BigIntegerField(default=0)),
-                ('published', models.BigIntegerField(default=0)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested", models.BigIntegerField(default=0)),
+                ("published", models.BigIntegerField(default=0)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='publish_state_single_row')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("id", 1)), name="publish_state_single_row"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,158 @@
+"""Shared fixtures. Personas: Dana leads communications (a staff user with an API token);
+Erez is a customer reading the public page. The clock is frozen where a test depends on it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+
+from tidings.components import services as components
+from tidings.config import TidingsSettings, overridden
+from tidings.core import clock
+from tidings.core.auth import issue_token
+from tidings.incidents import services as incidents
+from tidings.statuspage.publisher import publish
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def now() -> Iterator[datetime]:
+    with clock.frozen(NOW):
+        yield NOW
+
+
+@pytest.fixture
+def site_settings(tmp_path: Path) -> Iterator[TidingsSettings]:
+    """Settings with a private data directory, so each test publishes its own snapshots."""
+    with overridden(
+        data_dir=tmp_path / "data", site_name="Acme", public_url="https://status.acme.test"
+    ) as s:
+        yield s
+
+
+@pytest.fixture
+def dana(db: Any) -> Any:
+    from django.contrib.auth.models import User
+
+    return User.objects.create_user("dana", "dana@acme.test", "pw", is_staff=True)
+
+
+@pytest.fixture
+def api(dana: Any) -> Client:
+    """A client that speaks JSON to /api/v1 with Dana's token."""
+    token = issue_token(user=dana, name="test")
+
+    class ApiClient(Client):
+        def call(self, method: str, path: str, body: Any = None) -> Any:
+            fn = getattr(self, method.lower())
+            kwargs: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+            if body is not None:
+                kwargs["data"] = json.dumps(body)
+                kwargs["content_type"] = "application/json"
+            return fn(f"/api/v1{path}", **kwargs)
+
+    return ApiClient()
+
+
+@pytest.fixture
+def catalog(db: Any) -> dict[str, str]:
+    """Two groups and four components; returns name -> public id."""
+    with transaction.atomic():
+        core = components.create_group(actor="dana", name="Core")
+        extra = components.create_group(actor="dana", name="Extras")
+        ids = {}
+        for name, group in (("API", core), ("Website", core), ("Email", extra)):
+            ids[name] = components.create_component(
+                actor="dana", name=name, group_id=group.public_id
+            ).public_id
+        ids["Docs"] = components.create_component(actor="dana", name="Docs").public_id
+    return ids
+
+
+@pytest.fixture
+def outage(catalog: dict[str, str]) -> Any:
+    """An active SEV2 incident: the API partially down."""
+    with transaction.atomic():
+        return incidents.create_incident(
+            actor="dana",
+            title="Elevated API errors",
+            severity="SEV2",
+            components={catalog["API"]: "partial_outage"},
+            body={
+                "en": "Some API calls fail. We are investigating.",
+                "he": "חלק מהקריאות ל-API נכשלות. אנחנו בודקים.",
+            },
+        )
+
+
+def published(settings: TidingsSettings) -> Path:
+    publish(force=True, settings=settings)
+    return settings.snapshot_dir / "current"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(
+    port: int, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def database_url() -> str:
+    """The URL of the database this test run uses, for subprocesses to share it."""
+    d = connection.settings_dict
+    if d["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{d['NAME']}"
+    return f"postgres://{d['USER']}:{d['PASSWORD'] or ''}@{d['HOST'] or '127.0.0.1'}:{d['PORT'] or 5432}/{d['NAME']}"
+
+
+def tidings_process(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    full_env = {**os.environ, **env}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tidings.cli", *args],
+        env=full_env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> str:
+    import signal
+
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    out = proc.stdout.read() if proc.stdout else b""
+    return out.decode(errors="replace")
