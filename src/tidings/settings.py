@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "tidings.core",
     "tidings.components",
     "tidings.incidents",
+    "tidings.customers",
     "tidings.statuspage",
     "tidings.console",
 ]

@@ -278,6 +278,132 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
         )
 
 
+# (name, plan, strategic, components used, contacts: (name, role, email, phone, language, channels))
+CUSTOMERS = [
+    (
+        "Globex Bank",
+        "enterprise",
+        True,
+        ["API", "Authentication", "Databases", "Email delivery"],
+        [
+            ("Noa Levi", "CTO", "noa@globex.example", "+972501111111", "he", ["email", "sms"]),
+            (
+                "Sam Carter",
+                "Head of support",
+                "sam@globex.example",
+                "+442071111111",
+                "en",
+                ["email", "slack"],
+            ),
+        ],
+    ),
+    (
+        "Initech Retail",
+        "business",
+        True,
+        ["Web dashboard", "Billing", "API"],
+        [
+            (
+                "Dana Cohen",
+                "Operations",
+                "dana@initech.example",
+                "+972502222222",
+                "he",
+                ["whatsapp", "email"],
+            )
+        ],
+    ),
+    (
+        "Umbrella Health",
+        "enterprise",
+        True,
+        ["API", "Object storage", "Backups"],
+        [
+            (
+                "Lee Park",
+                "IT director",
+                "lee@umbrella.example",
+                "+12125550100",
+                "en",
+                ["email", "sms"],
+            )
+        ],
+    ),
+    (
+        "Hooli Media",
+        "business",
+        False,
+        ["Object storage", "Search"],
+        [("Avi Mizrahi", "Developer", "avi@hooli.example", "", "he", ["email"])],
+    ),
+    (
+        "Stark Logistics",
+        "standard",
+        False,
+        ["SMS gateway", "Mobile push"],
+        [
+            (
+                "Maya Green",
+                "Product",
+                "maya@stark.example",
+                "+972503333333",
+                "en",
+                ["email", "telegram"],
+            )
+        ],
+    ),
+    (
+        "Wayne Foods",
+        "standard",
+        False,
+        ["Web dashboard", "Email delivery"],
+        [("Yossi Katz", "Owner", "yossi@wayne.example", "+972504444444", "he", ["sms"])],
+    ),
+    (
+        "Cyberdyne Labs",
+        "business",
+        False,
+        ["API", "Webhooks"],
+        [("Ana Silva", "Platform lead", "ana@cyberdyne.example", "", "en", ["email", "webhook"])],
+    ),
+    (
+        "Soylent Travel",
+        "free",
+        False,
+        ["Web dashboard"],
+        [("Tom Reed", "Founder", "tom@soylent.example", "", "en", ["email"])],
+    ),
+]
+
+
+def _customers(ids: dict[str, str]) -> int:
+    from tidings.components.models import Component
+    from tidings.customers.models import Contact, Customer
+
+    by_id = {c.public_id: c for c in Component.objects.all()}
+    manager = User.objects.filter(username="admin").first()
+    for number, (name, plan, strategic, used, contacts) in enumerate(CUSTOMERS, start=1001):
+        customer = Customer.objects.create(
+            name=name,
+            plan=plan,
+            strategic=strategic,
+            contract_ref=f"MSA-{number}",
+            account_manager=manager if strategic else None,
+        )
+        customer.components.set([by_id[ids[c]] for c in used])
+        for cname, role, email, phone, lang, channels in contacts:
+            Contact.objects.create(
+                customer=customer,
+                name=cname,
+                role=role,
+                email=email,
+                phone=phone,
+                language=lang,
+                channels=channels,
+            )
+    return len(CUSTOMERS)
+
+
 def load_demo(*, quiet: bool = True) -> str:
     """Load the demo into an empty database; return what a person needs to log in, or ''."""
     if Component.objects.exists():
@@ -302,6 +428,7 @@ def load_demo(*, quiet: bool = True) -> str:
             login = f"Staff login: admin / {password}"
         else:
             login = "Staff login: your existing admin user"
+        customers = _customers(ids)
     return (
         f"Loaded the demo company ({len(ids)} components, {len(HISTORY)} past incidents). {login}"
     )

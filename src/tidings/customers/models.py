@@ -1,0 +1,62 @@
+"""The companies we serve and the people we talk to there. Notification preferences, imports and
+"who is affected" build on these."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from tidings.components.models import Component
+from tidings.core.ids import new_id
+
+PLANS = ("free", "standard", "business", "enterprise")
+
+
+class Customer(models.Model):
+    public_id = models.CharField(max_length=12, unique=True, default=new_id, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    plan = models.CharField(
+        max_length=16, choices=[(p, p.capitalize()) for p in PLANS], default="standard"
+    )
+    contract_ref = models.CharField(max_length=100, blank=True)
+    strategic = models.BooleanField(
+        default=False, help_text="Gets personal follow-up from the account manager."
+    )
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+    )
+    components = models.ManyToManyField(Component, blank=True, related_name="customers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(plan__in=PLANS), name="customer_plan_valid")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    LANGUAGES = [("en", "English"), ("he", "Hebrew")]
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True, help_text="E.164, e.g. +972501234567")
+    language = models.CharField(max_length=8, choices=LANGUAGES, default="en")
+    channels = models.JSONField(
+        default=list, blank=True, help_text='Preferred channels, e.g. ["email", "sms"].'
+    )
+
+    class Meta:
+        ordering = ["customer", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.customer})"
