@@ -430,5 +430,6 @@ def load_demo(*, quiet: bool = True) -> str:
             login = "Staff login: your existing admin user"
         customers = _customers(ids)
     return (
-        f"Loaded the demo company ({len(ids)} components, {len(HISTORY)} past incidents). {login}"
+        f"Loaded the demo company ({len(ids)} components, {customers} customers, "
+        f"{len(HISTORY)} past incidents, one active). {login}"
     )
