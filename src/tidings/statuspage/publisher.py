@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -67,25 +70,24 @@ def publish(*, force: bool = False, settings: TidingsSettings | None = None) -> 
     """Publish if the snapshot is behind the requested version; return the version published.
 
     The version read before rendering is the one recorded after: a change committed while we
-    render bumps ``requested`` again and gets its own publish."""
+    render bumps ``requested`` again and gets its own publish. Publishers on one host take turns
+    (a file lock), so two workers never write the same version at once."""
     settings = settings or get_settings()
-    state, _ = PublishState.objects.get_or_create(id=1)
-    if (
-        state.published >= state.requested
-        and not force
-        and snapshot.current_version(settings.snapshot_dir)
-    ):
-        return None
-    version = max(state.requested, state.published + (1 if force else 0))
-    started = time.perf_counter()
-    with transaction.atomic():
-        entries = build(settings, version)
-    snapshot.write(
-        settings.snapshot_dir, version, clock.now(), entries, keep=settings.snapshots_kept
-    )
-    PublishState.objects.filter(id=1, published__lt=version).update(
-        published=version, published_at=clock.now()
-    )
+    with _exclusive(settings.snapshot_dir):
+        state, _ = PublishState.objects.get_or_create(id=1)
+        on_disk = snapshot.current_version(settings.snapshot_dir)
+        if state.published >= state.requested and not force and on_disk:
+            return None
+        version = max(state.requested, state.published + (1 if force else 0), (on_disk or 0) + 1)
+        started = time.perf_counter()
+        with transaction.atomic():
+            entries = build(settings, version)
+        snapshot.write(
+            settings.snapshot_dir, version, clock.now(), entries, keep=settings.snapshots_kept
+        )
+        PublishState.objects.filter(id=1, published__lt=version).update(
+            published=version, published_at=clock.now()
+        )
     log.info(
         "published snapshot v%s (%d files) in %.0f ms",
         version,
@@ -95,5 +97,12 @@ def publish(*, force: bool = False, settings: TidingsSettings | None = None) -> 
     return version
 
 
-def snapshot_dir() -> Path:
-    return get_settings().snapshot_dir
+@contextmanager
+def _exclusive(directory: Path) -> Iterator[None]:
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".publish.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
