@@ -12,10 +12,10 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class TidingsSettings(BaseSettings):
@@ -29,7 +29,7 @@ class TidingsSettings(BaseSettings):
     secret_key: str = ""
     debug: bool = False
     #: Host names the web app answers to (comma separated in the environment).
-    allowed_hosts: list[str] = Field(default_factory=lambda: ["*"])
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
     #: Name shown on the public status page and in the Statuspage API ``page`` object.
     site_name: str = "Tidings"
     #: Public address of the status page, used in links, feeds and ``shortlink``.
@@ -58,11 +58,57 @@ class TidingsSettings(BaseSettings):
     task_backend: Literal["database", "immediate"] = "database"
     log_level: str = "INFO"
 
+    # --- Notifications -------------------------------------------------------------------
+    #: Let webhooks and chat URLs point at private or loopback addresses (tests, on-premises).
+    allow_private_targets: bool = False
+    #: Sender address of notification email.
+    email_from: str = "status@example.com"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    #: ``none``, ``starttls`` or ``tls`` (implicit TLS, usually port 465).
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    #: SMTP connections each worker keeps open.
+    smtp_connections: int = Field(default=8, ge=1, le=256)
+    #: HTTP connections each worker keeps open for webhooks and chat channels.
+    http_connections: int = Field(default=64, ge=1, le=1024)
+    #: Deliveries a worker claims at once.
+    delivery_batch: int = Field(default=500, ge=1, le=10_000)
+    #: A claimed batch not finished within this time is claimed again by another worker.
+    delivery_lease_seconds: int = Field(default=120, ge=10)
+    #: Attempts before a temporarily failing delivery is given up.
+    delivery_max_attempts: int = Field(default=8, ge=1, le=50)
+    #: Per-channel send rate limits per worker, messages per second: ``sms=5,whatsapp=20``.
+    channel_rates: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
+    #: Telegram bot; the API base is configurable for a local test server.
+    telegram_bot_token: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
+    #: SMS and WhatsApp through a Twilio-compatible messages API.
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_whatsapp_from: str = ""
+    twilio_api_base: str = "https://api.twilio.com"
+
     @field_validator("allowed_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
             return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("channel_rates", mode="before")
+    @classmethod
+    def _parse_rates(cls, value: object) -> object:
+        if isinstance(value, str):
+            rates = {}
+            for item in filter(None, (part.strip() for part in value.split(","))):
+                name, sep, number = item.partition("=")
+                if not sep:
+                    raise ValueError(f"TIDINGS_CHANNEL_RATES: expected channel=rate, got {item!r}")
+                rates[name.strip()] = float(number)
+            return rates
         return value
 
     @field_validator("public_url")
@@ -77,6 +123,10 @@ class TidingsSettings(BaseSettings):
         key_file = os.environ.get("TIDINGS_SECRET_KEY_FILE")
         if key_file and not self.secret_key:
             self.secret_key = Path(key_file).read_text().strip()
+        for name in ("smtp_password", "twilio_auth_token", "telegram_bot_token"):
+            secret_file = os.environ.get(f"TIDINGS_{name.upper()}_FILE")
+            if secret_file and not getattr(self, name):
+                setattr(self, name, Path(secret_file).read_text().strip())
         url_file = os.environ.get("TIDINGS_DATABASE_URL_FILE")
         if url_file and not self.database_url:
             self.database_url = Path(url_file).read_text().strip()

@@ -8,7 +8,7 @@ Documented kinds (``data`` keys in brackets):
 * ``group.created`` / ``group.changed``
 * ``incident.created`` [kind, status, impact, severity] / ``incident.changed`` [fields]
 * ``incident.status_changed`` [old, new, backward]
-* ``incident.update_posted`` [update_id, status, components]
+* ``incident.update_posted`` [update_id, status, components, audience]
 * ``incident.faq_changed`` / ``incident.resource_changed``
 """
 
@@ -24,11 +24,17 @@ from tidings.core.models import Event, PublishState
 
 Subscriber = Callable[[Event], None]
 _subscribers: list[Subscriber] = []
+_in_transaction: list[Subscriber] = []
 
 
-def subscribe(fn: Subscriber) -> Subscriber:
-    if fn not in _subscribers:
-        _subscribers.append(fn)
+def subscribe(fn: Subscriber, *, in_transaction: bool = False) -> Subscriber:
+    """Register ``fn`` for every event. By default it runs after commit (side effects such as
+    enqueueing a task). ``in_transaction=True`` runs it at once, inside the caller's
+    transaction: for writes that must commit or roll back with the change itself, such as the
+    delivery rows of an update."""
+    target = _in_transaction if in_transaction else _subscribers
+    if fn not in target:
+        target.append(fn)
     return fn
 
 
@@ -48,6 +54,8 @@ def record(
         subject_id=subject_id,
         data={**data, "public": public},
     )
+    for fn in list(_in_transaction):
+        fn(event)
     for fn in list(_subscribers):
         transaction.on_commit(lambda fn=fn: fn(event))  # type: ignore[misc]
     return event

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from tidings.core.errors import InvalidTransition
+from tidings.core.errors import InvalidInput, InvalidTransition
+
+#: Who an update notifies: a named audience or a segment of customers.
+Audience = str | dict[str, Any]
+AUDIENCES = ("affected", "all", "none")
+SEGMENT_KEYS = {"plans", "strategic", "customers", "components", "channels", "languages"}
 
 INCIDENT_STATES = ("investigating", "identified", "monitoring", "resolved")
 MAINTENANCE_STATES = ("scheduled", "in_progress", "verifying", "completed", "cancelled")
@@ -66,3 +72,26 @@ def next_update_due(
 def check_window(starts: datetime, ends: datetime) -> None:
     if ends <= starts:
         raise InvalidTransition("a maintenance must end after it starts")
+
+
+def check_audience(audience: Audience) -> Audience:
+    if isinstance(audience, str):
+        if audience not in AUDIENCES:
+            raise InvalidInput(
+                f"audience must be one of {', '.join(AUDIENCES)} or a segment, not {audience!r}"
+            )
+        return audience
+    if not isinstance(audience, dict) or not audience:
+        raise InvalidInput('a segment audience is an object such as {"plans": ["enterprise"]}')
+    unknown = set(audience) - SEGMENT_KEYS
+    if unknown:
+        raise InvalidInput(
+            f"unknown segment keys: {', '.join(sorted(unknown))}; use {', '.join(sorted(SEGMENT_KEYS))}"
+        )
+    for key, value in audience.items():
+        if key == "strategic":
+            if not isinstance(value, bool):
+                raise InvalidInput("segment 'strategic' must be true or false")
+        elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidInput(f"segment {key!r} must be a list of strings")
+    return audience

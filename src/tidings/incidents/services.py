@@ -15,6 +15,7 @@ from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
 from tidings.core.text import check_localized
 from tidings.incidents import rules
 from tidings.incidents.models import FaqEntry, Incident, IncidentComponent, IncidentUpdate, Resource
+from tidings.incidents.rules import Audience
 
 _CHANGEABLE = ("title", "severity", "impact", "visibility", "eta_at", "eta_confidence")
 
@@ -143,8 +144,10 @@ def create_incident(
     next_update_due_at: datetime | None = None,
     eta_at: datetime | None = None,
     eta_confidence: str = "",
+    audience: Audience = "affected",
 ) -> Incident:
     """Declare an incident and publish its first update, the public acknowledgement."""
+    audience = rules.check_audience(audience)
     if not title.strip():
         raise InvalidInput("an incident needs a title")
     rules.check_transition("incident", "investigating", status)
@@ -190,6 +193,7 @@ def create_incident(
         targets=targets,
         next_update_due_at=next_update_due_at,
         at=now,
+        audience=audience,
     )
     return incident
 
@@ -204,9 +208,11 @@ def create_maintenance(
     components: dict[str, str] | None = None,
     auto_transition: bool = True,
     visibility: str = "public",
+    audience: Audience = "all",
 ) -> Incident:
     if not title.strip():
         raise InvalidInput("a maintenance needs a title")
+    audience = rules.check_audience(audience)
     rules.check_window(scheduled_for, scheduled_until)
     _check_choice(visibility, ("public", "internal"), "visibility")
     bodies = _bodies(body, required=True)
@@ -255,6 +261,7 @@ def create_maintenance(
         affected=affected or None,
         next_due=None,
         at=now,
+        audience=audience,
     )
     return incident
 
@@ -268,10 +275,14 @@ def post_update(
     components: dict[str, str] | None = None,
     impact: str | None = None,
     next_update_due_at: datetime | None = None,
+    audience: Audience = "affected",
 ) -> IncidentUpdate:
     """Post an update: a status (maybe the same, "still working on it"), a message and the
-    component statuses it sets."""
+    component statuses it sets. ``audience`` says who is notified: ``affected`` (subscribers and
+    customers of the incident's components), ``all``, ``none``, or a segment
+    (``{"plans": [...], "strategic": true, "customers": [...]}``)."""
     _check_choice(impact, rules.IMPACTS[:4], "impact")
+    audience = rules.check_audience(audience)
     if incident.kind == "maintenance" and impact:
         raise InvalidInput("a maintenance has no impact to set")
     bodies = _bodies(body, required=True)
@@ -293,6 +304,7 @@ def post_update(
         targets=targets,
         next_update_due_at=next_update_due_at,
         at=now,
+        audience=audience,
     )
 
 
@@ -305,6 +317,7 @@ def _post(
     targets: list[tuple[Component, str]],
     next_update_due_at: datetime | None,
     at: datetime,
+    audience: Audience = "affected",
 ) -> IncidentUpdate:
     old = incident.status
     backward = rules.check_transition(incident.kind, old, status)
@@ -339,6 +352,7 @@ def _post(
         affected=affected or None,
         next_due=next_due,
         at=at,
+        audience=audience,
     )
 
 
@@ -351,7 +365,10 @@ def _write_update(
     affected: list[dict[str, str]] | None,
     next_due: datetime | None,
     at: datetime,
+    audience: Audience = "affected",
 ) -> IncidentUpdate:
+    if not incident.is_public:
+        audience = "none"  # internal incidents never reach customers
     update = IncidentUpdate.objects.create(
         incident=incident,
         status=status,
@@ -360,6 +377,7 @@ def _write_update(
         created_at=at,
         display_at=at,
         next_update_due_at=next_due,
+        deliver_notifications=audience != "none",
         author=actor,
     )
     if incident.acknowledged_at is None and incident.kind == "incident" and incident.is_public:
@@ -376,6 +394,7 @@ def _write_update(
         status=status,
         components=affected or [],
         next_update_due_at=next_due.isoformat() if next_due else None,
+        audience=audience,
         public=incident.is_public,
     )
     return update

@@ -21,7 +21,9 @@
     });
   });
 
-  var version = body.dataset.version;
+  // Pages carry no version of their own, so a publish leaves unchanged pages byte-identical
+  // (same ETag, compressed once); the version lives in /live.json alone.
+  var version = null;
   var every = Math.max(1, parseFloat(body.dataset.refresh || "10")) * 1000;
 
   function refresh() {
@@ -29,24 +31,27 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (live) {
         if (!live || String(live.version) === String(version)) { return null; }
+        version = String(live.version);
         return fetch(location.pathname, { cache: "no-cache", headers: { "Accept-Language": lang } })
           .then(function (r) { return r.ok ? r.text() : null; })
           .then(function (html) {
             if (!html) { return; }
             var doc = new DOMParser().parseFromString(html, "text/html");
             var fresh = doc.getElementById("content");
-            if (!fresh) { return; }
-            document.getElementById("content").innerHTML = fresh.innerHTML;
+            var shown = document.getElementById("content");
+            if (!fresh || fresh.innerHTML === source) { return; }
+            source = fresh.innerHTML;
+            shown.innerHTML = fresh.innerHTML;
             document.title = doc.title;
-            version = doc.body.dataset.version || live.version;
-            body.dataset.version = version;
-            localTimes(document.getElementById("content"));
+            localTimes(shown);
           });
       })
       .catch(function () { /* the page keeps what it shows; the next poll tries again */ })
       .then(function () { setTimeout(refresh, every); });
   }
 
+  var content = document.getElementById("content");
+  var source = content ? content.innerHTML : "";  // as served, before times were localised
   localTimes(document);
   setTimeout(refresh, every);
 })();
