@@ -17,9 +17,13 @@ def test_two_schedulers_never_run_the_same_slot_twice(now, db):
 
 
 def test_the_scheduler_starts_a_due_maintenance(now, catalog, site_settings):
-    m = services.create_maintenance(actor="dana", title="Swap disks", body="Planned.",
-                                    scheduled_for=now + timedelta(minutes=1),
-                                    scheduled_until=now + timedelta(hours=1))
+    m = services.create_maintenance(
+        actor="dana",
+        title="Swap disks",
+        body="Planned.",
+        scheduled_for=now + timedelta(minutes=1),
+        scheduled_until=now + timedelta(hours=1),
+    )
     later = now + timedelta(minutes=2)
     with clock.frozen(later):
         ran = jobs.run_due(later)
@@ -30,17 +34,31 @@ def test_the_scheduler_starts_a_due_maintenance(now, catalog, site_settings):
 
 
 def test_the_cli_lists_its_periodic_jobs():
-    out = subprocess.run([sys.executable, "-m", "tidings.cli", "jobs"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "tidings.cli", "jobs"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     for name in jobs.JOBS:
         assert name in out
 
 
 def test_staff_can_open_every_admin_page(admin_client, outage):
-    for url in ("/admin/", "/admin/components/component/", "/admin/components/componentgroup/",
-                "/admin/incidents/incident/", f"/admin/incidents/incident/{outage.pk}/change/",
-                "/admin/core/event/", "/admin/customers/customer/", "/admin/customers/customer/add/",
-                "/admin/core/apitoken/", "/console/"):
+    for url in (
+        "/admin/",
+        "/admin/components/component/",
+        "/admin/components/componentgroup/",
+        "/admin/incidents/incident/",
+        f"/admin/incidents/incident/{outage.pk}/change/",
+        "/admin/core/event/",
+        "/admin/customers/customer/",
+        "/admin/customers/customer/add/",
+        "/admin/core/apitoken/",
+        "/console/",
+    ):
         assert admin_client.get(url).status_code == 200, url
 
 
@@ -50,9 +68,19 @@ def test_changing_an_incident_title_in_the_admin_is_recorded(admin_client, outag
     page = admin_client.get(f"/admin/incidents/incident/{outage.pk}/change/")
     form = page.context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
-    data.update({"title": "API errors in EU", "faq-TOTAL_FORMS": "0", "faq-INITIAL_FORMS": "0",
-                 "resources-TOTAL_FORMS": "0", "resources-INITIAL_FORMS": "0",
-                 "updates-TOTAL_FORMS": "0", "updates-INITIAL_FORMS": "0", "eta_at_0": "", "eta_at_1": ""})
+    data.update(
+        {
+            "title": "API errors in EU",
+            "faq-TOTAL_FORMS": "0",
+            "faq-INITIAL_FORMS": "0",
+            "resources-TOTAL_FORMS": "0",
+            "resources-INITIAL_FORMS": "0",
+            "updates-TOTAL_FORMS": "0",
+            "updates-INITIAL_FORMS": "0",
+            "eta_at_0": "",
+            "eta_at_1": "",
+        }
+    )
     data = {k: v for k, v in data.items() if v is not None}
     r = admin_client.post(f"/admin/incidents/incident/{outage.pk}/change/", data)
     assert r.status_code == 302, r.context["errors"] if r.context else r.status_code

@@ -141,7 +141,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    _manage("db_worker", "--queue-name", "*", "--interval", str(args.interval), "--no-reload")
+    """Deliveries on the event loop of this thread; background tasks (publishing) on another."""
+    _django()
+    import asyncio
+    import threading
+
+    from django.db import connections
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from tidings.config import get_settings
+    from tidings.notify.worker import DeliveryWorker
+
+    tasks = Worker(
+        queue_names=["*"], interval=args.interval, batch=False, backend_name="default",
+        startup_delay=False, max_tasks=None, worker_id=f"tasks-{os.getpid()}", excluded_queue_names=[],
+    )  # fmt: skip
+
+    def run_tasks() -> None:
+        while tasks.running:
+            try:
+                tasks.run()
+            except Exception as exc:  # the database may be down; try again shortly
+                print(f"tidings worker: task loop error: {exc!r}", file=sys.stderr)
+                connections.close_all()
+                time.sleep(2)
+        connections.close_all()
+
+    thread = threading.Thread(target=run_tasks, name="tidings-tasks", daemon=True)
+    thread.start()
+
+    async def main() -> dict[str, int]:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        worker = DeliveryWorker(get_settings(), lanes=args.lanes, idle=args.interval)
+        await worker.run(stop)
+        return dict(worker.stats)
+
+    stats = asyncio.run(main())
+    tasks.running = False
+    thread.join(timeout=30)
+    print(f"tidings worker: stopped after {stats}", flush=True)
     return 0
 
 
@@ -277,8 +318,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(fn=cmd_serve)
 
-    worker = sub.add_parser("worker", help="background task worker")
-    worker.add_argument("--interval", type=float, default=0.5)
+    worker = sub.add_parser("worker", help="deliveries and background tasks")
+    worker.add_argument("--interval", type=float, default=0.5, help="idle poll interval, seconds")
+    worker.add_argument("--lanes", type=int, default=2, help="batches in flight at once")
     worker.set_defaults(fn=cmd_worker)
 
     sched = sub.add_parser("scheduler", help="periodic jobs")

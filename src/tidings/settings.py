@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "tidings.components",
     "tidings.incidents",
     "tidings.customers",
+    "tidings.subscribers",
+    "tidings.notify",
     "tidings.statuspage",
     "tidings.console",
 ]

@@ -1,0 +1,142 @@
+"""Who is told: the subscribers and customer contacts an update reaches.
+
+``affected``: active subscribers of the incident's components (or of everything), and the
+contacts of customers who use those components; with no components named, everyone.
+``all``: every active subscriber and every contact. A segment (``{"plans": ["enterprise"],
+"strategic": true, "customers": [ids], "components": [ids]}``) selects customers, their
+contacts and their own endpoints; ``channels`` and ``languages`` narrow any audience.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from tidings.customers.models import Contact, Customer
+from tidings.incidents.models import Incident, IncidentComponent
+from tidings.incidents.rules import Audience
+from tidings.subscribers.models import Subscriber
+
+CONTACT_CHANNELS = ("email", "sms", "whatsapp")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    channel: str
+    target: str
+    language: str
+    subscriber_id: int | None = None
+    contact_id: int | None = None
+    customer_id: int | None = None
+
+
+@dataclass
+class Preview:
+    total: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
+    by_language: dict[str, int] = field(default_factory=dict)
+    strategic_customers: list[dict[str, str]] = field(default_factory=list)
+    customers: int = 0
+
+
+def _contact_targets(c: Any) -> Iterator[tuple[str, str]]:
+    channels = [ch for ch in (c.channels or ["email"]) if ch in CONTACT_CHANNELS] or ["email"]
+    for ch in channels:
+        target = c.email if ch == "email" else c.phone
+        if target:
+            yield ch, target.strip().lower() if ch == "email" else target.strip()
+
+
+def _customers(incident: Incident, audience: Audience) -> Any:
+    qs = Customer.objects.all()
+    if audience == "affected":
+        ids = list(
+            IncidentComponent.objects.filter(incident=incident).values_list(
+                "component_id", flat=True
+            )
+        )
+        if ids:
+            qs = qs.filter(components__in=ids)
+    elif isinstance(audience, dict):
+        if "plans" in audience:
+            qs = qs.filter(plan__in=audience["plans"])
+        if "strategic" in audience:
+            qs = qs.filter(strategic=audience["strategic"])
+        if "customers" in audience:
+            qs = qs.filter(public_id__in=audience["customers"])
+        if "components" in audience:
+            qs = qs.filter(components__public_id__in=audience["components"])
+    return qs.distinct()
+
+
+def _subscribers(incident: Incident, audience: Audience, customer_ids: list[int]) -> Any:
+    qs = Subscriber.objects.filter(status="active")
+    if audience == "affected":
+        ids = list(
+            IncidentComponent.objects.filter(incident=incident).values_list(
+                "component_id", flat=True
+            )
+        )
+        if ids:
+            qs = qs.filter(Q(all_components=True) | Q(components__in=ids)).distinct()
+    elif isinstance(audience, dict):
+        qs = qs.filter(customer_id__in=customer_ids)
+    return qs
+
+
+def recipients(incident: Incident, audience: Audience) -> list[Recipient]:
+    """Each (channel, target) once, whoever it came through."""
+    if audience == "none":
+        return []
+    seen: dict[tuple[str, str], Recipient] = {}
+    customers = _customers(incident, audience)
+    customer_ids = list(customers.values_list("id", flat=True))
+    contacts = Contact.objects.filter(customer_id__in=customer_ids).only(
+        "id", "customer_id", "email", "phone", "language", "channels"
+    )
+    for c in contacts.iterator(chunk_size=5000):
+        for ch, target in _contact_targets(c):
+            seen.setdefault(
+                (ch, target),
+                Recipient(ch, target, c.language, contact_id=c.id, customer_id=c.customer_id),
+            )
+    subs = _subscribers(incident, audience, customer_ids).values_list(
+        "id", "channel", "target", "language", "customer_id"
+    )
+    for sid, ch, target, lang, cust in subs.iterator(chunk_size=5000):
+        seen.setdefault(
+            (ch, target), Recipient(ch, target, lang, subscriber_id=sid, customer_id=cust)
+        )
+    found: Iterable[Recipient] = seen.values()
+    if isinstance(audience, dict):
+        if "channels" in audience:
+            found = (r for r in found if r.channel in audience["channels"])
+        if "languages" in audience:
+            found = (r for r in found if r.language in audience["languages"])
+    return list(found)
+
+
+def preview(incident: Incident, audience: Audience) -> Preview:
+    found = recipients(incident, audience)
+    customer_ids = {r.customer_id for r in found if r.customer_id}
+    strategic = Customer.objects.filter(id__in=customer_ids, strategic=True).select_related(
+        "account_manager"
+    )
+    return Preview(
+        total=len(found),
+        by_channel=dict(Counter(r.channel for r in found)),
+        by_language=dict(Counter(r.language for r in found)),
+        customers=len(customer_ids),
+        strategic_customers=[
+            {
+                "id": c.public_id,
+                "name": c.name,
+                "account_manager": c.account_manager.get_username() if c.account_manager else "",
+            }
+            for c in strategic
+        ],
+    )

@@ -1,0 +1,90 @@
+"""The one way Tidings makes outbound HTTP requests: a shared aiohttp session per worker whose
+resolver refuses private, loopback and link-local addresses after DNS resolution (an SSRF
+guard), unless the operator allows them (``TIDINGS_ALLOW_PRIVATE_TARGETS``, used by tests
+against local sinks)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from tidings.notify.protocol import InvalidTarget
+
+
+def is_public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return ip.is_global and not ip.is_multicast
+
+
+class GuardedResolver(AbstractResolver):
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+        self._inner = aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        if self.allow_private:
+            return results
+        allowed = [r for r in results if is_public_address(r["host"])]
+        if not allowed:
+            raise OSError(f"{host} resolves only to private or local addresses; refused")
+        return allowed
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def check_url(url: str, *, allow_private: bool) -> str:
+    """Validate a webhook-style URL before it is stored: scheme, host, and (for literal IPs)
+    that it is not a private address. Names are checked again at connect time."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http"):
+        raise InvalidTarget("the URL must start with https:// (or http://)")
+    if not parts.hostname:
+        raise InvalidTarget("the URL has no host name")
+    if len(url) > 2000:
+        raise InvalidTarget("the URL is longer than 2000 characters")
+    if not allow_private:
+        host = parts.hostname
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            if host == "localhost" or host.endswith((".local", ".internal", ".localhost")):
+                raise InvalidTarget("URLs on local or private networks are not allowed") from None
+        else:
+            if not is_public_address(str(ip)):
+                raise InvalidTarget("URLs on local or private networks are not allowed")
+    return url
+
+
+def session(
+    *, allow_private: bool, limit: int = 64, timeout: float = 30.0, **kwargs: Any
+) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(
+        limit=limit, limit_per_host=limit, resolver=GuardedResolver(allow_private), ttl_dns_cache=60
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=timeout, connect=10),
+        headers={"User-Agent": "Tidings-Notifier/1"},
+        **kwargs,
+    )
+
+
+def classify_status(status: int) -> tuple[bool, bool]:
+    """(ok, permanent) for an HTTP status: 2xx ok; gone, not found, bad request and auth
+    failures are permanent (retrying cannot help); the rest, including 429 and 5xx, are
+    temporary. A redirect counts as a failure, as Statuspage does."""
+    if 200 <= status < 300:
+        return True, False
+    if status in (400, 401, 403, 404, 410, 422):
+        return False, True
+    return False, False

@@ -1,0 +1,103 @@
+"""What a channel is. A channel renders an update for its medium once per language, checks its
+targets, and sends batches of outgoing messages; it knows nothing of the database. A channel
+imports only this module, :mod:`tidings.notify.http` and its own client library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from tidings.config import TidingsSettings
+
+
+class InvalidTarget(ValueError):
+    """The address, phone number or URL cannot be used for this channel; the message says why."""
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    """One update as every channel renders it, already in the recipient's language."""
+
+    language: str
+    site_name: str
+    page_url: str
+    incident_id: str
+    incident_url: str
+    title: str
+    kind: str  # "incident" or "maintenance"
+    status: str  # investigating ... / scheduled ...
+    status_label: str
+    impact: str
+    body_markdown: str
+    body_html: str
+    body_text: str
+    components: list[str]
+    next_update_due_at: datetime | None
+    scheduled_for: datetime | None
+    scheduled_until: datetime | None
+    posted_at: datetime
+    is_first: bool
+    statuspage_payload: dict[str, Any]  # the incident object of the Statuspage webhook format
+    page_status: dict[str, str]  # {"indicator", "description"}
+    labels: dict[str, str] = field(default_factory=dict)  # translated fixed strings
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str = ""
+    text: str = ""
+    html: str = ""
+    payload: dict[str, Any] | None = None
+
+
+#: Placeholders a rendered message may hold; the worker substitutes them per recipient.
+UNSUBSCRIBE_URL = "{{unsubscribe_url}}"
+MANAGE_URL = "{{manage_url}}"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    delivery_id: int
+    message_id: int  # recipients of one message share subject, text, html and payload
+    target: str
+    subject: str
+    text: str
+    html: str
+    payload: dict[str, Any] | None
+    language: str
+    unsubscribe_url: str = ""
+    secret: str = ""  # webhook HMAC key
+    message_key: str = ""  # stable per delivery: Message-ID / idempotency key
+
+
+@dataclass(frozen=True)
+class Result:
+    delivery_id: int
+    ok: bool
+    permanent: bool = False  # the target is bad: stop retrying and disable it
+    error: str = ""
+    provider_ref: str = ""
+
+
+class Channel(Protocol):
+    kind: ClassVar[str]
+
+    def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None: ...
+
+    @staticmethod
+    def normalise_target(target: str) -> str:
+        """The canonical form of a target, or :class:`InvalidTarget` with a readable reason."""
+        ...
+
+    @staticmethod
+    def render(view: UpdateView) -> Rendered: ...
+
+    async def open(self) -> None: ...
+
+    async def send(self, batch: list[Outgoing]) -> list[Result]: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,106 @@
+"""Build the per-language :class:`UpdateView` of an update, from the database, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from tidings.components.models import Component
+from tidings.components.rules import describe_indicator, overall_indicator
+from tidings.config import get_settings
+from tidings.core.text import pick, render_markdown
+from tidings.incidents.models import Incident, IncidentUpdate
+from tidings.notify.protocol import UpdateView
+from tidings.statuspage.collect import page_id
+from tidings.statuspage.v2 import ts
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "investigating": _("Investigating"), "identified": _("Identified"), "monitoring": _("Monitoring"),
+        "resolved": _("Resolved"), "scheduled": _("Scheduled"), "in_progress": _("In progress"),
+        "verifying": _("Verifying"), "completed": _("Completed"), "cancelled": _("Cancelled"),
+        "next_update": _("Next update by"), "affected": _("Affected"), "details": _("Details and updates"),
+        "unsubscribe": _("Unsubscribe"), "manage": _("Manage your subscription"),
+        "scheduled_for": _("Scheduled for"), "maintenance": _("Scheduled maintenance"),
+        "why": _("You receive this because you subscribed to status updates."),
+    }  # fmt: skip
+
+
+def statuspage_incident(
+    incident: Incident, updates: list[IncidentUpdate], components: list[Component]
+) -> dict[str, Any]:
+    """The ``incident`` object of a Statuspage webhook (formats.md 1.6), newest update first."""
+    pid = page_id(get_settings())
+    return {
+        "id": incident.public_id, "name": incident.title, "status": incident.status, "impact": incident.impact,
+        "created_at": ts(incident.created_at), "updated_at": ts(incident.updated_at),
+        "monitoring_at": ts(incident.monitoring_at), "resolved_at": ts(incident.resolved_at),
+        "shortlink": f"{get_settings().public_url}/incidents/{incident.public_id}",
+        "scheduled_for": ts(incident.scheduled_for), "scheduled_until": ts(incident.scheduled_until),
+        "postmortem_ignored": False, "postmortem_body": None, "postmortem_body_last_updated_at": None,
+        "postmortem_published_at": None, "postmortem_notified_subscribers": False,
+        "postmortem_notified_twitter": False, "backfilled": False, "scheduled_remind_prior": False,
+        "scheduled_reminded_at": None, "impact_override": None,
+        "scheduled_auto_in_progress": incident.kind == "maintenance" and incident.auto_transition,
+        "scheduled_auto_completed": incident.kind == "maintenance" and incident.auto_transition,
+        "page_id": pid,
+        "incident_updates": [
+            {"id": u.public_id, "status": u.status, "body": pick(u.bodies, "en"),
+             "created_at": ts(u.created_at), "updated_at": ts(u.created_at), "display_at": ts(u.display_at),
+             "affected_components": u.affected_components, "deliver_notifications": u.deliver_notifications,
+             "custom_tweet": None, "wants_twitter_update": False, "twitter_updated_at": None,
+             "incident_id": incident.public_id}
+            for u in updates
+        ],
+        "components": [
+            {"id": c.public_id, "name": c.name, "status": c.status, "created_at": ts(c.created_at),
+             "updated_at": ts(c.updated_at), "position": c.position, "description": c.description or None,
+             "showcase": c.showcase, "page_id": pid, "group_id": c.group.public_id if c.group else None}
+            for c in components
+        ],
+    }  # fmt: skip
+
+
+def page_status() -> dict[str, str]:
+    statuses = list(Component.objects.values_list("status", flat=True))
+    active = Incident.objects.filter(visibility="public").exclude(
+        status__in=("resolved", "completed", "cancelled", "scheduled")
+    )
+    indicator = overall_indicator(
+        statuses,
+        [i.impact for i in active if i.kind == "incident"],
+        maintenance_in_progress=any(i.kind == "maintenance" for i in active),
+    )
+    return {"indicator": indicator, "description": describe_indicator(indicator)}
+
+
+def build_views(update: IncidentUpdate, languages: set[str]) -> dict[str, UpdateView]:
+    incident = update.incident
+    updates = list(incident.updates.order_by("-display_at", "-id"))
+    components = list(
+        Component.objects.filter(incidentcomponent__incident=incident).select_related("group")
+    )
+    payload = statuspage_incident(incident, updates, components)
+    status = page_status()
+    settings = get_settings()
+    views = {}
+    for lang in languages:
+        with translation.override(lang):
+            labels = _labels()
+            source = pick(update.bodies, lang)
+            views[lang] = UpdateView(
+                language=lang, site_name=settings.site_name, page_url=settings.public_url,
+                incident_id=incident.public_id,
+                incident_url=f"{settings.public_url}{'' if lang == 'en' else '/' + lang}/incidents/{incident.public_id}",
+                title=incident.title, kind=incident.kind, status=update.status,
+                status_label=labels.get(update.status, update.status), impact=incident.impact,
+                body_markdown=source, body_html=render_markdown(source), body_text=source,
+                components=[c.name for c in components], next_update_due_at=update.next_update_due_at,
+                scheduled_for=incident.scheduled_for, scheduled_until=incident.scheduled_until,
+                posted_at=update.display_at, is_first=len(updates) == 1,
+                statuspage_payload=payload, page_status=status, labels=labels,
+            )  # fmt: skip
+    return views

@@ -1,0 +1,170 @@
+"""The delivery worker: claims batches of deliveries, sends them concurrently through the
+channels, records the results. Database work runs on one dedicated thread (one connection);
+sending runs on the event loop. Two lanes overlap so one batch's database work hides behind
+another's sending. On SIGTERM each lane finishes and records its batch before exiting, so a
+stopped worker sends nothing twice; a killed one leaves its batch to be claimed again when the
+lease runs out, and receivers see the same ``Idempotency-Key`` / Message-ID if it had gone out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import aiohttp
+
+from tidings.config import TidingsSettings
+from tidings.notify import http, ledger
+from tidings.notify.protocol import Channel, Outgoing, Result
+from tidings.notify.registry import CHANNELS
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class RateLimiter:
+    """At most ``rate`` sends per second from this worker (a token bucket of one second)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.at = time.monotonic()
+
+    async def take(self, n: int) -> None:
+        while True:
+            now = time.monotonic()
+            self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
+            self.at = now
+            if self.tokens >= n or (n > self.rate and self.tokens >= self.rate):
+                self.tokens -= n
+                return
+            await asyncio.sleep(max(0.01, (min(n, self.rate) - self.tokens) / self.rate))
+
+
+class DeliveryWorker:
+    def __init__(
+        self, settings: TidingsSettings, *, worker_id: str = "", lanes: int = 2, idle: float = 0.5
+    ) -> None:
+        self.settings = settings
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.lanes = lanes
+        self.idle = idle
+        self.db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidings-db")
+        self.channels: dict[str, Channel] = {}
+        self.limits = {k: RateLimiter(v) for k, v in settings.channel_rates.items() if v > 0}
+        self.session: aiohttp.ClientSession | None = None
+        self.stats: dict[str, int] = defaultdict(int)
+
+    async def db(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.db_thread, fn, *args)
+
+    def channel(self, kind: str) -> Channel | None:
+        if kind not in self.channels:
+            cls = CHANNELS.get(kind)
+            if cls is None:
+                return None
+            if self.session is None:
+                self.session = http.session(
+                    allow_private=self.settings.allow_private_targets,
+                    limit=self.settings.http_connections,
+                )
+            self.channels[kind] = cls(self.settings, self.session)
+        return self.channels[kind]
+
+    async def _send_channel(self, kind: str, batch: list[Outgoing]) -> list[Result]:
+        sender = self.channel(kind)
+        if sender is None:
+            return [
+                Result(o.delivery_id, ok=False, error=f"no sender for channel {kind!r}")
+                for o in batch
+            ]
+        limiter = self.limits.get(kind)
+        try:
+            if limiter is None:
+                return await sender.send(batch)
+            results: list[Result] = []
+            step = max(1, int(limiter.rate))
+            for i in range(0, len(batch), step):
+                chunk = batch[i : i + step]
+                await limiter.take(len(chunk))
+                results += await sender.send(chunk)
+            return results
+        except Exception as exc:  # a broken channel must not lose the batch: retry it later
+            log.exception("channel %s failed", kind)
+            return [
+                Result(o.delivery_id, ok=False, error=f"{kind} sender error: {exc!r}"[:500])
+                for o in batch
+            ]
+
+    async def process(self, ids: list[int]) -> dict[str, int]:
+        claimed = await self.db(ledger.load, ids)
+        by_channel: dict[str, list[Outgoing]] = defaultdict(list)
+        for out in claimed.outgoing:
+            by_channel[claimed.channels[out.delivery_id]].append(out)
+        groups = await asyncio.gather(*(self._send_channel(k, v) for k, v in by_channel.items()))
+        results = [r for g in groups for r in g]
+        counts = await self.db(ledger.record, results, self.worker_id)
+        for key, value in counts.items():
+            self.stats[key] += value
+        return counts
+
+    async def _lane(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                ids = await self.db(ledger.claim, self.worker_id, self.settings.delivery_batch)
+            except Exception:  # database away: wait and try again, nothing was claimed
+                log.exception("claiming deliveries failed")
+                await self._pause(stop, 2.0)
+                continue
+            if not ids:
+                await self._pause(stop, self.idle)
+                continue
+            try:
+                await self.process(ids)
+            except Exception:  # the lease returns the batch to the queue
+                log.exception("delivering a batch failed; it will be claimed again")
+                await self._pause(stop, 1.0)
+
+    async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await asyncio.gather(*(self._lane(stop) for _ in range(self.lanes)))
+        finally:
+            for ch in self.channels.values():
+                with contextlib.suppress(Exception):
+                    await ch.close()
+            if self.session is not None:
+                await self.session.close()
+            await self.db(_close_connections)
+            self.db_thread.shutdown(wait=True)
+
+    async def drain(self) -> dict[str, int]:
+        """Send everything due now, then return (tests, scripts)."""
+        try:
+            while ids := await self.db(ledger.claim, self.worker_id, self.settings.delivery_batch):
+                await self.process(ids)
+        finally:
+            for ch in self.channels.values():
+                await ch.close()
+            self.channels.clear()
+            if self.session is not None:
+                await self.session.close()
+                self.session = None
+            await self.db(_close_connections)
+        return dict(self.stats)
+
+
+def _close_connections() -> None:
+    from django.db import connections
+
+    connections.close_all()

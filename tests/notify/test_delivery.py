@@ -1,0 +1,178 @@
+"""An update reaches subscribers and customers through real SMTP and HTTP on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import hashlib
+import hmac
+import json
+from email import policy
+
+import pytest
+from django.db import transaction
+
+from tidings.core import clock
+from tidings.customers.models import Contact, Customer
+from tidings.incidents import services
+from tidings.notify.models import Delivery
+from tidings.notify.worker import DeliveryWorker
+from tidings.subscribers.models import Subscriber
+
+# Workers use their own database connection, as in production, so the data must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def subscriber(channel, target, *, language="en", components=None, secret=None):
+    import hashlib as h
+
+    s = Subscriber.objects.create(
+        channel=channel,
+        target=target,
+        target_key=h.sha256(target.encode()).hexdigest(),
+        language=language,
+        status="active",
+        created_at=clock.now(),
+        all_components=components is None,
+    )
+    if components:
+        s.components.set(components)
+    if secret:
+        s.secret = secret
+        s.save()
+    return s
+
+
+def drain(settings):
+    return asyncio.run(DeliveryWorker(settings).drain())
+
+
+def test_an_update_is_delivered_by_email_and_webhook(
+    now, notify_settings, smtp_sink, http_sink, catalog, outage
+):
+    from tidings.components.models import Component
+
+    api = Component.objects.get(public_id=catalog["API"])
+    website = Component.objects.get(public_id=catalog["Website"])
+    subscriber("email", "erez@example.com")
+    subscriber("email", "noa@example.com", language="he", components=[api])
+    subscriber("email", "web-only@example.com", components=[website])  # not affected
+    hook = subscriber("webhook", f"{http_sink.url}/hooks/acme", secret="s3cret")
+    with transaction.atomic():
+        services.post_update(
+            actor="dana",
+            incident=outage,
+            status="identified",
+            body={"en": "We found the cause.", "he": "מצאנו את הסיבה."},
+        )
+    queued = Delivery.objects.filter(status="queued")
+    assert queued.count() == 3  # the website-only subscriber is not affected by an API incident
+    stats = drain(notify_settings)
+    assert stats["sent"] == 3
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+    by_rcpt = {
+        m.recipients[0]: email.message_from_bytes(m.data, policy=policy.default)
+        for m in smtp_sink.mails
+    }
+    assert set(by_rcpt) == {"erez@example.com", "noa@example.com"}
+    en, he = by_rcpt["erez@example.com"], by_rcpt["noa@example.com"]
+    assert en["Subject"] == "[Acme] Elevated API errors: Identified"
+    assert "We found the cause." in en.get_body(("plain",)).get_content()
+    assert "מצאנו את הסיבה." in he.get_body(("html",)).get_content()
+    assert 'dir="rtl"' in he.get_body(("html",)).get_content()
+    assert en["List-Unsubscribe"].startswith("<https://status.acme.test/unsubscribe/")
+    assert en["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert en["List-Unsubscribe"] != he["List-Unsubscribe"]  # a link per recipient
+
+    [req] = http_sink.requests
+    assert req.path == "/hooks/acme"
+    payload = json.loads(req.body)
+    assert payload["incident"]["id"] == outage.public_id
+    assert payload["incident"]["incident_updates"][0]["body"] == "We found the cause."
+    assert payload["page"]["status_indicator"] == "major"
+    assert payload["meta"]["unsubscribe"].startswith("https://status.acme.test/unsubscribe/")
+    t, mac = req.headers["X-Tidings-Signature"].split(",")
+    expected = hmac.new(b"s3cret", t[2:].encode() + b"." + req.body, hashlib.sha256).hexdigest()
+    assert mac == f"sha256={expected}"
+    assert req.headers["Idempotency-Key"].startswith("tidings-")
+    assert hook.pk
+
+
+def test_customer_contacts_of_affected_customers_are_told(
+    now, notify_settings, smtp_sink, catalog, outage
+):
+    from tidings.components.models import Component
+
+    acme = Customer.objects.create(name="Globex", strategic=True)
+    acme.components.set([Component.objects.get(public_id=catalog["API"])])
+    other = Customer.objects.create(name="Initech")
+    other.components.set([Component.objects.get(public_id=catalog["Email"])])
+    Contact.objects.create(
+        customer=acme, name="Noa", email="Noa@Globex.example", language="he", channels=["email"]
+    )
+    Contact.objects.create(customer=other, name="Sam", email="sam@initech.example")
+    with transaction.atomic():
+        services.post_update(actor="dana", incident=outage, status="identified", body="Found it.")
+    drain(notify_settings)
+    assert [m.recipients for m in smtp_sink.mails] == [["noa@globex.example"]]
+
+
+def test_a_hard_bounce_disables_the_subscriber_and_a_soft_one_retries(
+    now, notify_settings, smtp_sink, catalog, outage
+):
+    bad = subscriber("email", "gone@example.com")
+    soft = subscriber("email", "full@example.com")
+    smtp_sink.reject.add("gone@example.com")
+    smtp_sink.busy.add("full@example.com")
+    with transaction.atomic():
+        services.post_update(actor="dana", incident=outage, status="identified", body="x")
+    drain(notify_settings)
+    bad.refresh_from_db()
+    soft.refresh_from_db()
+    assert bad.status == "disabled" and "550" in bad.disabled_reason
+    assert Delivery.objects.get(subscriber=bad).status == "dead"
+    retry = Delivery.objects.get(subscriber=soft)
+    assert retry.status == "queued" and retry.next_attempt_at > now and retry.attempts == 1
+    assert soft.status == "active"
+
+
+def test_a_gone_webhook_is_disabled_and_a_failing_one_is_retried(
+    now, notify_settings, http_sink, catalog, outage
+):
+    http_sink.responses["/gone"] = 410
+    http_sink.responses["/down"] = 503
+    gone = subscriber("webhook", f"{http_sink.url}/gone")
+    down = subscriber("webhook", f"{http_sink.url}/down")
+    with transaction.atomic():
+        services.post_update(actor="dana", incident=outage, status="identified", body="x")
+    drain(notify_settings)
+    gone.refresh_from_db()
+    down.refresh_from_db()
+    assert gone.status == "disabled" and "410" in gone.disabled_reason
+    assert down.status == "active"
+    assert Delivery.objects.get(subscriber=down).status == "queued"
+
+
+def test_nothing_is_sent_for_internal_incidents_or_audience_none(
+    now, notify_settings, smtp_sink, catalog, outage
+):
+    subscriber("email", "erez@example.com")
+    with transaction.atomic():
+        services.post_update(
+            actor="dana", incident=outage, status="identified", body="quiet", audience="none"
+        )
+        services.create_incident(actor="dana", title="Drill", body="drill", visibility="internal")
+    assert Delivery.objects.count() == 0
+
+
+def test_a_rolled_back_update_leaves_no_deliveries(now, notify_settings, catalog, outage):
+    subscriber("email", "erez@example.com")
+    try:
+        with transaction.atomic():
+            services.post_update(actor="dana", incident=outage, status="identified", body="x")
+            assert Delivery.objects.count() == 1
+            raise RuntimeError("the request failed after the update")
+    except RuntimeError:
+        pass
+    assert Delivery.objects.count() == 0
