@@ -76,7 +76,7 @@ class TidingsSettings(BaseSettings):
     #: Deliveries a worker claims at once.
     delivery_batch: int = Field(default=500, ge=1, le=10_000)
     #: A claimed batch not finished within this time is claimed again by another worker.
-    delivery_lease_seconds: int = Field(default=120, ge=10)
+    delivery_lease_seconds: int = Field(default=120, ge=2)
     #: Attempts before a temporarily failing delivery is given up.
     delivery_max_attempts: int = Field(default=8, ge=1, le=50)
     #: Per-channel send rate limits per worker, messages per second: ``sms=5,whatsapp=20``.

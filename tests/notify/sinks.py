@@ -37,6 +37,8 @@ class _SmtpHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)
         with self.sink.lock:
             self.sink.mails.append(
                 Mail(
@@ -54,6 +56,7 @@ class SmtpSink:
         self.mails: list[Mail] = []
         self.reject: set[str] = set()
         self.busy: set[str] = set()
+        self.delay = 0.0  # seconds per message, to keep a run long enough to interrupt
         self.lock = threading.Lock()
         self.controller = Controller(_SmtpHandler(self), hostname="127.0.0.1", port=self.port)
 

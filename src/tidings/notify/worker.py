@@ -27,6 +27,8 @@ from tidings.notify.registry import CHANNELS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: Deliveries sent between two writes of their results.
+RECORD_EVERY = 50
 
 
 class RateLimiter:
@@ -104,16 +106,31 @@ class DeliveryWorker:
             ]
 
     async def process(self, ids: list[int]) -> dict[str, int]:
+        """Send a claimed batch. Results are recorded chunk by chunk as they complete, so a
+        worker killed outright leaves only its last few in-flight sends unrecorded."""
         claimed = await self.db(ledger.load, ids)
         by_channel: dict[str, list[Outgoing]] = defaultdict(list)
         for out in claimed.outgoing:
             by_channel[claimed.channels[out.delivery_id]].append(out)
-        groups = await asyncio.gather(*(self._send_channel(k, v) for k, v in by_channel.items()))
-        results = [r for g in groups for r in g]
-        counts = await self.db(ledger.record, results, self.worker_id)
-        for key, value in counts.items():
-            self.stats[key] += value
-        return counts
+        chunks = [
+            (kind, outs[i : i + RECORD_EVERY])
+            for kind, outs in by_channel.items()
+            for i in range(0, len(outs), RECORD_EVERY)
+        ]
+        counts: dict[str, int] = defaultdict(int)
+        # Two chunks in flight per channel keep its connections busy while bounding what is
+        # sent but not yet recorded.
+        gates = {kind: asyncio.Semaphore(2) for kind in by_channel}
+
+        async def run(kind: str, chunk: list[Outgoing]) -> None:
+            async with gates[kind]:
+                results = await self._send_channel(kind, chunk)
+            for key, value in (await self.db(ledger.record, results, self.worker_id)).items():
+                counts[key] += value
+                self.stats[key] += value
+
+        await asyncio.gather(*(run(kind, chunk) for kind, chunk in chunks))
+        return dict(counts)
 
     async def _lane(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
