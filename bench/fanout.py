@@ -1,0 +1,395 @@
+"""Fan-out benchmark: one update to many email and webhook subscribers, on PostgreSQL, with two
+``tidings worker`` processes, into local sinks; compared with a bare client loop against the
+same sinks in the same run.
+
+    .venv/bin/python bench/fanout.py                     # 100,000 email + 20,000 webhook
+    .venv/bin/python bench/fanout.py --scale 0.02        # a quick run (2,000 + 400)
+    .venv/bin/python bench/fanout.py --kill              # also stop one worker mid-run (SIGTERM)
+
+Sinks: an aiosmtpd server in its own process (bench/smtp_sink.py, counts Message-IDs) and nginx
+answering 204 to webhook POSTs, logging each Idempotency-Key. The raw ceilings: aiosmtplib with
+the same number of connections sending a message built once (recipient substituted), and
+aiohttp with the same connection count posting the same body. Target: our deliveries/s >= 0.5x
+the raw rate for the same mix. Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and
+nginx (installed with apt-get when missing). Exit status 0 ok, 1 target missed, 2 error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB = "tidings_fanout_bench"
+TARGET = 0.5
+NGINX = """daemon off; master_process on; worker_processes 1; pid {tmp}/nginx.pid; error_log {tmp}/error.log warn;
+{user}events {{ worker_connections 4096; }}
+http {{
+  log_format keys '$http_idempotency_key';
+  client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy; fastcgi_temp_path {tmp}/fcgi;
+  uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi; keepalive_requests 1000000;
+  client_body_buffer_size 64k;
+  server {{ listen 127.0.0.1:{port} backlog=4096;
+    location / {{ access_log {tmp}/keys.log keys buffer=256k flush=1s; return 204; }} }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise SystemExit(f"nothing listens on {port}")
+
+
+def psql(sql: str) -> None:
+    subprocess.run(["psql", f"{PG}/postgres", "-qc", sql], check=True, capture_output=True)
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+async def raw_email(port: int, n: int, connections: int) -> float:
+    import aiosmtplib
+
+    body = (
+        "From: bench <status@acme.test>\r\nTo: @@TO@@\r\nSubject: Raw ceiling\r\nMessage-ID: <@@ID@@>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        + "We are investigating elevated errors.\r\n"
+        * 40
+    ).encode()
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(n):
+        queue.put_nowait(i)
+
+    async def conn() -> None:
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port)
+        await smtp.connect()
+        while not queue.empty():
+            i = queue.get_nowait()
+            to = f"raw{i}@example.com"
+            await smtp.sendmail(
+                "status@acme.test",
+                [to],
+                body.replace(b"@@TO@@", to.encode()).replace(b"@@ID@@", f"raw-{i}".encode()),
+            )
+        await smtp.quit()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(conn() for _ in range(connections)))
+    return n / (time.perf_counter() - start)
+
+
+async def raw_webhook(port: int, n: int, connections: int) -> float:
+    import aiohttp
+
+    body = b'{"incident":' + b'"x"' * 800 + b"}"
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(n):
+        queue.put_nowait(i)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
+
+        async def loop() -> None:
+            while not queue.empty():
+                i = queue.get_nowait()
+                async with session.post(
+                    f"http://127.0.0.1:{port}/raw",
+                    data=body,
+                    headers={"Idempotency-Key": f"raw-{i}", "Content-Type": "application/json"},
+                ) as r:
+                    await r.read()
+
+        start = time.perf_counter()
+        await asyncio.gather(*(loop() for _ in range(connections)))
+    return n / (time.perf_counter() - start)
+
+
+def django_setup(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tidings.settings"
+    import django
+
+    django.setup()
+
+
+def populate(emails: int, hooks: int, hook_url: str) -> str:
+    from django.db import transaction
+
+    from tidings.components import services as components
+    from tidings.core import clock
+    from tidings.incidents import services as incidents
+    from tidings.subscribers.models import Subscriber
+
+    now = clock.now()
+    rows = [
+        Subscriber(
+            channel="email",
+            target=f"user{i}@example.com",
+            target_key=hashlib.sha256(f"e{i}".encode()).hexdigest(),
+            status="active",
+            created_at=now,
+            language="he" if i % 5 == 0 else "en",
+        )
+        for i in range(emails)
+    ]
+    rows += [
+        Subscriber(
+            channel="webhook",
+            target=f"{hook_url}/hook/{i}",
+            target_key=hashlib.sha256(f"w{i}".encode()).hexdigest(),
+            status="active",
+            created_at=now,
+        )
+        for i in range(hooks)
+    ]
+    Subscriber.objects.bulk_create(rows, batch_size=10_000)
+    with transaction.atomic():
+        api = components.create_component(actor="bench", name="API")
+        incident = incidents.create_incident(
+            actor="bench",
+            title="Elevated API errors",
+            body="Investigating.",
+            components={api.public_id: "partial_outage"},
+            audience="none",
+        )
+    return incident.public_id
+
+
+def post(incident_id: str) -> tuple[float, float]:
+    from django.db import transaction
+
+    from tidings.incidents import services as incidents
+
+    start = time.time()
+    with transaction.atomic():
+        inc = incidents.get_incident(incident_id)
+        incidents.post_update(
+            actor="bench",
+            incident=inc,
+            status="identified",
+            body={
+                "en": "We found the cause and are rolling out a fix.",
+                "he": "מצאנו את הסיבה ואנחנו פורסים תיקון.",
+            },
+        )
+    committed = time.time()
+    return start, committed
+
+
+def progress() -> dict[str, int]:
+    from django.db.models import Count
+
+    from tidings.notify.models import Delivery
+
+    return dict(
+        Delivery.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+
+
+def last_sent(channel: str) -> float:
+    from django.db.models import Max
+
+    from tidings.notify.models import Delivery
+
+    value = Delivery.objects.filter(channel=channel).aggregate(m=Max("sent_at"))["m"]
+    return value.timestamp() if value else 0.0
+
+
+def main() -> int:  # noqa: C901 - a linear script reads best top to bottom
+    p = argparse.ArgumentParser()
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument(
+        "--kill", action="store_true", help="SIGTERM one worker mid-run and start another"
+    )
+    a = p.parse_args()
+    emails, hooks = int(100_000 * a.scale), int(20_000 * a.scale)
+    if not shutil.which("nginx"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "nginx"], check=True)
+    tmp = Path(tempfile.mkdtemp(prefix="tidings-fanout-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        smtp_port, http_port = free_port(), free_port()
+        ids_file = tmp / "smtp-ids.txt"
+        sink = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "bench/smtp_sink.py"),
+                "--port",
+                str(smtp_port),
+                "--out",
+                str(ids_file),
+            ]
+        )
+        procs.append(sink)
+        (tmp / "nginx.conf").write_text(
+            NGINX.format(tmp=tmp, port=http_port, user="user root;\n" if os.geteuid() == 0 else "")
+        )
+        nginx = subprocess.Popen(
+            ["nginx", "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(tmp / "nginx.conf")]
+        )
+        procs.append(nginx)
+        wait_port(smtp_port)
+        wait_port(http_port)
+
+        connections_smtp, connections_http = 8, 64
+        n_raw_mail, n_raw_hook = min(emails, 10_000), min(hooks, 10_000)
+        raw_mail = asyncio.run(raw_email(smtp_port, n_raw_mail, connections_smtp))
+        raw_hook = asyncio.run(raw_webhook(http_port, n_raw_hook, connections_http))
+        print(
+            f"raw ceiling: email {raw_mail:,.0f} msg/s ({connections_smtp} connections), "
+            f"webhook {raw_hook:,.0f} req/s ({connections_http} connections)",
+            flush=True,
+        )
+
+        psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        psql(f'CREATE DATABASE "{DB}"')
+        env = {
+            "TIDINGS_DATABASE_URL": f"{PG}/{DB}", "TIDINGS_DATA_DIR": str(tmp / "data"),
+            "TIDINGS_SMTP_PORT": str(smtp_port), "TIDINGS_SMTP_CONNECTIONS": str(connections_smtp),
+            "TIDINGS_HTTP_CONNECTIONS": str(connections_http), "TIDINGS_ALLOW_PRIVATE_TARGETS": "true",
+            "TIDINGS_PUBLIC_URL": "https://status.acme.test", "TIDINGS_EMAIL_FROM": "status@acme.test",
+            "TIDINGS_LOG_LEVEL": "WARNING",
+        }  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "tidings.cli", "manage", "migrate", "-v0"],
+            env={**os.environ, **env},
+            check=True,
+        )
+        django_setup(env)
+        t = time.perf_counter()
+        incident_id = populate(emails, hooks, f"http://127.0.0.1:{http_port}")
+        print(
+            f"{emails:,} email and {hooks:,} webhook subscribers created in {time.perf_counter() - t:.1f} s",
+            flush=True,
+        )
+
+        def start_worker() -> subprocess.Popen[bytes]:
+            w = subprocess.Popen(
+                [sys.executable, "-m", "tidings.cli", "worker", "--interval", "0.1"],
+                env={**os.environ, **env},
+            )
+            procs.append(w)
+            return w
+
+        workers = [start_worker() for _ in range(a.workers)]
+        time.sleep(2)  # workers up and polling
+        started, committed = post(incident_id)
+        total = emails + hooks
+        print(
+            f"update posted: fan-out of {total:,} deliveries committed in {committed - started:.2f} s",
+            flush=True,
+        )
+        killed = False
+        while True:
+            state = progress()
+            pending = state.get("queued", 0) + state.get("sending", 0)
+            if a.kill and not killed and state.get("sent", 0) > total // 3:
+                workers[0].send_signal(signal.SIGTERM)
+                workers[0].wait(timeout=60)
+                workers.append(start_worker())
+                killed = True
+                print(
+                    f"stopped worker {workers[0].pid} with SIGTERM at {state.get('sent', 0):,} sent; started another",
+                    flush=True,
+                )
+            if pending == 0:
+                break
+            time.sleep(0.25)
+        end_mail, end_hook = last_sent("email"), last_sent("webhook")
+        end = max(end_mail, end_hook)
+        peaks = [peak_rss_mb(w.pid) for w in workers if w.poll() is None]
+        for w in workers:
+            if w.poll() is None:
+                w.send_signal(signal.SIGTERM)
+        for w in workers:
+            w.wait(timeout=60)
+        sink.send_signal(signal.SIGTERM)
+        sink.wait(timeout=30)
+        nginx.send_signal(signal.SIGQUIT)
+        nginx.wait(timeout=30)
+
+        mail_ids = Counter(
+            line for line in ids_file.read_text().splitlines() if line.startswith("tidings-")
+        )
+        hook_keys = Counter(
+            line
+            for line in (tmp / "keys.log").read_text().splitlines()
+            if line.startswith("tidings-")
+        )
+        elapsed = end - committed
+        ours = total / elapsed
+        raw = total / (emails / raw_mail + hooks / raw_hook)
+        print()
+        print(f"deliveries: {state}")
+        print(
+            f"publish -> last delivery: {elapsed:.1f} s (from the start of the request: {end - started:.1f} s)"
+        )
+        print(
+            f"email:   {emails:,} in {end_mail - committed:.1f} s = {emails / (end_mail - committed):,.0f} msg/s "
+            f"(raw {raw_mail:,.0f}, {emails / (end_mail - committed) / raw_mail:.2f}x)"
+        )
+        print(
+            f"webhook: {hooks:,} in {end_hook - committed:.1f} s = {hooks / (end_hook - committed):,.0f} req/s"
+        )
+        print(
+            f"overall: {ours:,.0f} deliveries/s; raw ceiling for this mix {raw:,.0f}/s; ratio {ours / raw:.2f}x "
+            f"(target >= {TARGET}x)"
+        )
+        print(f"worker peak memory: {', '.join(f'{m:.0f} MB' for m in peaks) or 'n/a'}")
+        lost_mail, dup_mail = emails - len(mail_ids), sum(mail_ids.values()) - len(mail_ids)
+        lost_hook, dup_hook = hooks - len(hook_keys), sum(hook_keys.values()) - len(hook_keys)
+        print(
+            f"sinks: email {len(mail_ids):,} unique ({lost_mail} missing, {dup_mail} repeated); "
+            f"webhook {len(hook_keys):,} unique ({lost_hook} missing, {dup_hook} repeated)"
+        )
+        if lost_mail or lost_hook or dup_mail or dup_hook or state.get("sent", 0) != total:
+            print("FAIL: lost or repeated deliveries")
+            return 2
+        print("PASS" if ours / raw >= TARGET else "FAIL: below target")
+        return 0 if ours / raw >= TARGET else 1
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            from django.db import connections
+
+            connections.close_all()
+            psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        except Exception:  # cleanup only: the database may be gone already
+            pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
