@@ -176,3 +176,28 @@ def test_a_rolled_back_update_leaves_no_deliveries(now, notify_settings, catalog
     except RuntimeError:
         pass
     assert Delivery.objects.count() == 0
+
+
+def test_one_person_reached_two_ways_gets_one_message_and_fan_out_is_idempotent(
+    now, notify_settings, catalog, outage
+):
+    from tidings.components.models import Component
+    from tidings.notify.fanout import fan_out
+
+    acme = Customer.objects.create(name="Globex")
+    acme.components.set([Component.objects.get(public_id=catalog["API"])])
+    Contact.objects.create(customer=acme, name="Noa", email="noa@globex.example", language="he")
+    subscriber("email", "noa@globex.example", language="en")  # also subscribed herself, in English
+    subscriber("email", "erez@example.com")
+    with transaction.atomic():
+        update = services.post_update(actor="dana", incident=outage, status="identified", body="x")
+    assert sorted(Delivery.objects.values_list("target", flat=True)) == [
+        "erez@example.com",
+        "noa@globex.example",
+    ]
+    assert (
+        Delivery.objects.get(target="noa@globex.example").contact is not None
+    )  # the account view wins
+    with transaction.atomic():
+        assert fan_out(update, "affected") == 0  # a second run adds nothing
+    assert Delivery.objects.count() == 2

@@ -88,13 +88,21 @@ def _subscribers(incident: Incident, audience: Audience, customer_ids: list[int]
     return qs
 
 
-def recipients(incident: Incident, audience: Audience) -> list[Recipient]:
-    """Each (channel, target) once, whoever it came through."""
+def _narrow(found: Iterable[Recipient], audience: Audience) -> Iterable[Recipient]:
+    if isinstance(audience, dict):
+        if "channels" in audience:
+            found = (r for r in found if r.channel in audience["channels"])
+        if "languages" in audience:
+            found = (r for r in found if r.language in audience["languages"])
+    return found
+
+
+def contact_recipients(incident: Incident, audience: Audience) -> list[Recipient]:
+    """Customer contacts in the audience, one per (channel, target)."""
     if audience == "none":
         return []
     seen: dict[tuple[str, str], Recipient] = {}
-    customers = _customers(incident, audience)
-    customer_ids = list(customers.values_list("id", flat=True))
+    customer_ids = list(_customers(incident, audience).values_list("id", flat=True))
     contacts = Contact.objects.filter(customer_id__in=customer_ids).only(
         "id", "customer_id", "email", "phone", "language", "channels"
     )
@@ -104,20 +112,35 @@ def recipients(incident: Incident, audience: Audience) -> list[Recipient]:
                 (ch, target),
                 Recipient(ch, target, c.language, contact_id=c.id, customer_id=c.customer_id),
             )
-    subs = _subscribers(incident, audience, customer_ids).values_list(
+    return list(_narrow(seen.values(), audience))
+
+
+def subscriber_queryset(incident: Incident, audience: Audience) -> Any:
+    """Active subscribers in the audience, as one query (no duplicates, nothing loaded)."""
+    if audience == "none":
+        return Subscriber.objects.none()
+    customer_ids = _customers(incident, audience).values("id") if isinstance(audience, dict) else []
+    inner = _subscribers(incident, audience, customer_ids)  # type: ignore[arg-type]
+    qs = Subscriber.objects.filter(id__in=inner.values("id"))
+    if isinstance(audience, dict):
+        if "channels" in audience:
+            qs = qs.filter(channel__in=audience["channels"])
+        if "languages" in audience:
+            qs = qs.filter(language__in=audience["languages"])
+    return qs
+
+
+def recipients(incident: Incident, audience: Audience) -> list[Recipient]:
+    """Each (channel, target) once, whoever it came through (contacts first)."""
+    seen = {(r.channel, r.target): r for r in contact_recipients(incident, audience)}
+    subs = subscriber_queryset(incident, audience).values_list(
         "id", "channel", "target", "language", "customer_id"
     )
     for sid, ch, target, lang, cust in subs.iterator(chunk_size=5000):
         seen.setdefault(
             (ch, target), Recipient(ch, target, lang, subscriber_id=sid, customer_id=cust)
         )
-    found: Iterable[Recipient] = seen.values()
-    if isinstance(audience, dict):
-        if "channels" in audience:
-            found = (r for r in found if r.channel in audience["channels"])
-        if "languages" in audience:
-            found = (r for r in found if r.language in audience["languages"])
-    return list(found)
+    return list(seen.values())
 
 
 def preview(incident: Incident, audience: Audience) -> Preview:

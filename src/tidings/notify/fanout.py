@@ -3,7 +3,7 @@ channel, inside the same transaction, so the update and its deliveries commit or
 
 from __future__ import annotations
 
-from collections import defaultdict
+from django.db import connection
 
 from tidings.core import clock, events
 from tidings.core.models import Event
@@ -15,34 +15,62 @@ from tidings.notify.registry import channel_class
 from tidings.notify.views import build_views
 
 _BULK = 5000
+_COLUMNS = "message_id, channel, target, subscriber_id, status, attempts, next_attempt_at, worker, last_error, provider_ref, created_at"
 
 
 def fan_out(update: IncidentUpdate, audience: Audience) -> int:
     """Create the messages and deliveries of ``update``; returns how many deliveries. Safe to run
-    twice: messages and deliveries are unique per (update, channel, language) and target."""
-    found = audiences.recipients(update.incident, audience)
-    if not found:
+    twice: messages and deliveries are unique per (update, channel, language) and target.
+
+    Contacts (thousands at most) are inserted from Python; subscribers (possibly millions) by one
+    ``INSERT ... SELECT`` per message, so the database copies rows without a round trip each.
+    A subscriber whose (channel, target) a contact already covers is skipped."""
+    incident = update.incident
+    contacts = audiences.contact_recipients(incident, audience)
+    subscribers = audiences.subscriber_queryset(incident, audience)
+    keys = {(r.channel, r.language) for r in contacts}
+    keys |= set(subscribers.values_list("channel", "language").distinct())
+    if not keys:
         return 0
     now = clock.now()
-    by_key: dict[tuple[str, str], list[audiences.Recipient]] = defaultdict(list)
-    for r in found:
-        by_key[(r.channel, r.language)].append(r)
-    views = build_views(update, {lang for _, lang in by_key})
-    rows: list[Delivery] = []
-    for (channel, lang), group in by_key.items():
+    before = Delivery.objects.filter(message__update=update).count()
+    views = build_views(update, {lang for _, lang in keys})
+    messages: dict[tuple[str, str], Message] = {}
+    for channel, lang in sorted(keys):
         rendered = channel_class(channel).render(views[lang])
-        message, _ = Message.objects.get_or_create(
+        messages[(channel, lang)], _ = Message.objects.get_or_create(
             kind="update", update=update, channel=channel, language=lang,
             defaults={"subject": rendered.subject, "text": rendered.text, "html": rendered.html,
                       "payload": rendered.payload, "created_at": now},
         )  # fmt: skip
-        rows.extend(
-            Delivery(message=message, channel=channel, target=r.target, subscriber_id=r.subscriber_id,
-                     contact_id=r.contact_id, next_attempt_at=now, created_at=now)
-            for r in group
-        )  # fmt: skip
-    Delivery.objects.bulk_create(rows, batch_size=_BULK, ignore_conflicts=True)
-    return len(rows)
+    Delivery.objects.bulk_create(
+        [Delivery(message=messages[(r.channel, r.language)], channel=r.channel, target=r.target,
+                  contact_id=r.contact_id, next_attempt_at=now, created_at=now) for r in contacts],
+        batch_size=_BULK, ignore_conflicts=True,
+    )  # fmt: skip
+    table = Delivery._meta.db_table
+    for (channel, lang), message in messages.items():
+        rows = (
+            subscribers.filter(channel=channel, language=lang)
+            .exclude(
+                target__in=Delivery.objects.filter(message__update=update, channel=channel).values(
+                    "target"
+                )
+            )
+            .values_list("id", "channel", "target")
+        )
+        select_sql, params = rows.query.sql_with_params()
+        sql = (
+            f"INSERT INTO {table} ({_COLUMNS}) "  # noqa: S608 - names are ours; values are parameters
+            f"SELECT %s, sub.channel, sub.target, sub.id, 'queued', 0, %s, '', '', '', %s "
+            # "WHERE true" lets SQLite tell the upsert's ON from a join's.
+            f"FROM ({select_sql}) AS sub WHERE true "
+            f"ON CONFLICT (message_id, target) DO NOTHING"
+        )
+        with connection.cursor() as cursor:
+            stamp = connection.ops.adapt_datetimefield_value(now)  # SQLite stores naive UTC text
+            cursor.execute(sql, [message.pk, stamp, stamp, *params])
+    return Delivery.objects.filter(message__update=update).count() - before
 
 
 def on_event(event: Event) -> None:
