@@ -201,3 +201,55 @@ def test_one_person_reached_two_ways_gets_one_message_and_fan_out_is_idempotent(
     with transaction.atomic():
         assert fan_out(update, "affected") == 0  # a second run adds nothing
     assert Delivery.objects.count() == 2
+
+
+def test_a_component_change_outside_an_incident_reaches_its_subscribers(
+    now, notify_settings, smtp_sink, http_sink, catalog
+):
+    from tidings.components import services as components
+    from tidings.components.models import Component
+
+    api = Component.objects.get(public_id=catalog["API"])
+    subscriber("email", "api-watcher@example.com", components=[api])
+    subscriber(
+        "email",
+        "web-watcher@example.com",
+        components=[Component.objects.get(public_id=catalog["Website"])],
+    )
+    subscriber("webhook", f"{http_sink.url}/hooks/c", secret="k")
+    with transaction.atomic():
+        components.set_status(actor="dana", component=api, status="partial_outage")
+    drain(notify_settings)
+    [mail] = smtp_sink.mails
+    assert mail.recipients == ["api-watcher@example.com"]
+    body = (
+        email.message_from_bytes(mail.data, policy=policy.default)
+        .get_body(("plain",))
+        .get_content()
+    )
+    assert "API is now: Partial outage (was: Operational)." in body
+    [req] = http_sink.requests
+    payload = json.loads(req.body)
+    assert "incident" not in payload
+    assert (
+        payload["component"]["id"] == catalog["API"]
+        and payload["component"]["status"] == "partial_outage"
+    )
+    assert payload["component_update"]["old_status"] == "operational"
+    assert payload["component_update"]["new_status"] == "partial_outage"
+
+
+def test_component_changes_made_by_an_update_are_told_once_through_the_update(
+    now, notify_settings, smtp_sink, catalog, outage
+):
+    subscriber("email", "erez@example.com")
+    with transaction.atomic():
+        services.post_update(
+            actor="dana",
+            incident=outage,
+            status="monitoring",
+            body="Fixed.",
+            components={catalog["API"]: "operational"},
+        )
+    drain(notify_settings)
+    assert len(smtp_sink.mails) == 1

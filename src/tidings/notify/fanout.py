@@ -3,7 +3,13 @@ channel, inside the same transaction, so the update and its deliveries commit or
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.db import connection
+from django.db.models import Q
+
+from tidings.components.models import Component
 
 from tidings.core import clock, events
 from tidings.core.models import Event
@@ -12,7 +18,8 @@ from tidings.incidents.rules import Audience
 from tidings.notify import audience as audiences
 from tidings.notify.models import Delivery, Message
 from tidings.notify.registry import channel_class
-from tidings.notify.views import build_views
+from tidings.notify.views import build_component_views, build_views
+from tidings.subscribers.models import Subscriber
 
 _BULK = 5000
 _COLUMNS = "message_id, channel, target, subscriber_id, status, attempts, next_attempt_at, worker, last_error, provider_ref, created_at"
@@ -48,33 +55,63 @@ def fan_out(update: IncidentUpdate, audience: Audience) -> int:
                   contact_id=r.contact_id, next_attempt_at=now, created_at=now) for r in contacts],
         batch_size=_BULK, ignore_conflicts=True,
     )  # fmt: skip
-    table = Delivery._meta.db_table
     for (channel, lang), message in messages.items():
-        rows = (
-            subscribers.filter(channel=channel, language=lang)
-            .exclude(
-                target__in=Delivery.objects.filter(message__update=update, channel=channel).values(
-                    "target"
-                )
+        rows = subscribers.filter(channel=channel, language=lang).exclude(
+            target__in=Delivery.objects.filter(message__update=update, channel=channel).values(
+                "target"
             )
-            .values_list("id", "channel", "target")
         )
-        select_sql, params = rows.query.sql_with_params()
-        sql = (
-            f"INSERT INTO {table} ({_COLUMNS}) "  # noqa: S608 - names are ours; values are parameters
-            f"SELECT %s, sub.channel, sub.target, sub.id, 'queued', 0, %s, '', '', '', %s "
-            # "WHERE true" lets SQLite tell the upsert's ON from a join's.
-            f"FROM ({select_sql}) AS sub WHERE true "
-            f"ON CONFLICT (message_id, target) DO NOTHING"
-        )
-        with connection.cursor() as cursor:
-            stamp = connection.ops.adapt_datetimefield_value(now)  # SQLite stores naive UTC text
-            cursor.execute(sql, [message.pk, stamp, stamp, *params])
+        _insert_subscribers(message, rows, now)
     return Delivery.objects.filter(message__update=update).count() - before
 
 
+def _insert_subscribers(message: Message, subscribers: Any, now: datetime) -> None:
+    """One ``INSERT ... SELECT``: the database copies the rows without a round trip each."""
+    select_sql, params = subscribers.values_list("id", "channel", "target").query.sql_with_params()
+    sql = (
+        f"INSERT INTO {Delivery._meta.db_table} ({_COLUMNS}) "  # noqa: S608 - names are ours; values are parameters
+        f"SELECT %s, sub.channel, sub.target, sub.id, 'queued', 0, %s, '', '', '', %s "
+        # "WHERE true" lets SQLite tell the upsert's ON from a join's.
+        f"FROM ({select_sql}) AS sub WHERE true "
+        f"ON CONFLICT (message_id, target) DO NOTHING"
+    )
+    stamp = connection.ops.adapt_datetimefield_value(now)  # SQLite stores naive UTC text
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [message.pk, stamp, stamp, *params])
+
+
+def fan_out_component(component: Component, old: str, new: str, change_id: str) -> int:
+    """Tell the subscribers of a component about a status change made outside any incident."""
+    subscribers = Subscriber.objects.filter(status="active").filter(
+        id__in=Subscriber.objects.filter(Q(all_components=True) | Q(components=component)).values(
+            "id"
+        )
+    )
+    keys = set(subscribers.values_list("channel", "language").distinct())
+    if not keys:
+        return 0
+    now = clock.now()
+    views = build_component_views(component, old, new, now, change_id, {lang for _, lang in keys})
+    total = 0
+    for channel, lang in sorted(keys):
+        rendered = channel_class(channel).render(views[lang])
+        message = Message.objects.create(
+            kind="component", channel=channel, language=lang, subject=rendered.subject,
+            text=rendered.text, html=rendered.html, payload=rendered.payload, created_at=now,
+        )  # fmt: skip
+        _insert_subscribers(message, subscribers.filter(channel=channel, language=lang), now)
+        total += message.deliveries.count()
+    return total
+
+
 def on_event(event: Event) -> None:
-    if event.kind != "incident.update_posted" or not event.data.get("public", True):
+    if not event.data.get("public", True):
+        return
+    if event.kind == "component.status_changed" and event.data.get("incident_id") is None:
+        component = Component.objects.select_related("group").get(public_id=event.subject_id)
+        fan_out_component(component, event.data["old"], event.data["new"], f"cu{event.pk}")
+        return
+    if event.kind != "incident.update_posted":
         return
     audience = event.data.get("audience", "affected")
     if audience == "none":

@@ -15,7 +15,11 @@ DELIVERY_STATUSES = ("queued", "sending", "sent", "failed", "dead")
 
 
 class Message(models.Model):
-    KINDS = [("update", "Incident update"), ("confirm", "Subscription confirmation")]
+    KINDS = [
+        ("update", "Incident update"),
+        ("component", "Component status change"),
+        ("confirm", "Subscription confirmation"),
+    ]
 
     kind = models.CharField(max_length=16, choices=KINDS, default="update")
     update = models.ForeignKey(

@@ -28,7 +28,7 @@ class UpdateView:
     incident_id: str
     incident_url: str
     title: str
-    kind: str  # "incident" or "maintenance"
+    kind: str  # "incident", "maintenance" or "component" (a status change outside an incident)
     status: str  # investigating ... / scheduled ...
     status_label: str
     impact: str
@@ -44,6 +44,8 @@ class UpdateView:
     statuspage_payload: dict[str, Any]  # the incident object of the Statuspage webhook format
     page_status: dict[str, str]  # {"indicator", "description"}
     labels: dict[str, str] = field(default_factory=dict)  # translated fixed strings
+    #: for kind "component": the ``component_update`` object of the Statuspage webhook format
+    component_update: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

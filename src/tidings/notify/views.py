@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from django.utils.html import escape
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -26,6 +29,9 @@ def _labels() -> dict[str, str]:
         "unsubscribe": _("Unsubscribe"), "manage": _("Manage your subscription"),
         "scheduled_for": _("Scheduled for"), "maintenance": _("Scheduled maintenance"),
         "why": _("You receive this because you subscribed to status updates."),
+        "operational": _("Operational"), "degraded_performance": _("Degraded performance"),
+        "partial_outage": _("Partial outage"), "major_outage": _("Major outage"),
+        "under_maintenance": _("Under maintenance"),
     }  # fmt: skip
 
 
@@ -102,5 +108,43 @@ def build_views(update: IncidentUpdate, languages: set[str]) -> dict[str, Update
                 scheduled_for=incident.scheduled_for, scheduled_until=incident.scheduled_until,
                 posted_at=update.display_at, is_first=len(updates) == 1,
                 statuspage_payload=payload, page_status=status, labels=labels,
+            )  # fmt: skip
+    return views
+
+
+def build_component_views(
+    component: Component, old: str, new: str, at: datetime, change_id: str, languages: set[str]
+) -> dict[str, UpdateView]:
+    """Views of a component status change made outside any incident (by staff or, later, by a
+    monitor): the Statuspage ``component`` webhook and a one-line message elsewhere."""
+    settings = get_settings()
+    pid = page_id(settings)
+    obj = {
+        "id": component.public_id, "name": component.name, "status": new,
+        "created_at": ts(component.created_at), "updated_at": ts(at), "position": component.position,
+        "description": component.description or None, "showcase": component.showcase, "page_id": pid,
+        "group_id": component.group.public_id if component.group else None,
+    }  # fmt: skip
+    update = {"id": change_id, "old_status": old, "new_status": new, "created_at": ts(at),
+              "component_type": "Component", "component_id": component.public_id}  # fmt: skip
+    status = page_status()
+    views = {}
+    for lang in languages:
+        with translation.override(lang):
+            labels = _labels()
+            text = _("%(name)s is now: %(new)s (was: %(old)s).") % {
+                "name": component.name,
+                "new": labels.get(new, new),
+                "old": labels.get(old, old),
+            }
+            views[lang] = UpdateView(
+                language=lang, site_name=settings.site_name, page_url=settings.public_url,
+                incident_id=component.public_id,
+                incident_url=f"{settings.public_url}{'' if lang == 'en' else '/' + lang + '/'}",
+                title=component.name, kind="component", status=new, status_label=labels.get(new, new),
+                impact="none", body_markdown=text, body_html=f"<p>{escape(text)}</p>", body_text=text,
+                components=[component.name], next_update_due_at=None, scheduled_for=None,
+                scheduled_until=None, posted_at=at, is_first=True, statuspage_payload=obj,
+                page_status=status, labels=labels, component_update=update,
             )  # fmt: skip
     return views

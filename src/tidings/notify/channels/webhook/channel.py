@@ -55,8 +55,12 @@ class WebhookChannel:
                 "status_indicator": view.page_status["indicator"],
                 "status_description": view.page_status["description"],
             },
-            "incident": view.statuspage_payload,
         }
+        if view.kind == "component":
+            payload["component"] = view.statuspage_payload
+            payload["component_update"] = view.component_update
+        else:
+            payload["incident"] = view.statuspage_payload
         return Rendered(subject=view.title, payload=payload)
 
     def body_for(self, out: Outgoing) -> bytes:
