@@ -10,7 +10,6 @@ from django.db import connection
 from django.db.models import Q
 
 from tidings.components.models import Component
-
 from tidings.core import clock, events
 from tidings.core.models import Event
 from tidings.incidents.models import IncidentUpdate
@@ -91,7 +90,14 @@ def fan_out_component(component: Component, old: str, new: str, change_id: str) 
     if not keys:
         return 0
     now = clock.now()
-    views = build_component_views(component, old, new, now, change_id, {lang for _, lang in keys})
+    views = build_component_views(
+        component,
+        old=old,
+        new=new,
+        at=now,
+        change_id=change_id,
+        languages={lang for _, lang in keys},
+    )
     total = 0
     for channel, lang in sorted(keys):
         rendered = channel_class(channel).render(views[lang])

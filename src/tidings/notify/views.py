@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.utils.html import escape
-
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from tidings.components.models import Component
@@ -113,7 +112,7 @@ def build_views(update: IncidentUpdate, languages: set[str]) -> dict[str, Update
 
 
 def build_component_views(
-    component: Component, old: str, new: str, at: datetime, change_id: str, languages: set[str]
+    component: Component, *, old: str, new: str, at: datetime, change_id: str, languages: set[str]
 ) -> dict[str, UpdateView]:
     """Views of a component status change made outside any incident (by staff or, later, by a
     monitor): the Statuspage ``component`` webhook and a one-line message elsewhere."""
