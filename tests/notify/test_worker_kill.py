@@ -7,6 +7,7 @@ import email
 import hashlib
 import os
 import signal
+import subprocess
 import time
 from collections import Counter
 
@@ -33,7 +34,7 @@ def audience_of(n: int) -> None:
     )  # fmt: skip
 
 
-def worker(tmp_path, smtp_sink) -> object:
+def worker(tmp_path, smtp_sink) -> subprocess.Popen[bytes]:
     return tidings_process(["worker", "--interval", "0.1"], {
         "TIDINGS_DATABASE_URL": database_url(), "TIDINGS_DATA_DIR": str(tmp_path / "w"),
         "TIDINGS_SMTP_PORT": str(smtp_sink.port), "TIDINGS_EMAIL_FROM": "status@acme.test",

@@ -4,13 +4,25 @@ test (tests/notify/test_channel_contract.py) picks it up."""
 
 from __future__ import annotations
 
+from tidings.notify.channels.apprise.channel import AppriseChannel
 from tidings.notify.channels.email.channel import EmailChannel
+from tidings.notify.channels.slack.channel import SlackChannel
+from tidings.notify.channels.sms.channel import SmsChannel
+from tidings.notify.channels.teams.channel import TeamsChannel
+from tidings.notify.channels.telegram.channel import TelegramChannel
 from tidings.notify.channels.webhook.channel import WebhookChannel
+from tidings.notify.channels.whatsapp.channel import WhatsAppChannel
 from tidings.notify.protocol import Channel
 
 CHANNELS: dict[str, type[Channel]] = {
     "email": EmailChannel,
     "webhook": WebhookChannel,
+    "slack": SlackChannel,
+    "teams": TeamsChannel,
+    "telegram": TelegramChannel,
+    "sms": SmsChannel,
+    "whatsapp": WhatsAppChannel,
+    "apprise": AppriseChannel,
 }
 
 

@@ -1,0 +1,219 @@
+"""Any service Apprise knows (``json://``, ``mailto://``, ``tgram://``, ``ntfy://``, …): the long
+tail of channels with no dedicated sender here (formats.md 4).
+
+Apprise is synchronous and slow (hundreds of messages a second at best), so each message runs
+on a small thread pool of this channel's own, at most :data:`CONCURRENCY` at once. The pool is
+not the event loop's default executor on purpose: aiohttp resolves host names there, and eight
+Apprise calls stuck on a slow service must not stall every webhook's DNS lookup. Each message
+gets a fresh ``Apprise`` object: an instance throttles consecutive sends (5.5 s by default), so
+one long-lived instance would crawl.
+
+Apprise reports only success or failure, so every failure is temporary, except a URL that this
+Apprise no longer accepts (a plugin removed by an upgrade), which can never work again.
+
+SSRF: Apprise makes its own connections (requests, smtplib), outside the guarded aiohttp
+session. Unless private targets are allowed, URLs whose host (or ``smtp=`` host) is local or
+private are refused when stored, and again at send time after resolving the name; a name that
+changes its address between that check and Apprise's own lookup is not caught."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from tidings.notify.http import is_public_address
+from tidings.notify.protocol import (
+    UNSUBSCRIBE_URL,
+    InvalidTarget,
+    Outgoing,
+    Rendered,
+    Result,
+    UpdateView,
+)
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    import aiohttp
+
+    from tidings.config import TidingsSettings
+
+log = logging.getLogger(__name__)
+#: Apprise calls in flight per worker.
+CONCURRENCY = 8
+#: Seconds one Apprise call may take before the delivery is retried later.
+TIMEOUT = 60.0
+NOTIFY_TYPES = {
+    "investigating": "failure", "identified": "failure", "monitoring": "warning",
+    "in_progress": "warning", "verifying": "warning", "resolved": "success", "completed": "success",
+    "operational": "success", "degraded_performance": "warning", "partial_outage": "warning",
+    "major_outage": "failure", "under_maintenance": "warning",
+}  # fmt: skip
+
+
+def _private_name(host: str) -> bool:
+    host = host.strip("[]").lower()
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost" or host.endswith((".local", ".internal", ".localhost"))
+    return not is_public_address(str(ip))
+
+
+def _hosts(plugin: Any) -> list[str]:
+    """The hosts a plugin connects to that its URL chooses. Plugins for a fixed vendor API
+    (Telegram, Slack, Twilio…) keep tokens in their URL's host part, not a host name."""
+    hosts = []
+    tokens = getattr(plugin, "template_tokens", None) or {}
+    host = getattr(plugin, "host", None)
+    if "host" in tokens and host:
+        hosts.append(str(host))
+    if smtp := getattr(plugin, "smtp_host", None):
+        hosts.append(str(smtp))
+    return hosts
+
+
+def _resolves_to_private(host: str) -> bool:
+    """True when the name resolves only to private or local addresses (as the guarded aiohttp
+    resolver refuses them); a name that does not resolve is left for Apprise to fail on."""
+    host = host.strip("[]")
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {str(info[4][0]).split("%", 1)[0] for info in infos}
+    return bool(addresses) and not any(is_public_address(a) for a in addresses)
+
+
+def _describe(result: object) -> str:
+    """The warnings Apprise 2.x recorded for a failed notify (1.x returns a plain bool)."""
+    messages: list[str] = []
+    try:
+        for service in result:  # type: ignore[attr-defined]
+            messages += [str(e.message) for e in service.logs() if e.level in ("WARNING", "ERROR")]
+    except (TypeError, AttributeError):
+        pass
+    return "; ".join(messages[-3:])[:400] or "Apprise reported a failure"
+
+
+def _when(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def render_text(view: UpdateView) -> str:
+    labels = view.labels
+    lines = [f"{view.title} - {view.status_label}", ""]
+    if view.body_text.strip():
+        lines += [view.body_text.strip(), ""]
+    if view.components:
+        lines.append(f"{labels.get('affected', 'Affected')}: {', '.join(view.components)}")
+    if view.kind == "maintenance" and view.scheduled_for:
+        until = f" - {_when(view.scheduled_until)}" if view.scheduled_until else ""
+        lines.append(f"{labels.get('scheduled_for', 'Scheduled for')}: "
+                     f"{_when(view.scheduled_for)}{until}")  # fmt: skip
+    if view.next_update_due_at:
+        lines.append(f"{labels.get('next_update', 'Next update by')}: "
+                     + _when(view.next_update_due_at))  # fmt: skip
+    lines += [
+        "", f"{labels.get('details', 'Details and updates')}: {view.incident_url}", "", "--",
+        view.site_name, labels.get("why", ""),
+        f"{labels.get('unsubscribe', 'Unsubscribe')}: {UNSUBSCRIBE_URL}",
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def personalise(text: str, unsubscribe_url: str) -> str:
+    if unsubscribe_url:
+        return text.replace(UNSUBSCRIBE_URL, unsubscribe_url)
+    return "\n".join(line for line in text.split("\n") if UNSUBSCRIBE_URL not in line)
+
+
+class AppriseChannel:
+    kind: ClassVar[str] = "apprise"
+
+    def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
+        self.allow_private = settings.allow_private_targets
+        self.site_name = settings.site_name
+        self.public_url = settings.public_url
+        self._pool: ThreadPoolExecutor | None = None
+        self._gate: asyncio.Semaphore | None = None
+
+    @staticmethod
+    def normalise_target(target: str) -> str:
+        import apprise
+
+        from tidings.config import get_settings
+
+        url = target.strip()
+        scheme, sep, _rest = url.partition("://")
+        if not sep or not scheme or len(url) > 2000:
+            raise InvalidTarget("an Apprise URL looks like json://host/path or mailto://…")
+        found = apprise.Apprise()
+        if not found.add(url):  # the message never repeats the URL: it may hold a token
+            raise InvalidTarget(f"Apprise does not accept this {scheme}:// URL")
+        if not get_settings().allow_private_targets:
+            for plugin in found:
+                if any(_private_name(h) for h in _hosts(plugin)):
+                    raise InvalidTarget("URLs on local or private networks are not allowed")
+        return url
+
+    @staticmethod
+    def render(view: UpdateView) -> Rendered:
+        subject = f"[{view.site_name}] {view.title}: {view.status_label}"
+        payload = {"notify_type": NOTIFY_TYPES.get(view.status, "info")}
+        return Rendered(subject=subject, text=render_text(view), payload=payload)
+
+    def _notify(self, out: Outgoing) -> Result:
+        """One message, on a pool thread."""
+        import apprise
+
+        asset = apprise.AppriseAsset(app_id=self.site_name, app_desc=self.site_name,
+                                     app_url=self.public_url, async_mode=False)  # fmt: skip
+        sender = apprise.Apprise(asset=asset)
+        if not sender.add(out.target):
+            return Result(out.delivery_id, ok=False, permanent=True,
+                          error="this Apprise no longer accepts the URL")  # fmt: skip
+        if not self.allow_private:
+            for plugin in sender:
+                if any(_resolves_to_private(h) for h in _hosts(plugin)):
+                    return Result(out.delivery_id, ok=False,
+                                  error="the URL's host resolves only to private addresses; refused")  # fmt: skip
+        notify_type = (out.payload or {}).get("notify_type", "info")
+        result = sender.notify(body=personalise(out.text, out.unsubscribe_url), title=out.subject,
+                               notify_type=notify_type, body_format=apprise.NotifyFormat.TEXT)  # fmt: skip
+        if result:
+            return Result(out.delivery_id, ok=True)
+        return Result(out.delivery_id, ok=False, error=_describe(result))
+
+    async def _send_one(self, out: Outgoing) -> Result:
+        if self._pool is None or self._gate is None:
+            self._pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="tidings-apprise")
+            self._gate = asyncio.Semaphore(CONCURRENCY)
+        # The gate keeps queued messages out of the pool, so the timeout measures the send.
+        async with self._gate:
+            call = asyncio.get_running_loop().run_in_executor(self._pool, self._notify, out)
+            try:
+                return await asyncio.wait_for(call, TIMEOUT)
+            except TimeoutError:
+                return Result(out.delivery_id, ok=False,
+                              error=f"Apprise did not finish within {TIMEOUT:.0f} s")  # fmt: skip
+            except Exception as exc:  # a plugin's bug must not lose the batch
+                log.exception("Apprise failed")
+                return Result(out.delivery_id, ok=False, error=f"Apprise failed: {exc!r}"[:500])
+
+    async def open(self) -> None:
+        return None
+
+    async def send(self, batch: list[Outgoing]) -> list[Result]:
+        return list(await asyncio.gather(*(self._send_one(o) for o in batch)))
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            # A call stuck on a slow service finishes on its own; closing must not wait for it.
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._gate = None

@@ -1,0 +1,193 @@
+"""Slack through incoming webhooks (``https://hooks.slack.com/services/...``).
+
+The message is rendered once per language as Block Kit JSON (mrkdwn) and posted unchanged to
+every webhook, so a recipient costs one request and nothing else. A Slack webhook posts into a
+channel many people read, so the message carries no personal unsubscribe link: removing the
+webhook (Slack then answers 404 ``no_service`` or 410 ``channel_is_archived``) disables the
+subscriber. Times are Slack date tokens, shown in each reader's own time zone."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import re
+from datetime import UTC
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from tidings.notify.http import check_url, classify_status, is_public_address
+from tidings.notify.protocol import InvalidTarget, Outgoing, Rendered, Result, UpdateView
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from tidings.config import TidingsSettings
+
+HOST = "hooks.slack.com"
+#: Slack cuts a section's text at 3000 characters; leave room for the ellipsis.
+SECTION_LIMIT = 2900
+#: 400 answers that mean our payload was wrong, not the webhook: retry, never disable.
+PAYLOAD_ERRORS = ("invalid_payload", "no_text", "invalid_blocks", "too_many_attachments")
+STATUS_EMOJI = {
+    "investigating": ":red_circle:", "identified": ":large_orange_circle:",
+    "monitoring": ":large_blue_circle:", "resolved": ":white_check_mark:",
+    "scheduled": ":calendar:", "in_progress": ":wrench:", "verifying": ":mag:",
+    "completed": ":white_check_mark:", "cancelled": ":heavy_multiplication_x:",
+    # component status changes outside an incident
+    "operational": ":white_check_mark:", "degraded_performance": ":large_yellow_circle:",
+    "partial_outage": ":large_orange_circle:", "major_outage": ":red_circle:",
+    "under_maintenance": ":wrench:",
+}  # fmt: skip
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def escape(text: str) -> str:
+    """Slack treats ``&``, ``<`` and ``>`` as control characters everywhere."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mrkdwn(markdown: str) -> str:
+    """The little Markdown an update body uses, in Slack's dialect: links and bold."""
+    text = _LINK.sub(lambda m: f"<{m[2]}|{m[1]}>", escape(markdown))
+    return _BOLD.sub(r"*\1*", text)
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a space where one is near, ending in "…"."""
+    if len(text) <= limit:
+        return text
+    if limit < 2:
+        return ""
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
+
+
+def _fitted_body(markdown: str) -> str:
+    """The body in mrkdwn within one section; cut the source, so no link or entity breaks."""
+    cut = SECTION_LIMIT
+    text = mrkdwn(shorten(markdown, cut))
+    while len(text) > SECTION_LIMIT:  # escaping made it longer: cut the source shorter
+        cut = min(cut - 1, cut * SECTION_LIMIT // len(text))
+        text = mrkdwn(shorten(markdown, cut))
+    return text
+
+
+def slack_date(when: datetime) -> str:
+    fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def _fields(view: UpdateView) -> list[dict[str, str]]:
+    labels = view.labels
+    fields = []
+    if view.components:
+        fields.append(f"*{escape(labels.get('affected', 'Affected'))}*\n"
+                      + escape(", ".join(view.components)))  # fmt: skip
+    if view.kind == "maintenance" and view.scheduled_for:
+        until = f" - {slack_date(view.scheduled_until)}" if view.scheduled_until else ""
+        fields.append(f"*{escape(labels.get('scheduled_for', 'Scheduled for'))}*\n"
+                      f"{slack_date(view.scheduled_for)}{until}")  # fmt: skip
+    if view.next_update_due_at:
+        fields.append(f"*{escape(labels.get('next_update', 'Next update by'))}*\n"
+                      + slack_date(view.next_update_due_at))  # fmt: skip
+    return [{"type": "mrkdwn", "text": f} for f in fields]
+
+
+def literal_private(url: str) -> bool:
+    """A literal private or local IP address as host. The guarded session checks names when it
+    resolves them, but aiohttp connects to a literal address without asking the resolver, so
+    one stored while private targets were allowed would still be reached."""
+    try:
+        ip = ipaddress.ip_address(urlsplit(url).hostname or "")
+    except ValueError:
+        return False
+    return not is_public_address(str(ip))
+
+
+class SlackChannel:
+    kind: ClassVar[str] = "slack"
+
+    def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
+        self.http = http
+        self.allow_private = settings.allow_private_targets
+        self._bodies: dict[int, bytes] = {}
+
+    @staticmethod
+    def normalise_target(target: str) -> str:
+        from tidings.config import get_settings
+
+        allow_private = get_settings().allow_private_targets
+        url = check_url(target, allow_private=allow_private)
+        if allow_private:  # tests and on-premises relays may stand in for Slack
+            return url
+        parts = urlsplit(url)
+        if parts.scheme != "https" or (parts.hostname or "").lower() != HOST:
+            raise InvalidTarget(f"a Slack incoming webhook URL starts with https://{HOST}/")
+        if not parts.path.startswith("/services/"):
+            raise InvalidTarget(
+                f"a Slack incoming webhook URL looks like https://{HOST}/services/T…/B…/…"
+            )
+        return url
+
+    @staticmethod
+    def render(view: UpdateView) -> Rendered:
+        labels = view.labels
+        url, title = view.incident_url, escape(view.title)
+        status = f"{STATUS_EMOJI.get(view.status, '')} *{escape(view.status_label)}*".strip()
+        blocks: list[dict[str, Any]] = [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*<{url}|{title}>*\n{status}"}}
+        ]
+        if view.body_text.strip():
+            body = _fitted_body(view.body_text.strip())
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body}})
+        if fields := _fields(view):
+            blocks.append({"type": "section", "fields": fields})
+        details = escape(labels.get("details", "Details and updates"))
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": f"{escape(view.site_name)} · <{url}|{details}>"}
+        ]})  # fmt: skip
+        text = f"{escape(view.site_name)}: {title} - {escape(view.status_label)}"
+        return Rendered(subject=view.title, text=text, payload={"text": text, "blocks": blocks})
+
+    def body_for(self, out: Outgoing) -> bytes:
+        body = self._bodies.get(out.message_id)
+        if body is None:
+            body = json.dumps(out.payload, ensure_ascii=False, separators=(",", ":")).encode()
+            if len(self._bodies) > 256:
+                self._bodies.clear()
+            self._bodies[out.message_id] = body
+        return body
+
+    async def _post(self, out: Outgoing) -> Result:
+        if not self.allow_private and literal_private(out.target):
+            return Result(out.delivery_id, ok=False, permanent=True,
+                          error="refused: the URL is a private or local address")  # fmt: skip
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        try:
+            async with self.http.post(
+                out.target, data=self.body_for(out), headers=headers, allow_redirects=False
+            ) as r:
+                answer = (await r.text(errors="replace"))[:200]
+                status = r.status
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            return Result(out.delivery_id, ok=False, error=f"request failed: {exc!r}"[:500])
+        if status == 200:
+            return Result(out.delivery_id, ok=True)
+        _ok, permanent = classify_status(status)
+        if status == 400 and answer.strip() in PAYLOAD_ERRORS:
+            permanent = False
+        return Result(out.delivery_id, ok=False, permanent=permanent,
+                      error=f"HTTP {status} from Slack: {answer}")  # fmt: skip
+
+    async def open(self) -> None:
+        return None
+
+    async def send(self, batch: list[Outgoing]) -> list[Result]:
+        return list(await asyncio.gather(*(self._post(o) for o in batch)))
+
+    async def close(self) -> None:
+        self._bodies.clear()

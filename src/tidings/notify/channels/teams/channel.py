@@ -1,0 +1,172 @@
+"""Microsoft Teams through a Workflows webhook ("Post to a channel when a webhook request is
+received"; Microsoft retired the Office 365 connectors that the old ``outlook.office.com``
+URLs used).
+
+The Workflow expects a message with one Adaptive Card attachment; it answers 202 Accepted and
+posts the card on its own, so a 2xx only means the flow took the request. The card is rendered
+once per language and posted unchanged to every URL. Like Slack, the card lands in a channel
+many people read, so it carries no personal unsubscribe link; deleting the flow (404) disables
+the subscriber. Times use the card's ``{{DATE()}}``/``{{TIME()}}`` functions, so each reader
+sees them in their own time zone."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+from datetime import UTC
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from tidings.notify.http import check_url, classify_status, is_public_address
+from tidings.notify.protocol import InvalidTarget, Outgoing, Rendered, Result, UpdateView
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from tidings.config import TidingsSettings
+
+CARD = "application/vnd.microsoft.card.adaptive"
+#: Teams refuses messages above about 28 KB; the body gets a generous share of that.
+BODY_LIMIT = 10_000
+COLOURS = {
+    "investigating": "attention", "identified": "attention", "monitoring": "warning",
+    "resolved": "good", "completed": "good", "in_progress": "warning", "verifying": "warning",
+    "operational": "good", "degraded_performance": "warning", "partial_outage": "attention",
+    "major_outage": "attention", "under_maintenance": "warning",
+}  # fmt: skip
+
+
+def card_time(when: datetime) -> str:
+    iso = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{{{{DATE({iso}, SHORT)}}}} {{{{TIME({iso})}}}}"
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a space where one is near, ending in "…"."""
+    if len(text) <= limit:
+        return text
+    if limit < 2:
+        return ""
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _facts(view: UpdateView) -> list[dict[str, Any]]:
+    labels, blocks = view.labels, []
+    if view.components:
+        blocks.append(_text(f"**{labels.get('affected', 'Affected')}:** "
+                            + ", ".join(view.components)))  # fmt: skip
+    if view.kind == "maintenance" and view.scheduled_for:
+        until = f" - {card_time(view.scheduled_until)}" if view.scheduled_until else ""
+        blocks.append(_text(f"**{labels.get('scheduled_for', 'Scheduled for')}:** "
+                            f"{card_time(view.scheduled_for)}{until}"))  # fmt: skip
+    if view.next_update_due_at:
+        blocks.append(_text(f"**{labels.get('next_update', 'Next update by')}:** "
+                            + card_time(view.next_update_due_at)))  # fmt: skip
+    return blocks
+
+
+def card(view: UpdateView) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [
+        _text(view.site_name, size="Small", isSubtle=True),
+        _text(view.title, size="Large", weight="Bolder", spacing="None"),
+        _text(view.status_label, weight="Bolder", color=COLOURS.get(view.status, "default")),
+    ]
+    if view.body_markdown.strip():
+        body.append(_text(shorten(view.body_markdown.strip(), BODY_LIMIT)))
+    body += _facts(view)
+    content: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "actions": [{"type": "Action.OpenUrl",
+                     "title": view.labels.get("details", "Details and updates"),
+                     "url": view.incident_url}],
+        "msteams": {"width": "Full"},
+    }  # fmt: skip
+    if view.language == "he":
+        content["rtl"] = True  # Adaptive Cards 1.5; hosts that only know 1.4 ignore it
+    return {
+        "type": "message",
+        "attachments": [{"contentType": CARD, "contentUrl": None, "content": content}],
+    }
+
+
+def literal_private(url: str) -> bool:
+    """A literal private or local IP address as host. The guarded session checks names when it
+    resolves them, but aiohttp connects to a literal address without asking the resolver, so
+    one stored while private targets were allowed would still be reached."""
+    try:
+        ip = ipaddress.ip_address(urlsplit(url).hostname or "")
+    except ValueError:
+        return False
+    return not is_public_address(str(ip))
+
+
+class TeamsChannel:
+    kind: ClassVar[str] = "teams"
+
+    def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
+        self.http = http
+        self.allow_private = settings.allow_private_targets
+        self._bodies: dict[int, bytes] = {}
+
+    @staticmethod
+    def normalise_target(target: str) -> str:
+        from tidings.config import get_settings
+
+        allow_private = get_settings().allow_private_targets
+        url = check_url(target, allow_private=allow_private)
+        if not allow_private and urlsplit(url).scheme != "https":
+            raise InvalidTarget("a Teams Workflows webhook URL starts with https://")
+        return url
+
+    @staticmethod
+    def render(view: UpdateView) -> Rendered:
+        subject = f"{view.site_name}: {view.title} - {view.status_label}"
+        return Rendered(subject=subject, text=subject, payload=card(view))
+
+    def body_for(self, out: Outgoing) -> bytes:
+        body = self._bodies.get(out.message_id)
+        if body is None:
+            body = json.dumps(out.payload, ensure_ascii=False, separators=(",", ":")).encode()
+            if len(self._bodies) > 256:
+                self._bodies.clear()
+            self._bodies[out.message_id] = body
+        return body
+
+    async def _post(self, out: Outgoing) -> Result:
+        if not self.allow_private and literal_private(out.target):
+            return Result(out.delivery_id, ok=False, permanent=True,
+                          error="refused: the URL is a private or local address")  # fmt: skip
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        try:
+            async with self.http.post(
+                out.target, data=self.body_for(out), headers=headers, allow_redirects=False
+            ) as r:
+                answer = (await r.text(errors="replace"))[:200]
+                ok, permanent = classify_status(r.status)
+                status = r.status
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            return Result(out.delivery_id, ok=False, error=f"request failed: {exc!r}"[:500])
+        if ok:
+            return Result(out.delivery_id, ok=True)
+        return Result(out.delivery_id, ok=False, permanent=permanent,
+                      error=f"HTTP {status} from the Teams workflow: {answer}")  # fmt: skip
+
+    async def open(self) -> None:
+        return None
+
+    async def send(self, batch: list[Outgoing]) -> list[Result]:
+        return list(await asyncio.gather(*(self._post(o) for o in batch)))
+
+    async def close(self) -> None:
+        self._bodies.clear()

@@ -1,0 +1,114 @@
+"""WhatsApp through Twilio's Messages API (``To=whatsapp:+E164``, ``From=whatsapp:+E164``).
+
+The message is free-form text of up to 1600 characters with WhatsApp's own emphasis (``*bold*``,
+``_italic_``): title, status, as much of the update as fits, affected components, the next
+update time, the incident link and an unsubscribe link; the body is cut, never the links.
+
+Out of scope: WhatsApp only delivers free-form messages inside the 24-hour window after the
+recipient last wrote to the business; outside it, a business-initiated message must be a
+pre-approved template (Twilio Content API, ``ContentSid`` + ``ContentVariables``). Twilio
+accepts the request either way and reports such a failure (error 63016) later, through its
+status callback, which Tidings does not receive yet; so a 2xx here means "queued by Twilio".
+
+The Twilio client is the SMS channel's (:class:`TwilioMessages`): one API, one error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC
+from typing import TYPE_CHECKING, ClassVar
+
+from tidings.notify.channels.sms.channel import TwilioMessages, normalise_phone
+from tidings.notify.protocol import UNSUBSCRIBE_URL, Outgoing, Rendered, Result, UpdateView
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    import aiohttp
+
+    from tidings.config import TidingsSettings
+
+LIMIT = 1600
+#: Room kept for the recipient's unsubscribe link, which replaces the placeholder at send time.
+LINK_ROOM = 300
+
+
+def normalise_whatsapp(target: str) -> str:
+    value = target.strip()
+    if value.lower().startswith("whatsapp:"):
+        value = value[len("whatsapp:") :]
+    return normalise_phone(value)
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a space where one is near, ending in "…"."""
+    if len(text) <= limit:
+        return text
+    if limit < 2:
+        return ""
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
+
+
+def _when(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def render_text(view: UpdateView) -> str:
+    labels = view.labels
+    head = f"*{view.site_name}: {view.title}*\n_{view.status_label}_"
+    facts = []
+    if view.components:
+        facts.append(f"*{labels.get('affected', 'Affected')}:* {', '.join(view.components)}")
+    if view.kind == "maintenance" and view.scheduled_for:
+        until = f" - {_when(view.scheduled_until)}" if view.scheduled_until else ""
+        facts.append(f"*{labels.get('scheduled_for', 'Scheduled for')}:* "
+                     f"{_when(view.scheduled_for)}{until}")  # fmt: skip
+    if view.next_update_due_at:
+        facts.append(f"*{labels.get('next_update', 'Next update by')}:* "
+                     + _when(view.next_update_due_at))  # fmt: skip
+    links = (f"{labels.get('details', 'Details and updates')}: {view.incident_url}\n"
+             f"{labels.get('unsubscribe', 'Unsubscribe')}: {UNSUBSCRIBE_URL}")  # fmt: skip
+    tail = "\n".join([*facts, "", links]) if facts else links
+    room = LIMIT - LINK_ROOM - len(head) - len(tail) - 4
+    body = shorten(view.body_text.strip(), room)
+    return "\n\n".join(p for p in (head, body, tail) if p)
+
+
+def personalise(text: str, unsubscribe_url: str) -> str:
+    """The recipient's unsubscribe link in place of the placeholder, or no such line at all
+    when there is no link or it would push the message over the limit."""
+    if unsubscribe_url:
+        mine = text.replace(UNSUBSCRIBE_URL, unsubscribe_url)
+        if len(mine) <= LIMIT:
+            return mine
+    return "\n".join(line for line in text.split("\n") if UNSUBSCRIBE_URL not in line)
+
+
+class WhatsAppChannel:
+    kind: ClassVar[str] = "whatsapp"
+
+    def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
+        self.twilio = TwilioMessages(
+            settings, http, sender=settings.twilio_whatsapp_from, prefix="whatsapp:"
+        )
+
+    @staticmethod
+    def normalise_target(target: str) -> str:
+        return normalise_whatsapp(target)
+
+    @staticmethod
+    def render(view: UpdateView) -> Rendered:
+        return Rendered(subject=view.title, text=render_text(view))
+
+    async def open(self) -> None:
+        return None
+
+    async def send(self, batch: list[Outgoing]) -> list[Result]:
+        return list(await asyncio.gather(*(
+            self.twilio.post(o.delivery_id, o.target, personalise(o.text, o.unsubscribe_url))
+            for o in batch
+        )))  # fmt: skip
+
+    async def close(self) -> None:
+        return None
