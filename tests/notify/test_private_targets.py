@@ -91,3 +91,24 @@ def test_a_stored_literal_private_address_is_refused_at_send_time(
     assert not result.ok and result.permanent
     assert "private or local address" in result.error
     assert http_sink.requests == []
+
+
+def test_the_guarded_session_refuses_a_literal_private_ip_at_send_time(http_sink):
+    """A target stored while private addresses were allowed is still refused once they are not."""
+    import asyncio
+
+    import aiohttp
+    import pytest
+
+    from tidings.notify import http
+
+    async def attempt() -> None:
+        async with (
+            http.session(allow_private=False) as s,
+            s.post(f"{http_sink.url}/hook", data=b"{}") as r,
+        ):
+            await r.read()
+
+    with pytest.raises(aiohttp.ClientError, match="private or local address"):
+        asyncio.run(attempt())
+    assert http_sink.requests == []

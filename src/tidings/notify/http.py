@@ -65,14 +65,37 @@ def check_url(url: str, *, allow_private: bool) -> str:
     return url
 
 
+class PrivateAddressRefused(aiohttp.ClientError):
+    pass
+
+
+async def _refuse_private_literal(
+    session: Any, ctx: Any, params: aiohttp.TraceRequestStartParams
+) -> None:
+    """aiohttp connects to a literal IP without asking the resolver; check those here."""
+    host = params.url.host or ""
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return  # a name: the guarded resolver checks what it resolves to
+    if not is_public_address(str(ip)):
+        raise PrivateAddressRefused(f"{host} is a private or local address; refused")
+
+
 def session(
     *, allow_private: bool, limit: int = 64, timeout: float = 30.0, **kwargs: Any
 ) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(
         limit=limit, limit_per_host=limit, resolver=GuardedResolver(allow_private), ttl_dns_cache=60
     )
+    traces = []
+    if not allow_private:
+        guard = aiohttp.TraceConfig()
+        guard.on_request_start.append(_refuse_private_literal)
+        traces.append(guard)
     return aiohttp.ClientSession(
         connector=connector,
+        trace_configs=traces,
         timeout=aiohttp.ClientTimeout(total=timeout, connect=10),
         headers={"User-Agent": "Tidings-Notifier/1"},
         **kwargs,

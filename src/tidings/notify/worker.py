@@ -60,6 +60,7 @@ class DeliveryWorker:
         self.idle = idle
         self.db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidings-db")
         self.channels: dict[str, Channel] = {}
+        self.opened: set[str] = set()
         self.limits = {k: RateLimiter(v) for k, v in settings.channel_rates.items() if v > 0}
         self.session: aiohttp.ClientSession | None = None
         self.stats: dict[str, int] = defaultdict(int)
@@ -174,6 +175,7 @@ class DeliveryWorker:
             for ch in self.channels.values():
                 await ch.close()
             self.channels.clear()
+            self.opened.clear()
             if self.session is not None:
                 await self.session.close()
                 self.session = None
