@@ -18,8 +18,8 @@ import asyncio
 from datetime import UTC
 from typing import TYPE_CHECKING, ClassVar
 
-from tidings.notify.channels.sms.channel import TwilioMessages, normalise_phone
 from tidings.notify.protocol import UNSUBSCRIBE_URL, Outgoing, Rendered, Result, UpdateView
+from tidings.notify.twilio import TwilioMessages, normalise_phone
 
 if TYPE_CHECKING:
     from datetime import datetime
