@@ -22,6 +22,9 @@ def test_the_demo_company_is_realistic_and_loads_once(now, site_settings, db):
     assert active.faq.exists() and active.resources.exists()
     assert Incident.objects.filter(kind="maintenance", status="scheduled").count() == 1
     assert load_demo() == ""  # a database with data is left alone
+    from tidings.notify.models import Delivery
+
+    assert not Delivery.objects.exists()  # history is not news: loading the demo emails nobody
 
     published(site_settings)
     snap = snapshot.load(site_settings.snapshot_dir)

@@ -140,6 +140,7 @@ def _update(
     incident: Incident, status: str, en: str, he: str, comps: dict[str, str] | None = None
 ) -> None:
     incidents.post_update(
+        audience="none",
         actor="demo",
         incident=incident,
         status=status,  # type: ignore[arg-type]
@@ -159,6 +160,7 @@ def _history(now: datetime, ids: dict[str, str], rng: random.Random) -> None:
         comps = {ids[n]: worst for n in names}
         with clock.frozen(start):
             inc = incidents.create_incident(
+                audience="none",
                 actor="demo",
                 title=title,
                 severity=sev,
@@ -196,6 +198,7 @@ def _maintenances(now: datetime, ids: dict[str, str]) -> None:
     past = (now - timedelta(days=20)).replace(hour=2, minute=0, second=0, microsecond=0)
     with clock.frozen(past - timedelta(days=7)):
         m = incidents.create_maintenance(
+            audience="none",
             actor="demo",
             title="Database version upgrade",
             scheduled_for=past,
@@ -207,11 +210,12 @@ def _maintenances(now: datetime, ids: dict[str, str]) -> None:
             },
         )
     with clock.frozen(past):
-        incidents.run_due_maintenances(now=past)
+        incidents.run_due_maintenances(now=past, audience="none")
     with clock.frozen(past + timedelta(hours=2)):
-        incidents.run_due_maintenances(now=past + timedelta(hours=2))
+        incidents.run_due_maintenances(now=past + timedelta(hours=2), audience="none")
     soon = (now + timedelta(days=5)).replace(hour=1, minute=0, second=0, microsecond=0)
     incidents.create_maintenance(
+        audience="none",
         actor="demo",
         title="Network equipment replacement",
         scheduled_for=soon,
@@ -229,6 +233,7 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
     start = now - timedelta(minutes=42)
     with clock.frozen(start):
         inc = incidents.create_incident(
+            audience="none",
             actor="demo",
             title="Elevated error rates on the API",
             severity="SEV2",

@@ -487,7 +487,9 @@ def add_resource(
     return resource
 
 
-def run_due_maintenances(*, now: datetime, actor: str = "scheduler") -> list[str]:
+def run_due_maintenances(
+    *, now: datetime, actor: str = "scheduler", audience: Audience = "affected"
+) -> list[str]:
     """Start and complete automatic maintenances whose time has come; returns their ids.
 
     Rows are locked and re-read, so two schedulers running at once move each one once."""
@@ -519,6 +521,7 @@ def run_due_maintenances(*, now: datetime, actor: str = "scheduler") -> list[str
             targets=[],
             next_update_due_at=None,
             at=now,
+            audience=audience,
         )
         moved.append(incident.public_id)
     return moved
