@@ -172,3 +172,29 @@ def test_internal_eta_is_kept_but_not_required(api, outage):
         ).status_code
         == 422
     )
+
+
+def test_an_update_can_target_a_segment_or_nobody(api, catalog, outage):
+    from tidings.customers.models import Contact, Customer
+    from tidings.notify.models import Delivery
+
+    big = Customer.objects.create(name="Globex", plan="enterprise", strategic=True)
+    small = Customer.objects.create(name="Initech", plan="free")
+    Contact.objects.create(customer=big, name="Noa", email="noa@globex.example")
+    Contact.objects.create(customer=small, name="Sam", email="sam@initech.example")
+    path = f"/incidents/{outage.public_id}/updates"
+    r = api.call(
+        "POST",
+        path,
+        {"status": "identified", "body": "For our key accounts.", "audience": {"strategic": True}},
+    )
+    assert r.status_code == 201, r.content
+    assert list(Delivery.objects.values_list("target", flat=True)) == ["noa@globex.example"]
+    r = api.call("POST", path, {"status": "identified", "body": "Quiet note.", "audience": "none"})
+    assert r.status_code == 201 and Delivery.objects.count() == 1
+    r = api.call("POST", path, {"status": "identified", "body": "x", "audience": "everyone"})
+    assert r.status_code == 422 and "audience" in r.json()["detail"]
+    r = api.call(
+        "POST", path, {"status": "identified", "body": "x", "audience": {"tier": ["gold"]}}
+    )
+    assert r.status_code == 422 and "unknown segment keys: tier" in r.json()["detail"]

@@ -10,7 +10,10 @@ from ninja.security import django_auth
 from tidings.components.api import router as components_router
 from tidings.core.auth import TokenAuth
 from tidings.core.errors import DomainError
+from tidings.customers.api import router as customers_router
 from tidings.incidents.api import router as incidents_router
+from tidings.notify.api import router as notify_router
+from tidings.subscribers.api import router as subscribers_router
 
 api = NinjaAPI(
     title="Tidings API",
@@ -21,6 +24,10 @@ api = NinjaAPI(
 )
 api.add_router("/", components_router)
 api.add_router("/", incidents_router)
+api.add_router("/", customers_router)
+api.add_router("/", notify_router)
+# Public: subscribing needs no account; tokens in the links authorise the rest.
+api.add_router("/", subscribers_router, auth=None)
 
 
 @api.exception_handler(DomainError)

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from tidings.api import api
 from tidings.console import views as console
@@ -8,5 +8,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("console/", console.home, name="console-home"),
+    path(
+        "console/incidents/<str:incident_id>/deliveries",
+        console.deliveries,
+        name="console-deliveries",
+    ),
     path("healthz", console.healthz, name="healthz"),
+    path("", include("tidings.subscribers.urls")),
 ]

@@ -12,15 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.notify.channel_kit import ApiSink, outgoing, send, update_view
-from tidings.notify.channels.sms.channel import (
-    GSM_BASIC,
-    GSM_EXTENDED,
-    fit_sms,
-    is_gsm,
-    normalise_phone,
-    segments,
-)
+from tidings.notify.channels.sms.channel import GSM_BASIC, GSM_EXTENDED, fit_sms, is_gsm, segments
 from tidings.notify.protocol import InvalidTarget
+from tidings.notify.twilio import normalise_phone
 
 TWILIO = "/2010-04-01/Accounts/AC123/Messages.json"
 URL = "https://status.acme.test/he/incidents/inc0001"

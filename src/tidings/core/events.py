@@ -10,6 +10,11 @@ Documented kinds (``data`` keys in brackets):
 * ``incident.status_changed`` [old, new, backward]
 * ``incident.update_posted`` [update_id, status, components, audience]
 * ``incident.faq_changed`` / ``incident.resource_changed``
+* ``notify.fanned_out`` [update_id, deliveries]
+* ``subscriber.created`` / ``.confirmed`` / ``.unsubscribed`` / ``.changed`` / ``.disabled`` [channel, reason]
+* ``contact.channel_disabled`` [channel, reason]
+* ``customer.created`` / ``customer.changed`` / ``contact.created`` / ``contact.changed`` /
+  ``customers.imported`` [created, updated]
 """
 
 from __future__ import annotations

@@ -22,6 +22,11 @@ Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 Impact = Literal["none", "minor", "major", "critical"]
 Visibility = Literal["public", "internal"]
 Confidence = Literal["low", "medium", "high"]
+AudienceIn = Literal["affected", "all", "none"] | dict[str, Any]
+AUDIENCE_DOC = (
+    'Who is notified: "affected" (default), "all", "none", or a segment such as '
+    '{"plans": ["enterprise"], "strategic": true, "customers": [ids], "channels": ["email"]}'
+)
 
 
 class IncidentIn(Schema):
@@ -36,6 +41,7 @@ class IncidentIn(Schema):
     next_update_due_at: datetime | None = None
     eta_at: datetime | None = None
     eta_confidence: Confidence | None = None
+    audience: AudienceIn = Field(default="affected", description=AUDIENCE_DOC)
 
 
 class IncidentPatch(Schema):
@@ -53,6 +59,7 @@ class UpdateIn(Schema):
     components: dict[str, str] = Field(default_factory=dict)
     impact: Impact | None = None
     next_update_due_at: datetime | None = None
+    audience: AudienceIn = Field(default="affected", description=AUDIENCE_DOC)
 
 
 class MaintenanceIn(Schema):
@@ -63,6 +70,7 @@ class MaintenanceIn(Schema):
     components: list[str] = Field(default_factory=list)
     auto_transition: bool = True
     visibility: Visibility = "public"
+    audience: AudienceIn = Field(default="all", description=AUDIENCE_DOC)
 
 
 class FaqIn(Schema):

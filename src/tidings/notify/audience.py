@@ -44,7 +44,7 @@ class Preview:
 
 
 def _contact_targets(c: Any) -> Iterator[tuple[str, str]]:
-    channels = [ch for ch in (c.channels or ["email"]) if ch in CONTACT_CHANNELS] or ["email"]
+    channels = [ch for ch in (c.channels or ["email"]) if ch in CONTACT_CHANNELS]
     for ch in channels:
         target = c.email if ch == "email" else c.phone
         if target:

@@ -23,8 +23,12 @@ log = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "tidings.unsubscribe"
 
 
-def unsubscribe_token(*, subscriber_id: str | None = None, contact_id: int | None = None) -> str:
-    value = f"s:{subscriber_id}" if subscriber_id else f"c:{contact_id}"
+def unsubscribe_token(
+    *, subscriber_id: str | None = None, contact_id: int | None = None, channel: str = "email"
+) -> str:
+    """A signed token for unsubscribe and manage links: ``s:<subscriber>`` or, for a customer
+    contact, ``c:<contact>:<channel>`` (the channel the message came through)."""
+    value = f"s:{subscriber_id}" if subscriber_id else f"c:{contact_id}:{channel}"
     return signing.dumps(value, salt=UNSUBSCRIBE_SALT, compress=False)
 
 
@@ -60,6 +64,14 @@ def claim(worker: str, limit: int, now: datetime | None = None) -> list[int]:
     return ids
 
 
+def renew(ids: list[int], worker: str, now: datetime | None = None) -> int:
+    """Extend the lease of a batch still being sent, so a slow batch is not taken for dead."""
+    lease = (now or clock.now()) + timedelta(seconds=get_settings().delivery_lease_seconds)
+    return Delivery.objects.filter(id__in=ids, status="sending", worker=worker).update(
+        lease_until=lease
+    )
+
+
 def load(ids: list[int]) -> Claimed:
     rows = list(
         Delivery.objects.filter(id__in=ids).values_list(
@@ -85,7 +97,7 @@ def load(ids: list[int]) -> Claimed:
         if sid:
             token = unsubscribe_token(subscriber_id=subs[sid])
         elif cid:
-            token = unsubscribe_token(contact_id=cid)
+            token = unsubscribe_token(contact_id=cid, channel=channel)
         else:
             token = ""
         out.append(
@@ -160,8 +172,10 @@ def _disable_targets(dead: list[Result], now: datetime) -> None:
                               subject_id=pid, public=False, channel=channel, reason=reason)  # fmt: skip
         elif cid:
             contact = Contact.objects.filter(id=cid).first()
-            if contact and channel in (contact.channels or []):
-                contact.channels = [c for c in contact.channels if c != channel]
+            # No channels listed means email; "none" records that nothing is left to use.
+            current = (contact.channels or ["email"]) if contact else []
+            if contact and channel in current:
+                contact.channels = [c for c in current if c != channel] or ["none"]
                 contact.save(update_fields=["channels"])
                 events.record(kind="contact.channel_disabled", actor="notifier", subject_type="contact",
                               subject_id=str(cid), public=False, channel=channel, reason=reason)  # fmt: skip

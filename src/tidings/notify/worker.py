@@ -130,8 +130,21 @@ class DeliveryWorker:
                 counts[key] += value
                 self.stats[key] += value
 
-        await asyncio.gather(*(run(kind, chunk) for kind, chunk in chunks))
+        heartbeat = asyncio.create_task(self._renew(ids))
+        try:
+            await asyncio.gather(*(run(kind, chunk) for kind, chunk in chunks))
+        finally:
+            heartbeat.cancel()
         return dict(counts)
+
+    async def _renew(self, ids: list[int]) -> None:
+        every = self.settings.delivery_lease_seconds / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.db(ledger.renew, ids, self.worker_id)
+            except Exception:  # the lease then runs out and the batch is claimed again: safe
+                log.exception("renewing a lease failed")
 
     async def _lane(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -19,6 +19,8 @@ _PUBLIC_EXACT = {
     "/",
     "/live.json",
     "/status.js",
+    "/banner.json",
+    "/banner.js",
     "/history.atom",
     "/history.rss",
     "/maintenances.ics",

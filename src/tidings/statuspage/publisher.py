@@ -17,7 +17,7 @@ from django.db import transaction
 from tidings.config import TidingsSettings, get_settings
 from tidings.core import clock
 from tidings.core.models import PublishState
-from tidings.statuspage import feeds, html, snapshot, v2
+from tidings.statuspage import banner, feeds, html, snapshot, v2
 from tidings.statuspage.collect import collect
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,13 @@ def build(settings: TidingsSettings, version: int) -> list[snapshot.Entry]:
         snapshot.make_entry(
             "/status.js",
             resources.files("tidings.statuspage").joinpath("static/status.js").read_bytes(),
+            "text/javascript; charset=utf-8",
+        ),
+        # The in-product banner: a script customers embed, and the document it polls.
+        snapshot.make_entry("/banner.json", _json(banner.document(site)), JSON),
+        snapshot.make_entry(
+            "/banner.js",
+            resources.files("tidings.statuspage").joinpath("static/banner.js").read_bytes(),
             "text/javascript; charset=utf-8",
         ),
     ]

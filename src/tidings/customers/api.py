@@ -1,0 +1,305 @@
+"""Staff API for customers and their contacts, and their CSV import and export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from tidings.core import clock
+from tidings.core.auth import actor_of
+from tidings.customers import csvio, services
+from tidings.customers.models import Contact, Customer
+
+router = Router(tags=["customers"])
+
+CSV_HINT = (
+    "send the CSV as a multipart/form-data field named 'file', "
+    "or as the request body with Content-Type: text/csv"
+)
+
+
+class ContactIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(default="", max_length=100)
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=40, description="E.164, e.g. +972501234567")
+    language: str = "en"
+    channels: list[str] = Field(default_factory=list, description='e.g. ["email", "sms"]')
+
+
+class ContactPatch(Schema):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: str | None = Field(default=None, max_length=100)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    language: str | None = None
+    channels: list[str] | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    role: str
+    email: str
+    phone: str
+    language: str
+    channels: list[str]
+
+
+class CustomerIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    plan: str = "standard"
+    strategic: bool = False
+    contract_ref: str = Field(default="", max_length=100)
+    account_manager: str = Field(default="", description="a staff username")
+    components: list[str] = Field(default_factory=list, description="component ids or names")
+
+
+class CustomerPatch(Schema):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    plan: str | None = None
+    strategic: bool | None = None
+    contract_ref: str | None = Field(default=None, max_length=100)
+    account_manager: str | None = None
+    components: list[str] | None = None
+
+
+class CustomerOut(Schema):
+    id: str
+    name: str
+    plan: str
+    strategic: bool
+    contract_ref: str
+    account_manager: str
+    components: list[str]
+    contacts: list[ContactOut]
+    created_at: datetime
+
+
+class RowErrorOut(Schema):
+    row: int = Field(description="as a spreadsheet numbers it: the header is row 1; 0 is the file")
+    column: str
+    message: str
+
+
+class ImportOut(Schema):
+    created: dict[str, int]
+    updated: dict[str, int]
+    unchanged: dict[str, int]
+    rows: int
+    dry_run: bool
+    error_count: int
+    errors: list[RowErrorOut]
+    detail: str = ""
+
+
+def _contact_out(c: Contact) -> ContactOut:
+    return ContactOut(
+        id=c.pk,
+        name=c.name,
+        role=c.role,
+        email=c.email,
+        phone=c.phone,
+        language=c.language,
+        channels=list(c.channels or []),
+    )
+
+
+def _out(c: Customer) -> CustomerOut:
+    return CustomerOut(
+        id=c.public_id,
+        name=c.name,
+        plan=c.plan,
+        strategic=c.strategic,
+        contract_ref=c.contract_ref,
+        account_manager=c.account_manager.get_username() if c.account_manager else "",
+        components=[x.public_id for x in c.components.all()],
+        contacts=[_contact_out(x) for x in c.contacts.all()],
+        created_at=c.created_at,
+    )
+
+
+def _customers() -> Any:
+    return Customer.objects.select_related("account_manager").prefetch_related(
+        "components", Prefetch("contacts", queryset=Contact.objects.order_by("name", "id"))
+    )
+
+
+@router.get("/customers", response=list[CustomerOut])
+def list_customers(
+    request: HttpRequest,
+    *,
+    plan: str | None = None,
+    strategic: bool | None = None,
+    q: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[CustomerOut]:
+    qs = _customers()
+    if plan:
+        qs = qs.filter(plan=plan)
+    if strategic is not None:
+        qs = qs.filter(strategic=strategic)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    start = max(0, offset)
+    return [_out(c) for c in qs[start : start + max(1, min(limit, 1000))]]
+
+
+@router.post("/customers", response={201: CustomerOut})
+def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, CustomerOut]:
+    with transaction.atomic():
+        c = services.create_customer(actor=actor_of(request), **payload.dict())
+    return 201, _out(_customers().get(pk=c.pk))
+
+
+@router.post(
+    "/customers/import",
+    response={200: ImportOut, 413: ImportOut, 422: ImportOut},
+    summary="Import customers and contacts from CSV (all or nothing)",
+)
+def import_customers(
+    request: HttpRequest, dry_run: bool = False, file: File[UploadedFile | None] = None
+) -> tuple[int, ImportOut]:
+    """One row per contact, columns `customer,plan,strategic,contract_ref,account_manager,
+    components,contact_name,role,email,phone,language,channels` (`;` between several
+    components or channels). Every row is checked first; with any error the answer is 422,
+    lists each (row, column, message) and nothing is written. `dry_run=true` only checks and
+    counts."""
+    try:
+        data = _read_upload(request, file)
+    except _UploadProblem as exc:
+        return exc.status, _import_out(services.ImportReport(dry_run=dry_run), exc.message)
+    with transaction.atomic():
+        report = services.import_customers(actor=actor_of(request), data=data, dry_run=dry_run)
+    if report.too_large:
+        return 413, _import_out(report, report.errors[0].message)
+    if not report.ok:
+        n = len(report.errors)
+        whole_file = n == 1 and report.errors[0].row == 0
+        return 422, _import_out(
+            report,
+            report.errors[0].message
+            if whole_file
+            else f"{n} problem{'s' if n > 1 else ''} found; nothing was imported",
+        )
+    return 200, _import_out(report, "")
+
+
+class _UploadProblem(Exception):
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+_TOO_LARGE = f"the upload is larger than {csvio.MAX_BYTES // 1_048_576} MB: split the file"
+
+
+def _read_upload(request: HttpRequest, file: DjangoUploadedFile | None) -> bytes:
+    """The CSV's bytes, from a multipart field (whatever its name) or the raw body."""
+    if file is None and request.FILES:
+        file = request.FILES.get(next(iter(request.FILES)))
+    if file is not None:
+        if (file.size or 0) > csvio.MAX_BYTES:
+            raise _UploadProblem(_TOO_LARGE, 413)
+        return bytes(file.read())
+    if request.content_type == "multipart/form-data":
+        raise _UploadProblem(f"no file in the form: {CSV_HINT}")
+    if request.content_type == "application/json":
+        raise _UploadProblem(f"this endpoint takes CSV, not JSON: {CSV_HINT}")
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > csvio.MAX_BYTES:
+        raise _UploadProblem(_TOO_LARGE, 413)
+    # read() rather than .body: .body refuses anything over DATA_UPLOAD_MAX_MEMORY_SIZE
+    # (2.5 MB), and a CSV may be up to MAX_BYTES.
+    data = request.read(csvio.MAX_BYTES + 1)
+    if len(data) > csvio.MAX_BYTES:
+        raise _UploadProblem(_TOO_LARGE, 413)
+    if not data.strip():
+        raise _UploadProblem(f"the request has no CSV: {CSV_HINT}")
+    return data
+
+
+def _import_out(report: services.ImportReport, detail: str) -> ImportOut:
+    doc = report.as_dict()
+    if detail and not report.errors:
+        doc["errors"] = [{"row": 0, "column": "", "message": detail}]
+        doc["error_count"] = 1
+    return ImportOut(**doc, detail=detail)
+
+
+@router.get(
+    "/customers/export",
+    response={200: str},
+    summary="Every customer and contact as CSV (the import format)",
+    openapi_extra={"responses": {200: {"content": {"text/csv": {}}}}},
+)
+def export_customers(request: HttpRequest, bom: bool = True) -> HttpResponse:
+    """One row per contact (a customer without contacts gets one row of its own). UTF-8 with a
+    byte-order mark unless `bom=false`, so spreadsheets show Hebrew names correctly."""
+    body = services.export_customers(bom=bom)
+    response = HttpResponse(body.encode(), content_type="text/csv; charset=utf-8")
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.csv"'
+    return response
+
+
+@router.get("/customers/{customer_id}", response=CustomerOut)
+def get_customer(request: HttpRequest, customer_id: str) -> CustomerOut:
+    services.get_customer(customer_id)
+    return _out(_customers().get(public_id=customer_id))
+
+
+@router.patch("/customers/{customer_id}", response=CustomerOut)
+def patch_customer(request: HttpRequest, customer_id: str, payload: CustomerPatch) -> CustomerOut:
+    with transaction.atomic():
+        c = services.get_customer(customer_id)
+        services.change_customer(
+            actor=actor_of(request), customer=c, **payload.dict(exclude_unset=True)
+        )
+    return _out(_customers().get(pk=c.pk))
+
+
+@router.get("/customers/{customer_id}/contacts", response=list[ContactOut])
+def list_contacts(request: HttpRequest, customer_id: str) -> list[ContactOut]:
+    c = services.get_customer(customer_id)
+    return [_contact_out(x) for x in c.contacts.order_by("name", "id")]
+
+
+@router.post("/customers/{customer_id}/contacts", response={201: ContactOut})
+def add_contact(
+    request: HttpRequest, customer_id: str, payload: ContactIn
+) -> tuple[int, ContactOut]:
+    with transaction.atomic():
+        c = services.get_customer(customer_id)
+        contact = services.add_contact(actor=actor_of(request), customer=c, **payload.dict())
+    return 201, _contact_out(contact)
+
+
+@router.get("/customers/{customer_id}/contacts/{contact_id}", response=ContactOut)
+def get_contact(request: HttpRequest, customer_id: str, contact_id: int) -> ContactOut:
+    return _contact_out(services.get_contact(services.get_customer(customer_id), contact_id))
+
+
+@router.patch("/customers/{customer_id}/contacts/{contact_id}", response=ContactOut)
+def patch_contact(
+    request: HttpRequest, customer_id: str, contact_id: int, payload: ContactPatch
+) -> ContactOut:
+    with transaction.atomic():
+        contact = services.get_contact(services.get_customer(customer_id), contact_id)
+        services.change_contact(
+            actor=actor_of(request), contact=contact, **payload.dict(exclude_unset=True)
+        )
+    return _contact_out(contact)

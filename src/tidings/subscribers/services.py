@@ -1,0 +1,406 @@
+"""Public self-service subscriptions: subscribe, double opt-in, preferences, unsubscribe.
+
+Plain use cases with keyword arguments; the caller owns the transaction. Every change writes
+an internal (``public=False``) event.
+
+Confirmation by channel:
+
+* email starts ``pending`` and is confirmed through a signed link that expires after
+  :data:`CONFIRM_MAX_AGE` (double opt-in). The confirmation mail is a :class:`Message` of kind
+  ``confirm`` with one :class:`Delivery`, so the ordinary delivery worker sends it.
+* webhooks are active at once; the signing secret is shown once, in the answer.
+* SMS, WhatsApp, Telegram, Slack, Teams and Apprise are active at once. Double opt-in for
+  phone numbers (a code sent to the number) is out of scope for now, so anyone may subscribe a
+  number they do not own; WhatsApp messages carry the unsubscribe link, SMS relies on the
+  provider's STOP handling. Apprise URLs that send email are refused (they would bypass the
+  email confirmation).
+
+A second subscription of the same (channel, target) never says whether the target was
+subscribed already: the answer is the same. An email still pending gets a fresh confirmation
+mail (at most one per :data:`RESEND_AFTER`); an active one gets nothing new.
+
+Tokens: confirmation links sign ``"confirm:<public id>"`` with :data:`CONFIRM_SALT`; manage and
+unsubscribe links use the delivery ledger's token (``"s:<public id>"`` for a subscriber,
+``"c:<contact pk>"`` for a customer contact, see :func:`tidings.notify.ledger.unsubscribe_token`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings as django_settings
+from django.core import signing
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tidings.components.models import Component
+from tidings.config import TidingsSettings, get_settings
+from tidings.core import clock, events
+from tidings.core.errors import DomainError, InvalidInput
+from tidings.customers.models import Contact
+from tidings.notify import registry
+from tidings.notify.ledger import UNSUBSCRIBE_SALT, unsubscribe_token
+from tidings.notify.models import Delivery, Message
+from tidings.notify.protocol import InvalidTarget
+from tidings.subscribers.models import CHANNELS, Subscriber, new_secret
+
+CONFIRM_SALT = "tidings.subscribe.confirm"
+CONFIRM_MAX_AGE = timedelta(days=7)
+#: A pending email subscriber gets at most one confirmation mail in this time.
+RESEND_AFTER = timedelta(minutes=10)
+#: Who made a self-service change, in the event log.
+ACTOR = "public"
+#: Channels a subscriber of which is told about updates without confirming first.
+ACTIVE_AT_ONCE = frozenset(CHANNELS) - {"email"}
+#: Channels a customer contact may be reached on (``Contact.channels``).
+CONTACT_CHANNELS = ("email", "sms", "whatsapp")
+
+CHANNEL_LABELS = {
+    "email": gettext_lazy("Email"),
+    "sms": gettext_lazy("SMS (text message)"),
+    "whatsapp": gettext_lazy("WhatsApp"),
+    "telegram": gettext_lazy("Telegram chat"),
+    "slack": gettext_lazy("Slack (incoming webhook)"),
+    "teams": gettext_lazy("Microsoft Teams (workflow webhook)"),
+    "webhook": gettext_lazy("Webhook (JSON POST)"),
+    "apprise": gettext_lazy("Apprise URL"),
+}
+_TARGET_PROBLEM = {
+    "email": gettext_lazy("This email address cannot be used"),
+    "sms": gettext_lazy("This phone number cannot be used"),
+    "whatsapp": gettext_lazy("This phone number cannot be used"),
+    "telegram": gettext_lazy("This Telegram chat cannot be used"),
+}
+#: Apprise schemes that send email: the email channel confirms the address first, Apprise
+#: would not, so a public subscriber could sign anyone's mailbox up.
+_APPRISE_MAIL_SCHEMES = ("mailto", "mailtos", "email", "emails", "sendgrid", "ses", "mailgun")
+
+
+class InvalidToken(DomainError):
+    """A confirmation, manage or unsubscribe link that is damaged, forged or unknown."""
+
+    status_code = 400
+
+
+class ExpiredToken(InvalidToken):
+    """A genuine confirmation link older than :data:`CONFIRM_MAX_AGE`."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What :func:`subscribe` gives back. ``secret`` is the webhook signing secret to show
+    once; an already subscribed webhook keeps its own, and ``secret`` is then a fresh value that
+    is not stored, so the answer looks the same either way."""
+
+    subscriber: Subscriber
+    secret: str = ""
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Whoever a manage or unsubscribe token names: a subscriber or a customer contact."""
+
+    subscriber: Subscriber | None = None
+    contact: Contact | None = None
+    #: For a contact: the channel the link came through ("email" when the token does not say).
+    channel: str = ""
+
+
+def languages() -> list[str]:
+    return [code for code, _name in django_settings.LANGUAGES]
+
+
+def available_channels(settings: TidingsSettings | None = None) -> list[str]:
+    """Channels the public may subscribe with: those this installation can send through."""
+    s = settings or get_settings()
+    off = set()
+    if not (s.twilio_account_sid and s.twilio_from):
+        off.add("sms")
+    if not (s.twilio_account_sid and s.twilio_whatsapp_from):
+        off.add("whatsapp")
+    if not s.telegram_bot_token:
+        off.add("telegram")
+    return [c for c in registry.CHANNELS if c in CHANNELS and c not in off]
+
+
+def target_key(normalised: str) -> str:
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def normalise(channel: str, target: str) -> str:
+    """The canonical target, or :class:`InvalidInput` saying what is wrong with it."""
+    if channel not in available_channels():
+        raise InvalidInput(_("Choose one of the offered channels."))
+    try:
+        value = registry.channel_class(channel).normalise_target(target)
+    except InvalidTarget as exc:
+        lead = _TARGET_PROBLEM.get(channel, gettext_lazy("This URL cannot be used"))
+        raise InvalidInput(f"{lead}: {exc}") from None
+    if channel == "apprise" and value.partition("://")[0].lower() in _APPRISE_MAIL_SCHEMES:
+        raise InvalidInput(_("To get updates by email, choose the email channel."))
+    return value
+
+
+def _language(language: str) -> str:
+    if language not in languages():
+        raise InvalidInput(
+            _("Choose a language: %(choices)s.") % {"choices": ", ".join(languages())}
+        )
+    return language
+
+
+def _components(component_ids: Iterable[str] | None) -> list[Component] | None:
+    """``None`` means every component; otherwise at least one, each of them known."""
+    if component_ids is None:
+        return None
+    wanted = list(dict.fromkeys(component_ids))
+    if not wanted:
+        raise InvalidInput(_("Choose at least one component, or all of them."))
+    found = list(Component.objects.filter(public_id__in=wanted))
+    if len(found) != len(wanted):
+        raise InvalidInput(_("Some of the chosen components do not exist."))
+    return found
+
+
+def subscribe(
+    *, channel: str, target: str, language: str = "en", component_ids: Iterable[str] | None = None
+) -> Subscription:
+    """Subscribe ``target`` on ``channel`` to updates about ``component_ids`` (``None``: all)."""
+    value = normalise(channel, target)
+    language = _language(language)
+    chosen = _components(component_ids)
+    now = clock.now()
+    key = target_key(value)
+    existing = Subscriber.objects.filter(channel=channel, target_key=key).first()
+    if existing is None:
+        sub = Subscriber.objects.create(
+            channel=channel, target=value, target_key=key, language=language,
+            all_components=chosen is None, created_at=now,
+            status="pending" if channel == "email" else "active",
+            confirmed_at=None if channel == "email" else now,
+        )  # fmt: skip
+        if chosen:
+            sub.components.set(chosen)
+        events.record(kind="subscriber.created", actor=ACTOR, subject_type="subscriber",
+                      subject_id=sub.public_id, public=False, channel=channel, status=sub.status)  # fmt: skip
+        if channel == "email":
+            send_confirmation(sub)
+        return Subscription(sub, sub.secret if channel == "webhook" else "")
+    return _subscribe_again(existing, language=language, chosen=chosen)
+
+
+def _subscribe_again(
+    sub: Subscriber, *, language: str, chosen: list[Component] | None
+) -> Subscription:
+    """The same target again. An active subscription is left exactly as it is (a stranger who
+    knows the address must not change it); any other starts over with the new choices."""
+    throwaway = new_secret() if sub.channel == "webhook" else ""
+    if sub.status == "active":
+        return Subscription(sub, throwaway)
+    if sub.status != "pending":
+        sub.status = "pending" if sub.channel == "email" else "active"
+        sub.confirmed_at = None if sub.channel == "email" else clock.now()
+        sub.unsubscribed_at = sub.disabled_at = None
+        sub.disabled_reason = ""
+        if sub.channel == "webhook":  # the old secret may be lost with the old receiver
+            sub.secret = new_secret()
+        events.record(kind="subscriber.resubscribed", actor=ACTOR, subject_type="subscriber",
+                      subject_id=sub.public_id, public=False, channel=sub.channel, status=sub.status)  # fmt: skip
+    sub.language = language
+    sub.all_components = chosen is None
+    sub.save()
+    sub.components.set(chosen or [])
+    if sub.status == "pending":
+        send_confirmation(sub)
+    return Subscription(sub, sub.secret if sub.channel == "webhook" else "")
+
+
+# --- Confirmation ---------------------------------------------------------------------------
+
+
+class _ClockSigner(signing.TimestampSigner):
+    """A timestamp signer on :mod:`tidings.core.clock`, so a frozen clock ages links in tests."""
+
+    def timestamp(self) -> str:
+        return signing.b62_encode(int(clock.now().timestamp()))
+
+    def unsign(self, value: str, max_age: int | timedelta | None = None) -> str:
+        result = signing.Signer.unsign(self, value)
+        value, stamp = result.rsplit(self.sep, 1)
+        if max_age is not None:
+            limit = max_age.total_seconds() if isinstance(max_age, timedelta) else max_age
+            age = clock.now().timestamp() - signing.b62_decode(stamp)
+            if age > limit:
+                raise signing.SignatureExpired(f"Signature age {age} > {limit} seconds")
+        return value
+
+
+def confirm_token(subscriber: Subscriber) -> str:
+    return _ClockSigner(salt=CONFIRM_SALT).sign_object(f"confirm:{subscriber.public_id}")
+
+
+def confirm_url(subscriber: Subscriber) -> str:
+    return f"{get_settings().public_url}/subscriptions/confirm/{confirm_token(subscriber)}"
+
+
+def manage_token(subscriber: Subscriber) -> str:
+    return unsubscribe_token(subscriber_id=subscriber.public_id)
+
+
+def send_confirmation(subscriber: Subscriber) -> Delivery | None:
+    """Queue the double opt-in mail, unless one was queued less than :data:`RESEND_AFTER`
+    ago (a form submitted in a loop must not flood someone's mailbox)."""
+    now = clock.now()
+    recent = Delivery.objects.filter(
+        subscriber=subscriber, message__kind="confirm", created_at__gt=now - RESEND_AFTER
+    )
+    if recent.exists():
+        return None
+    s = get_settings()
+    with translation.override(subscriber.language):
+        ctx = {
+            "site_name": s.site_name,
+            "page_url": s.public_url,
+            "confirm_url": confirm_url(subscriber),
+            "days": CONFIRM_MAX_AGE.days,
+            "rtl": translation.get_language_bidi(),
+            "lang": subscriber.language,
+        }
+        subject = _("[%(site)s] Confirm your subscription to status updates") % {
+            "site": s.site_name
+        }
+        text = render_to_string("subscribers/confirm_email.txt", ctx)
+        html = render_to_string("subscribers/confirm_email.html", ctx)
+    message = Message.objects.create(
+        kind="confirm", channel="email", language=subscriber.language, subject=subject,
+        text=text, html=html, created_at=now,
+    )  # fmt: skip
+    delivery = Delivery.objects.create(
+        message=message, channel="email", target=subscriber.target, subscriber=subscriber,
+        next_attempt_at=now, created_at=now,
+    )  # fmt: skip
+    events.record(kind="subscriber.confirmation_sent", actor=ACTOR, subject_type="subscriber",
+                  subject_id=subscriber.public_id, public=False, delivery_id=delivery.pk)  # fmt: skip
+    return delivery
+
+
+def confirm(*, token: str) -> Subscriber:
+    """Activate the pending subscriber a confirmation link names. Following it twice is fine;
+    a link to a subscription since ended is refused (subscribe again)."""
+    try:
+        value = _ClockSigner(salt=CONFIRM_SALT).unsign_object(token, max_age=CONFIRM_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ExpiredToken(_("This confirmation link has expired.")) from None
+    except signing.BadSignature:
+        raise InvalidToken(_("This link is not valid.")) from None
+    kind, _sep, public_id = str(value).partition(":")
+    sub = Subscriber.objects.filter(public_id=public_id).first() if kind == "confirm" else None
+    if sub is None or sub.status in ("unsubscribed", "disabled"):
+        raise InvalidToken(_("This link is no longer valid."))
+    if sub.status == "pending":
+        sub.status = "active"
+        sub.confirmed_at = clock.now()
+        sub.save(update_fields=["status", "confirmed_at"])
+        events.record(kind="subscriber.confirmed", actor=ACTOR, subject_type="subscriber",
+                      subject_id=sub.public_id, public=False, channel=sub.channel)  # fmt: skip
+    return sub
+
+
+# --- Manage and unsubscribe -----------------------------------------------------------------
+
+
+def holder(*, token: str) -> Holder:
+    """Who a manage or unsubscribe token names. Tokens carry no expiry: the link in a year-old
+    mail must still unsubscribe. Contact tokens may name the channel (``"c:<pk>:sms"``)."""
+    try:
+        value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        raise InvalidToken(_("This link is not valid.")) from None
+    if not isinstance(value, str):
+        raise InvalidToken(_("This link is not valid."))
+    kind, _sep, rest = value.partition(":")
+    if kind == "s":
+        sub = Subscriber.objects.filter(public_id=rest).first()
+        if sub is not None:
+            return Holder(subscriber=sub)
+    elif kind == "c":
+        pk, _sep, channel = rest.partition(":")
+        contact = Contact.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+        if contact is not None and (not channel or channel in CONTACT_CHANNELS):
+            return Holder(contact=contact, channel=channel or "email")
+    raise InvalidToken(_("This link is no longer valid."))
+
+
+def unsubscribe(*, token: str) -> Holder:
+    """Stop messages to whoever the token names. For a subscriber the row stays, marked
+    ``unsubscribed`` (so a later subscription of the same target is recognised); for a customer
+    contact the link's channel leaves ``Contact.channels`` (``["none"]`` when none is left,
+    since an empty list means "email")."""
+    who = holder(token=token)
+    now = clock.now()
+    if who.subscriber is not None:
+        sub = who.subscriber
+        if sub.status != "unsubscribed":
+            previous = sub.status
+            sub.status = "unsubscribed"
+            sub.unsubscribed_at = now
+            sub.save(update_fields=["status", "unsubscribed_at"])
+            events.record(kind="subscriber.unsubscribed", actor=ACTOR, subject_type="subscriber",
+                          subject_id=sub.public_id, public=False, channel=sub.channel, previous=previous)  # fmt: skip
+    elif who.contact is not None:
+        _unsubscribe_contact(who.contact, who.channel)
+    return who
+
+
+def _unsubscribe_contact(contact: Contact, channel: str) -> None:
+    current = [c for c in (contact.channels or ["email"]) if c != "none"]
+    if channel not in current:
+        return
+    remaining = [c for c in current if c != channel]
+    contact.channels = remaining or ["none"]
+    contact.save(update_fields=["channels"])
+    events.record(kind="contact.unsubscribed", actor=ACTOR, subject_type="contact",
+                  subject_id=str(contact.pk), public=False, channel=channel, channels=contact.channels)  # fmt: skip
+
+
+def update_preferences(
+    *,
+    token: str,
+    language: str,
+    component_ids: Iterable[str] | None = None,
+    all_components: bool = True,
+) -> Holder:
+    """Change a subscriber's language and components. A customer contact may change only the
+    language: the components that concern them follow their company's contract."""
+    who = holder(token=token)
+    language = _language(language)
+    if who.contact is not None:
+        contact = who.contact
+        if contact.language != language:
+            contact.language = language
+            contact.save(update_fields=["language"])
+            events.record(kind="contact.preferences_changed", actor=ACTOR, subject_type="contact",
+                          subject_id=str(contact.pk), public=False, fields=["language"])  # fmt: skip
+        return who
+    sub = who.subscriber
+    assert sub is not None
+    chosen = None if all_components else _components(list(component_ids or []))
+    changed = []
+    if sub.language != language:
+        sub.language = language
+        changed.append("language")
+    before = set(sub.components.values_list("public_id", flat=True))
+    if sub.all_components != (chosen is None) or before != {c.public_id for c in chosen or []}:
+        sub.all_components = chosen is None
+        sub.components.set(chosen or [])
+        changed.append("components")
+    if changed:
+        sub.save(update_fields=["language", "all_components"])
+        events.record(kind="subscriber.preferences_changed", actor=ACTOR, subject_type="subscriber",
+                      subject_id=sub.public_id, public=False, fields=changed)  # fmt: skip
+    return who
