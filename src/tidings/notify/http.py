@@ -41,6 +41,16 @@ class GuardedResolver(AbstractResolver):
         await self._inner.close()
 
 
+def literal_private(url: str) -> bool:
+    """A literal private or local IP address as host: refused at send time (permanently) when
+    private targets are not allowed, since it may have been stored while they were."""
+    try:
+        ip = ipaddress.ip_address((urlsplit(url).hostname or "").strip("[]"))
+    except ValueError:
+        return False
+    return not is_public_address(str(ip))
+
+
 def check_url(url: str, *, allow_private: bool) -> str:
     """Validate a webhook-style URL before it is stored: scheme, host, and (for literal IPs)
     that it is not a private address. Names are checked again at connect time."""

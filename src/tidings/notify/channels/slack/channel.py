@@ -9,7 +9,6 @@ subscriber. Times are Slack date tokens, shown in each reader's own time zone.""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import re
 from datetime import UTC
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from tidings.notify.http import check_url, classify_status, is_public_address
+from tidings.notify.http import check_url, classify_status, literal_private
 from tidings.notify.protocol import InvalidTarget, Outgoing, Rendered, Result, UpdateView
 
 if TYPE_CHECKING:
@@ -95,17 +94,6 @@ def _fields(view: UpdateView) -> list[dict[str, str]]:
         fields.append(f"*{escape(labels.get('next_update', 'Next update by'))}*\n"
                       + slack_date(view.next_update_due_at))  # fmt: skip
     return [{"type": "mrkdwn", "text": f} for f in fields]
-
-
-def literal_private(url: str) -> bool:
-    """A literal private or local IP address as host. The guarded session checks names when it
-    resolves them, but aiohttp connects to a literal address without asking the resolver, so
-    one stored while private targets were allowed would still be reached."""
-    try:
-        ip = ipaddress.ip_address(urlsplit(url).hostname or "")
-    except ValueError:
-        return False
-    return not is_public_address(str(ip))
 
 
 class SlackChannel:

@@ -12,7 +12,6 @@ sees them in their own time zone."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,7 +19,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from tidings.notify.http import check_url, classify_status, is_public_address
+from tidings.notify.http import check_url, classify_status, literal_private
 from tidings.notify.protocol import InvalidTarget, Outgoing, Rendered, Result, UpdateView
 
 if TYPE_CHECKING:
@@ -98,17 +97,6 @@ def card(view: UpdateView) -> dict[str, Any]:
         "type": "message",
         "attachments": [{"contentType": CARD, "contentUrl": None, "content": content}],
     }
-
-
-def literal_private(url: str) -> bool:
-    """A literal private or local IP address as host. The guarded session checks names when it
-    resolves them, but aiohttp connects to a literal address without asking the resolver, so
-    one stored while private targets were allowed would still be reached."""
-    try:
-        ip = ipaddress.ip_address(urlsplit(url).hostname or "")
-    except ValueError:
-        return False
-    return not is_public_address(str(ip))
 
 
 class TeamsChannel:

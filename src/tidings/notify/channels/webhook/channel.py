@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
 
-from tidings.notify.http import check_url, classify_status
+from tidings.notify.http import check_url, classify_status, literal_private
 from tidings.notify.protocol import UNSUBSCRIBE_URL, Outgoing, Rendered, Result, UpdateView
 
 if TYPE_CHECKING:
@@ -73,6 +73,9 @@ class WebhookChannel:
         return template.replace(UNSUBSCRIBE_URL.encode(), out.unsubscribe_url.encode())
 
     async def _post(self, out: Outgoing) -> Result:
+        if not self.allow_private and literal_private(out.target):
+            return Result(out.delivery_id, ok=False, permanent=True,
+                          error="refused: the URL is a private or local address")  # fmt: skip
         body = self.body_for(out)
         now = int(time.time())
         headers = {
