@@ -9,8 +9,9 @@ same sinks in the same run.
 Sinks: an aiosmtpd server in its own process (bench/smtp_sink.py, counts Message-IDs) and nginx
 answering 204 to webhook POSTs, logging each Idempotency-Key. The raw ceilings: aiosmtplib with
 the same number of connections sending a message built once (recipient substituted), and
-aiohttp with the same connection count posting the same body. Target: our deliveries/s >= 0.5x
-the raw rate for the same mix. Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and
+aiohttp with the same connection count posting the same body, both on uvloop as the workers are,
+measured before and after the run. Target: our deliveries/s >= 0.5x the higher raw rate for the
+same mix. Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and
 nginx (installed with apt-get when missing). Exit status 0 ok, 1 target missed, 2 error.
 """
 
@@ -29,6 +30,8 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+import uvloop
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -262,13 +265,20 @@ def main() -> int:  # noqa: C901 - a linear script reads best top to bottom
 
         connections_smtp, connections_http = 8, 64
         n_raw_mail, n_raw_hook = min(emails, 10_000), min(hooks, 10_000)
-        raw_mail = asyncio.run(raw_email(smtp_port, n_raw_mail, connections_smtp))
-        raw_hook = asyncio.run(raw_webhook(http_port, n_raw_hook, connections_http))
-        print(
-            f"raw ceiling: email {raw_mail:,.0f} msg/s ({connections_smtp} connections), "
-            f"webhook {raw_hook:,.0f} req/s ({connections_http} connections)",
-            flush=True,
-        )
+
+        def measure_raw(when: str) -> tuple[float, float]:
+            # On uvloop, the loop the workers run on: a bare loop on the same footing.
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                mail = runner.run(raw_email(smtp_port, n_raw_mail, connections_smtp))
+                hook = runner.run(raw_webhook(http_port, n_raw_hook, connections_http))
+            print(
+                f"raw ceiling {when}: email {mail:,.0f} msg/s ({connections_smtp} connections), "
+                f"webhook {hook:,.0f} req/s ({connections_http} connections)",
+                flush=True,
+            )
+            return mail, hook
+
+        raw_before = measure_raw("before")
 
         psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
         psql(f'CREATE DATABASE "{DB}"')
@@ -332,6 +342,10 @@ def main() -> int:  # noqa: C901 - a linear script reads best top to bottom
                 w.send_signal(signal.SIGTERM)
         for w in workers:
             w.wait(timeout=60)
+        # This machine's speed drifts by a third between minutes: measure the ceiling again
+        # and hold our rate against the higher of the two.
+        raw_after = measure_raw("after")
+        raw_mail, raw_hook = max(raw_before[0], raw_after[0]), max(raw_before[1], raw_after[1])
         sink.send_signal(signal.SIGTERM)
         sink.wait(timeout=30)
         nginx.send_signal(signal.SIGQUIT)

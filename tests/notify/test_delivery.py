@@ -11,6 +11,7 @@ from email import policy
 
 import pytest
 from django.db import transaction
+from django.test import Client
 
 from tidings.core import clock
 from tidings.customers.models import Contact, Customer
@@ -84,6 +85,13 @@ def test_an_update_is_delivered_by_email_and_webhook(
     assert en["List-Unsubscribe"].startswith("<https://status.acme.test/unsubscribe/")
     assert en["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert en["List-Unsubscribe"] != he["List-Unsubscribe"]  # a link per recipient
+    # The manage link in the mail opens that subscriber's own preferences page.
+    text = en.get_body(("plain",)).get_content()
+    [manage] = [ln.split(": ", 1)[1] for ln in text.splitlines() if ln.startswith("Manage")]
+    assert manage.startswith("https://status.acme.test/subscriptions/")
+    page = Client().get(manage.removeprefix("https://status.acme.test"))
+    assert page.status_code == 200 and "erez@example.com" in page.content.decode()
+    assert "{{" not in text and "{{" not in he.get_body(("html",)).get_content()
 
     [req] = http_sink.requests
     assert req.path == "/hooks/acme"

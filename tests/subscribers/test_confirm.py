@@ -86,3 +86,34 @@ def test_an_expired_confirmation_link_is_refused(now, notify_settings, smtp_sink
         assert client.get(path).status_code == 200  # just in time
     sub.refresh_from_db()
     assert sub.status == "active"
+
+
+def test_an_address_nobody_confirmed_is_forgotten_once_its_link_expired(
+    now, notify_settings, smtp_sink
+):
+    from tidings.core.jobs import JOBS
+
+    with transaction.atomic():
+        stranger = services.subscribe(channel="email", target="typo@example.com").subscriber
+        erez = services.subscribe(channel="email", target="erez@example.com").subscriber
+        services.confirm(token=services.confirm_token(erez))
+        services.subscribe(channel="email", target="again@example.com")
+    drain(notify_settings)
+    later = now + services.CONFIRM_MAX_AGE - timedelta(hours=1)
+    with clock.frozen(later), transaction.atomic():  # asks again: a fresh link, kept longer
+        again = services.subscribe(channel="email", target="again@example.com").subscriber
+    with clock.frozen(now + timedelta(days=6)):
+        assert services.forget_unconfirmed() == 0  # the link still works
+
+    with clock.frozen(now + services.CONFIRM_MAX_AGE + timedelta(minutes=1)):
+        assert JOBS["forget_unconfirmed"].run() == 1
+
+    assert set(Subscriber.objects.values_list("target", flat=True)) == {
+        "erez@example.com", "again@example.com"
+    }
+    assert not Delivery.objects.filter(target="typo@example.com").exists()
+    [mail] = Delivery.objects.filter(message__kind="confirm", subscriber=None)
+    assert mail.status == "sent" and mail.target == ""  # the record of the mail stays
+    event = Event.objects.get(kind="subscribers.unconfirmed_forgotten")
+    assert event.data["count"] == 1 and stranger.public_id not in str(event.data)
+    assert again.status == "pending"

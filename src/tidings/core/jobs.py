@@ -46,6 +46,12 @@ def _daily_republish() -> object:
     return publish(force=True)
 
 
+def _forget_unconfirmed() -> object:
+    from tidings.subscribers.services import forget_unconfirmed
+
+    return forget_unconfirmed()
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -66,6 +72,12 @@ JOBS: dict[str, Job] = {
             3600,
             _daily_republish,
             "Re-render hourly so uptime bars roll over to a new day without a change.",
+        ),
+        Job(
+            "forget_unconfirmed",
+            3600,
+            _forget_unconfirmed,
+            "Delete email subscriptions never confirmed once their confirmation link expired.",
         ),
     )
 }

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from tidings.customers.models import Contact, Customer
 from tidings.incidents.models import Incident, IncidentComponent
@@ -73,7 +73,10 @@ def _customers(incident: Incident, audience: Audience) -> Any:
     return qs.distinct()
 
 
-def _subscribers(incident: Incident, audience: Audience, customer_ids: list[int]) -> Any:
+def _subscribers(incident: Incident, audience: Audience) -> Any:
+    # EXISTS rather than a join + DISTINCT or "id IN (subquery)": the plan stays a probe per
+    # subscriber even when the planner has no statistics yet (a fresh import, autovacuum off),
+    # where the join form became a nested loop over all subscribers twice.
     qs = Subscriber.objects.filter(status="active")
     if audience == "affected":
         ids = list(
@@ -82,9 +85,13 @@ def _subscribers(incident: Incident, audience: Audience, customer_ids: list[int]
             )
         )
         if ids:
-            qs = qs.filter(Q(all_components=True) | Q(components__in=ids)).distinct()
+            chosen = Subscriber.components.through.objects.filter(
+                subscriber_id=OuterRef("pk"), component_id__in=ids
+            )
+            qs = qs.filter(Q(all_components=True) | Exists(chosen))
     elif isinstance(audience, dict):
-        qs = qs.filter(customer_id__in=customer_ids)
+        customers = _customers(incident, audience).filter(pk=OuterRef("customer_id"))
+        qs = qs.filter(Exists(customers))
     return qs
 
 
@@ -119,9 +126,7 @@ def subscriber_queryset(incident: Incident, audience: Audience) -> Any:
     """Active subscribers in the audience, as one query (no duplicates, nothing loaded)."""
     if audience == "none":
         return Subscriber.objects.none()
-    customer_ids = _customers(incident, audience).values("id") if isinstance(audience, dict) else []
-    inner = _subscribers(incident, audience, customer_ids)  # type: ignore[arg-type]
-    qs = Subscriber.objects.filter(id__in=inner.values("id"))
+    qs = _subscribers(incident, audience)
     if isinstance(audience, dict):
         if "channels" in audience:
             qs = qs.filter(channel__in=audience["channels"])

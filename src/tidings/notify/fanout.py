@@ -55,10 +55,12 @@ def fan_out(update: IncidentUpdate, audience: Audience) -> int:
         batch_size=_BULK, ignore_conflicts=True,
     )  # fmt: skip
     for (channel, lang), message in messages.items():
-        # NOT EXISTS (an anti-join), not NOT IN: the latter ran a subplan per subscriber.
-        covered = Delivery.objects.filter(
-            message__update=update, channel=OuterRef("channel"), target=OuterRef("target")
-        )
+        # Skip a target that a delivery of this update on this channel already covers (a
+        # contact's, or one in another language). Probing the unique (message, target) index
+        # keeps this one lookup per subscriber whatever the planner knows; a condition on the
+        # message's update instead scanned every delivery of the message per subscriber.
+        same_channel = [m.id for (ch, _), m in messages.items() if ch == channel]
+        covered = Delivery.objects.filter(message_id__in=same_channel, target=OuterRef("target"))
         rows = subscribers.filter(channel=channel, language=lang).filter(~Exists(covered))
         _insert_subscribers(message, rows, now)
     return Delivery.objects.filter(message__update=update).count() - before

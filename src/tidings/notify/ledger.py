@@ -94,8 +94,10 @@ def load(ids: list[int]) -> Claimed:
     out, channels = [], {}
     for did, mid, channel, target, sid, cid in rows:
         m = messages[mid]
+        manage = ""
         if sid:
             token = unsubscribe_token(subscriber_id=subs[sid])
+            manage = f"{base}/subscriptions/{token}"
         elif cid:
             token = unsubscribe_token(contact_id=cid, channel=channel)
         else:
@@ -105,6 +107,7 @@ def load(ids: list[int]) -> Claimed:
                 delivery_id=did, message_id=mid, target=target, subject=m.subject, text=m.text,
                 html=m.html, payload=m.payload, language=m.language,
                 unsubscribe_url=f"{base}/unsubscribe/{token}" if token else "",
+                manage_url=manage or (f"{base}/unsubscribe/{token}" if token else ""),
                 secret=secrets.get(sid, "") if sid else "", message_key=f"tidings-{did}",
             )
         )  # fmt: skip

@@ -72,6 +72,7 @@ class Outgoing:
     payload: dict[str, Any] | None
     language: str
     unsubscribe_url: str = ""
+    manage_url: str = ""  # a public subscriber's preferences page; a contact's is the unsubscribe page
     secret: str = ""  # webhook HMAC key
     message_key: str = ""  # stable per delivery: Message-ID / idempotency key
 

@@ -29,10 +29,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings as django_settings
 from django.core import signing
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -53,6 +55,8 @@ CONFIRM_SALT = "tidings.subscribe.confirm"
 CONFIRM_MAX_AGE = timedelta(days=7)
 #: A pending email subscriber gets at most one confirmation mail in this time.
 RESEND_AFTER = timedelta(minutes=10)
+#: At most this many never-confirmed subscriptions are forgotten per run (the job runs again).
+FORGET_BATCH = 5000
 #: Who made a self-service change, in the event log.
 ACTOR = "public"
 #: Channels a subscriber of which is told about updates without confirming first.
@@ -309,6 +313,30 @@ def confirm(*, token: str) -> Subscriber:
         events.record(kind="subscriber.confirmed", actor=ACTOR, subject_type="subscriber",
                       subject_id=sub.public_id, public=False, channel=sub.channel)  # fmt: skip
     return sub
+
+
+def forget_unconfirmed(now: datetime | None = None) -> int:
+    """Delete email subscriptions nobody confirmed whose last confirmation link has expired,
+    and blank the address on their finished confirmation mails: an address that was never
+    confirmed may have been typed by a stranger, so it is not kept. Returns how many."""
+    cutoff = (now or clock.now()) - CONFIRM_MAX_AGE
+    live_link = Delivery.objects.filter(
+        subscriber=OuterRef("pk"), message__kind="confirm", created_at__gt=cutoff
+    )
+    stale = Subscriber.objects.filter(status="pending", created_at__lt=cutoff).exclude(
+        Exists(live_link)
+    )
+    ids = list(stale.values_list("id", flat=True)[:FORGET_BATCH])
+    if not ids:
+        return 0
+    with transaction.atomic():
+        Delivery.objects.filter(subscriber_id__in=ids, message__kind="confirm").exclude(
+            status__in=("queued", "sending")
+        ).update(target="")
+        Subscriber.objects.filter(id__in=ids).delete()
+        events.record(kind="subscribers.unconfirmed_forgotten", actor="scheduler",
+                      subject_type="subscriber", subject_id="", public=False, count=len(ids))  # fmt: skip
+    return len(ids)
 
 
 # --- Manage and unsubscribe -----------------------------------------------------------------

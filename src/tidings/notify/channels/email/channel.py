@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from tidings.notify.protocol import (
+    MANAGE_URL,
     UNSUBSCRIBE_URL,
     InvalidTarget,
     Outgoing,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from tidings.config import TidingsSettings
 
 _ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z0-9-]{2,}$")
-_TO, _ID, _UNSUB = b"@@TO@@", b"@@ID@@", UNSUBSCRIBE_URL.encode()
+_TO, _ID, _UNSUB, _MANAGE = b"@@TO@@", b"@@ID@@", UNSUBSCRIBE_URL.encode(), MANAGE_URL.encode()
 
 
 def _header(value: str) -> str:
@@ -80,7 +81,10 @@ class EmailChannel:
     @staticmethod
     def render(view: UpdateView) -> Rendered:
         with translation.override(view.language):
-            ctx = {"v": view, "rtl": view.language == "he", "unsubscribe_url": UNSUBSCRIBE_URL}
+            ctx = {
+                "v": view, "rtl": view.language == "he", "unsubscribe_url": UNSUBSCRIBE_URL,
+                "manage_url": MANAGE_URL,
+            }  # fmt: skip
             prefix = f"[{view.site_name}] "
             subject = f"{prefix}{view.title}: {view.status_label}"
             return Rendered(
@@ -138,7 +142,11 @@ class EmailChannel:
             .replace(_TO, out.target.encode())
             .replace(_ID, f"{out.message_key}@{self.domain}".encode())
         )
-        return data.replace(_UNSUB, out.unsubscribe_url.encode()) if out.unsubscribe_url else data
+        if not out.unsubscribe_url:
+            return data
+        return data.replace(_UNSUB, out.unsubscribe_url.encode()).replace(
+            _MANAGE, (out.manage_url or out.unsubscribe_url).encode()
+        )
 
     async def _connect(self) -> aiosmtplib.SMTP:
         s = self.settings
