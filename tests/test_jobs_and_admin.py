@@ -88,3 +88,11 @@ def test_changing_an_incident_title_in_the_admin_is_recorded(admin_client, outag
     assert outage.title == "API errors in EU"
     event = Event.objects.filter(kind="incident.changed", subject_id=outage.public_id).last()
     assert event.data["fields"]["title"] == ["Elevated API errors", "API errors in EU"]
+
+
+def test_every_job_names_a_function_that_exists():
+    import importlib
+
+    for job in jobs.JOBS.values():
+        module, _sep, name = job.target.partition(":")
+        assert callable(getattr(importlib.import_module(module), name)), job.name

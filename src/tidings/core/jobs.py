@@ -4,6 +4,7 @@ the same slot twice."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -23,33 +24,28 @@ _DAY = timedelta(days=1)
 class Job:
     name: str
     every_seconds: int
-    run: Callable[[], object]
+    #: ``"module:function"``, imported when the job runs: the registry names work in every
+    #: package without the core importing them (the layering contracts in pyproject.toml).
+    target: str
     doc: str
 
+    def run(self) -> object:
+        module, _sep, name = self.target.partition(":")
+        fn: Callable[[], object] = getattr(importlib.import_module(module), name)
+        return fn()
 
-def _maintenances() -> object:
+
+def run_due_maintenances() -> object:
     from tidings.incidents.services import run_due_maintenances
 
     with transaction.atomic():
         return run_due_maintenances(now=clock.now())
 
 
-def _publish_if_stale() -> object:
-    from tidings.statuspage.publisher import publish
-
-    return publish()
-
-
-def _daily_republish() -> object:
+def daily_republish() -> object:
     from tidings.statuspage.publisher import publish
 
     return publish(force=True)
-
-
-def _forget_unconfirmed() -> object:
-    from tidings.subscribers.services import forget_unconfirmed
-
-    return forget_unconfirmed()
 
 
 JOBS: dict[str, Job] = {
@@ -58,25 +54,25 @@ JOBS: dict[str, Job] = {
         Job(
             "maintenance_transitions",
             15,
-            _maintenances,
+            "tidings.core.jobs:run_due_maintenances",
             "Start and complete automatic maintenances at their scheduled times.",
         ),
         Job(
             "publish_if_stale",
             10,
-            _publish_if_stale,
+            "tidings.statuspage.publisher:publish",
             "Publish the status page if a change is not yet in the served snapshot.",
         ),
         Job(
             "daily_republish",
             3600,
-            _daily_republish,
+            "tidings.core.jobs:daily_republish",
             "Re-render hourly so uptime bars roll over to a new day without a change.",
         ),
         Job(
             "forget_unconfirmed",
             3600,
-            _forget_unconfirmed,
+            "tidings.subscribers.services:forget_unconfirmed",
             "Delete email subscriptions never confirmed once their confirmation link expired.",
         ),
     )
