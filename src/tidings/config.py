@@ -79,6 +79,9 @@ class TidingsSettings(BaseSettings):
     delivery_lease_seconds: int = Field(default=120, ge=2)
     #: Attempts before a temporarily failing delivery is given up.
     delivery_max_attempts: int = Field(default=8, ge=1, le=50)
+    #: A subscriber's own endpoint (webhook, Slack, Teams, Apprise URL) is disabled after this
+    #: many deliveries in a row ran out of attempts: it is unreachable, not briefly down.
+    endpoint_failures_to_disable: int = Field(default=3, ge=1, le=100)
     #: Per-channel send rate limits per worker, messages per second: ``sms=5,whatsapp=20``.
     channel_rates: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
     #: Telegram bot; the API base is configurable for a local test server.

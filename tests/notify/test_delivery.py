@@ -13,7 +13,9 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
+from tidings.config import overridden
 from tidings.core import clock
+from tidings.core.models import Event
 from tidings.customers.models import Contact, Customer
 from tidings.incidents import services
 from tidings.notify.models import Delivery
@@ -261,3 +263,31 @@ def test_component_changes_made_by_an_update_are_told_once_through_the_update(
         )
     drain(notify_settings)
     assert len(smtp_sink.mails) == 1
+
+
+def test_a_webhook_that_stays_unreachable_is_disabled_after_three_updates(
+    now, notify_settings, http_sink, catalog, outage
+):
+    from tests.conftest import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
+    down = subscriber("webhook", closed)
+    flaky = subscriber("webhook", f"{http_sink.url}/flaky")
+    calls = iter([503, 503, 200, 503, 503, 503])
+    http_sink.responses["/flaky"] = lambda _req: next(calls)
+    with overridden(delivery_max_attempts=1) as settings:
+        for n in range(3):
+            with transaction.atomic():
+                services.post_update(actor="dana", incident=outage, status="identified",
+                                     body=f"update {n}")  # fmt: skip
+            drain(settings)
+            down.refresh_from_db()
+            assert down.status == ("disabled" if n == 2 else "active"), n
+    assert "unreachable: the last 3 deliveries failed" in down.disabled_reason
+    assert list(Delivery.objects.filter(subscriber=down).values_list("status", flat=True)) == [
+        "failed", "failed", "failed"
+    ]
+    event = Event.objects.get(kind="subscriber.disabled")
+    assert event.subject_id == down.public_id
+    flaky.refresh_from_db()
+    assert flaky.status == "active"  # one answer in between: it is alive

@@ -150,7 +150,34 @@ def record(results: list[Result], worker: str, now: datetime | None = None) -> d
                 Delivery.objects.filter(id__in=ids).update(
                     status=status, next_attempt_at=when, lease_until=None
                 )
+            exhausted = [ids for (status, _), ids in by_wait.items() if status == "failed"]
+            if exhausted:
+                _disable_unreachable([i for ids in exhausted for i in ids], now)
     return {"sent": len(ok), "dead": len(permanent), "retry": len(temporary)}
+
+
+#: Channels whose target is the subscriber's own endpoint: when it stays unreachable, that is
+#: theirs to fix (an email or SMS that keeps failing is more likely our provider's trouble).
+ENDPOINT_CHANNELS = frozenset({"webhook", "slack", "teams", "apprise"})
+
+
+def _disable_unreachable(failed_ids: list[int], now: datetime) -> None:
+    """Disable an endpoint whose last N finished deliveries all ran out of attempts."""
+    limit = get_settings().endpoint_failures_to_disable
+    rows = Delivery.objects.filter(
+        id__in=failed_ids, channel__in=ENDPOINT_CHANNELS, subscriber__isnull=False
+    ).values_list("id", "subscriber_id")
+    for did, sid in rows:
+        last = list(
+            Delivery.objects.filter(subscriber_id=sid)
+            .exclude(status__in=("queued", "sending"))
+            .order_by("-id")
+            .values_list("status", flat=True)[:limit]
+        )
+        if len(last) == limit and all(status == "failed" for status in last):
+            error = Delivery.objects.filter(id=did).values_list("last_error", flat=True).first()
+            reason = f"unreachable: the last {limit} deliveries failed ({error or 'no answer'})"
+            _disable_targets([Result(did, ok=False, permanent=True, error=reason)], now)
 
 
 def _disable_targets(dead: list[Result], now: datetime) -> None:
