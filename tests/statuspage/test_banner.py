@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,9 +19,6 @@ from tidings.statuspage import snapshot
 from tidings.statuspage.banner import plain_text
 from tidings.statuspage.edge import is_public_path
 from tidings.statuspage.edgecore import Edge
-
-CHROMIUM = Path("/usr/bin/chromium")
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # see test_browser.py
 
 
 def banner(settings) -> dict[str, Any]:
@@ -159,21 +154,6 @@ def host_page() -> Iterator[Any]:
     for s in servers:
         s.shutdown()
         s.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("needs the system Chromium: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update"],
-        )  # fmt: skip
-        yield b
-        b.close()
 
 
 @pytest.fixture
