@@ -76,6 +76,24 @@ def test_a_bad_target_is_explained_and_nothing_is_written(
     assert not Event.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("channel", "target", "reason"),
+    [
+        ("email", "erez-at-example.com", "אינה כתובת דוא&quot;ל"),
+        ("sms", "054-123-4567", "אין קידומת מדינה"),
+        ("webhook", "http://10.0.0.7/hook", "אסור להשתמש בכתובות ברשת מקומית או פרטית"),
+        ("telegram", "my chat", "אינו אף אחד מהם"),
+    ],
+)
+def test_the_reason_speaks_the_page_language(client, notify_settings, channel, target, reason):
+    with overridden(allow_private_targets=False):
+        r = client.post("/subscribe?lang=he", form(channel, target, language="he"))
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert reason in page, page
+    assert "is not" not in page and "not allowed" not in page  # no English left in the reason
+
+
 def test_choosing_some_components_means_choosing_at_least_one(client, catalog):
     r = client.post("/subscribe", form("email", "erez@example.com", scope="some"))
     assert r.status_code == 400

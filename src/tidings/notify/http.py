@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
+from django.utils.translation import gettext as _
 
 from tidings.notify.protocol import InvalidTarget
 
@@ -41,6 +42,10 @@ class GuardedResolver(AbstractResolver):
         await self._inner.close()
 
 
+def private_refused() -> str:
+    return _("URLs on local or private networks are not allowed")
+
+
 def literal_private(url: str) -> bool:
     """A literal private or local IP address as host: refused at send time (permanently) when
     private targets are not allowed, since it may have been stored while they were."""
@@ -57,21 +62,21 @@ def check_url(url: str, *, allow_private: bool) -> str:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http"):
-        raise InvalidTarget("the URL must start with https:// (or http://)")
+        raise InvalidTarget(_("the URL must start with https:// (or http://)"))
     if not parts.hostname:
-        raise InvalidTarget("the URL has no host name")
+        raise InvalidTarget(_("the URL has no host name"))
     if len(url) > 2000:
-        raise InvalidTarget("the URL is longer than 2000 characters")
+        raise InvalidTarget(_("the URL is longer than 2000 characters"))
     if not allow_private:
         host = parts.hostname
         try:
             ip = ipaddress.ip_address(host)
         except ValueError:
             if host == "localhost" or host.endswith((".local", ".internal", ".localhost")):
-                raise InvalidTarget("URLs on local or private networks are not allowed") from None
+                raise InvalidTarget(private_refused()) from None
         else:
             if not is_public_address(str(ip)):
-                raise InvalidTarget("URLs on local or private networks are not allowed")
+                raise InvalidTarget(private_refused())
     return url
 
 

@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from django.utils.translation import gettext as _
 
 from tidings.notify.http import classify_status
 from tidings.notify.protocol import InvalidTarget, Result
@@ -32,11 +33,15 @@ def normalise_phone(target: str) -> str:
         return value
     if re.fullmatch(r"0{0,2}[1-9][0-9]{6,14}", value):
         raise InvalidTarget(
-            f"{target!r} has no country code: write the number in international form, "
-            "starting with + (for example +972 54-123-4567)"
+            _(
+                "%(target)s has no country code: write the number in international form, "
+                "starting with + (for example +972 54-123-4567)"
+            )
+            % {"target": repr(target)}
         )
     raise InvalidTarget(
-        f"{target!r} is not a phone number: use + and 8-15 digits, such as +972 54-123-4567"
+        _("%(target)s is not a phone number: use + and 8-15 digits, such as +972 54-123-4567")
+        % {"target": repr(target)}
     )
 
 

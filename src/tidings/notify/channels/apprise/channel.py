@@ -26,7 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tidings.notify.http import is_public_address
+from django.utils.translation import gettext as _
+
+from tidings.notify.http import is_public_address, private_refused
 from tidings.notify.protocol import (
     UNSUBSCRIBE_URL,
     InvalidTarget,
@@ -152,14 +154,16 @@ class AppriseChannel:
         url = target.strip()
         scheme, sep, _rest = url.partition("://")
         if not sep or not scheme or len(url) > 2000:
-            raise InvalidTarget("an Apprise URL looks like json://host/path or mailto://…")
+            raise InvalidTarget(_("an Apprise URL looks like json://host/path or mailto://…"))
         found = apprise.Apprise()
         if not found.add(url):  # the message never repeats the URL: it may hold a token
-            raise InvalidTarget(f"Apprise does not accept this {scheme}:// URL")
+            raise InvalidTarget(
+                _("Apprise does not accept this %(scheme)s:// URL") % {"scheme": scheme}
+            )
         if not get_settings().allow_private_targets:
             for plugin in found:
                 if any(_private_name(h) for h in _hosts(plugin)):
-                    raise InvalidTarget("URLs on local or private networks are not allowed")
+                    raise InvalidTarget(private_refused())
         return url
 
     @staticmethod

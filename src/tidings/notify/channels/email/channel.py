@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 import aiosmtplib
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from tidings.notify.protocol import (
     MANAGE_URL,
@@ -72,7 +73,7 @@ class EmailChannel:
     def normalise_target(target: str) -> str:
         address = target.strip()
         if len(address) > 254 or not _ADDRESS.match(address):
-            raise InvalidTarget(f"{target!r} is not an email address")
+            raise InvalidTarget(_("%(target)s is not an email address") % {"target": repr(target)})
         local, domain = address.rsplit("@", 1)
         return (
             f"{local}@{domain.lower()}".lower() if local.isascii() else f"{local}@{domain.lower()}"

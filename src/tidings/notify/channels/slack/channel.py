@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import aiohttp
+from django.utils.translation import gettext as _
 
 from tidings.notify.http import check_url, classify_status, literal_private
 from tidings.notify.protocol import InvalidTarget, Outgoing, Rendered, Result, UpdateView
@@ -114,10 +115,13 @@ class SlackChannel:
             return url
         parts = urlsplit(url)
         if parts.scheme != "https" or (parts.hostname or "").lower() != HOST:
-            raise InvalidTarget(f"a Slack incoming webhook URL starts with https://{HOST}/")
+            raise InvalidTarget(
+                _("a Slack incoming webhook URL starts with %(prefix)s") % {"prefix": f"https://{HOST}/"}
+            )
         if not parts.path.startswith("/services/"):
             raise InvalidTarget(
-                f"a Slack incoming webhook URL looks like https://{HOST}/services/T…/B…/…"
+                _("a Slack incoming webhook URL looks like %(example)s")
+                % {"example": f"https://{HOST}/services/T…/B…/…"}
             )
         return url
 

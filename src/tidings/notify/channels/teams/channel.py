@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import aiohttp
+from django.utils.translation import gettext as _
 
 from tidings.notify.http import check_url, classify_status, literal_private
 from tidings.notify.protocol import InvalidTarget, Outgoing, Rendered, Result, UpdateView
@@ -114,7 +115,7 @@ class TeamsChannel:
         allow_private = get_settings().allow_private_targets
         url = check_url(target, allow_private=allow_private)
         if not allow_private and urlsplit(url).scheme != "https":
-            raise InvalidTarget("a Teams Workflows webhook URL starts with https://")
+            raise InvalidTarget(_("a Teams Workflows webhook URL starts with https://"))
         return url
 
     @staticmethod

@@ -20,6 +20,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
+from django.utils.translation import gettext as _
 
 from tidings.notify.http import classify_status
 from tidings.notify.protocol import InvalidTarget, Outgoing, Rendered, Result, UpdateView
@@ -49,15 +50,18 @@ def normalise_chat(target: str) -> str:
     if _CHAT_ID.match(value):
         return value
     if value.lstrip("-").isdigit():
-        raise InvalidTarget(f"{target!r} is not a Telegram chat id")
+        raise InvalidTarget(_("%(target)s is not a Telegram chat id") % {"target": repr(target)})
     link = _LINK_FORM.match(value)
     if link:
         return "@" + link[1].lower()
     if name := _USERNAME.match(value):
         return "@" + name[1].lower()
     raise InvalidTarget(
-        "a Telegram chat is a numeric chat id (such as -1001234567890) or a public channel's "
-        f"@username (5-32 letters, digits or _); {target!r} is neither"
+        _(
+            "a Telegram chat is a numeric chat id (such as -1001234567890) or a public "
+            "channel's @username (5-32 letters, digits or _); %(target)s is neither"
+        )
+        % {"target": repr(target)}
     )
 
 
