@@ -23,6 +23,7 @@ test: $(BIN)/.installed
 
 check: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	bash scripts/check_messages.sh

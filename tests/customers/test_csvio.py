@@ -6,9 +6,9 @@ import codecs
 
 import pytest
 
-from tidings.customers import csvio
+from tidings.customers import csvio, fields
 
-VOCAB = csvio.Vocabulary(
+VOCAB = fields.Vocabulary(
     plans=frozenset({"free", "standard", "business", "enterprise"}),
     languages={"en": "en", "he": "he", "english": "en", "hebrew": "he"},
     channels=frozenset({"email", "sms", "whatsapp", "slack"}),
@@ -54,13 +54,13 @@ def test_a_customer_with_two_contacts_becomes_one_customer_spec():
     ],
 )
 def test_phones_are_normalised_to_e164(typed, e164):
-    assert csvio.normalise_phone(typed) == e164
+    assert fields.normalise_phone(typed) == e164
 
 
 @pytest.mark.parametrize("typed", ["050-1111111", "+0123456789", "+97250abc", "+1234"])
 def test_phones_that_are_not_e164_are_refused(typed):
-    with pytest.raises(csvio.BadValue, match=r"E\.164"):
-        csvio.normalise_phone(typed)
+    with pytest.raises(fields.BadValue, match=r"E\.164"):
+        fields.normalise_phone(typed)
 
 
 def test_a_semicolon_file_with_a_bom_and_windows_line_endings_is_read():

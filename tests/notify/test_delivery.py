@@ -285,7 +285,9 @@ def test_a_webhook_that_stays_unreachable_is_disabled_after_three_updates(
             assert down.status == ("disabled" if n == 2 else "active"), n
     assert "unreachable: the last 3 deliveries failed" in down.disabled_reason
     assert list(Delivery.objects.filter(subscriber=down).values_list("status", flat=True)) == [
-        "failed", "failed", "failed"
+        "failed",
+        "failed",
+        "failed",
     ]
     event = Event.objects.get(kind="subscriber.disabled")
     assert event.subject_id == down.public_id

@@ -109,7 +109,8 @@ def test_an_address_nobody_confirmed_is_forgotten_once_its_link_expired(
         assert JOBS["forget_unconfirmed"].run() == 1
 
     assert set(Subscriber.objects.values_list("target", flat=True)) == {
-        "erez@example.com", "again@example.com"
+        "erez@example.com",
+        "again@example.com",
     }
     assert not Delivery.objects.filter(target="typo@example.com").exists()
     [mail] = Delivery.objects.filter(message__kind="confirm", subscriber=None)

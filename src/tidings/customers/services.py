@@ -21,6 +21,7 @@ from tidings.components.models import Component
 from tidings.core import events
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.customers import csvio
+from tidings.customers import fields as cells
 from tidings.customers.models import PLANS, Contact, Customer
 from tidings.subscribers.models import CHANNELS
 
@@ -66,7 +67,7 @@ class ImportReport:
 # --- vocabulary and single values ---------------------------------------------------------
 
 
-def vocabulary() -> csvio.Vocabulary:
+def vocabulary() -> cells.Vocabulary:
     comps: dict[str, str] = {}
     names: dict[str, int] = {}
     for pid, name in Component.objects.values_list("public_id", "name"):
@@ -85,7 +86,7 @@ def vocabulary() -> csvio.Vocabulary:
     ):
         managers[username] = username
         managers.setdefault(username.casefold(), username)
-    return csvio.Vocabulary(
+    return cells.Vocabulary(
         plans=frozenset(PLANS),
         languages=languages,
         channels=frozenset(CHANNELS),
@@ -98,41 +99,41 @@ def vocabulary() -> csvio.Vocabulary:
 def _bad(fn: Any, *args: Any) -> Any:
     try:
         return fn(*args)
-    except csvio.BadValue as exc:
+    except cells.BadValue as exc:
         raise InvalidInput(str(exc)) from None
 
 
-def _customer_values(fields: dict[str, Any], vocab: csvio.Vocabulary) -> dict[str, Any]:
+def _customer_values(fields: dict[str, Any], vocab: cells.Vocabulary) -> dict[str, Any]:
     """Check API input with the same rules as a CSV cell."""
     out: dict[str, Any] = {}
     for key, value in fields.items():
         if key == "name":
-            out[key] = _bad(csvio.clean_text, value or "", "customer")
+            out[key] = _bad(cells.clean_text, value or "", "customer")
             if not out[key]:
                 raise InvalidInput("a customer needs a name")
         elif key == "plan":
-            out[key] = _bad(csvio.clean_plan, value or "", vocab)
+            out[key] = _bad(cells.clean_plan, value or "", vocab)
         elif key == "strategic":
             out[key] = bool(value)
         elif key == "contract_ref":
-            out[key] = _bad(csvio.clean_text, value or "", "contract_ref")
+            out[key] = _bad(cells.clean_text, value or "", "contract_ref")
         elif key == "account_manager":
-            out[key] = _bad(csvio.clean_manager, value or "", vocab)
+            out[key] = _bad(cells.clean_manager, value or "", vocab)
         elif key == "components":
-            out[key] = _bad(csvio.clean_components, value or [], vocab)
+            out[key] = _bad(cells.clean_components, value or [], vocab)
         else:
             raise InvalidInput(f"cannot set {key!r} on a customer")
     return out
 
 
-def _contact_values(fields: dict[str, Any], vocab: csvio.Vocabulary) -> dict[str, Any]:
+def _contact_values(fields: dict[str, Any], vocab: cells.Vocabulary) -> dict[str, Any]:
     cleaners: dict[str, Any] = {
-        "name": lambda v: csvio.clean_text(v, "contact_name"),
-        "role": lambda v: csvio.clean_text(v, "role"),
-        "email": csvio.clean_email,
-        "phone": csvio.normalise_phone,
-        "language": lambda v: csvio.clean_language(v, vocab),
-        "channels": lambda v: csvio.clean_channels(v, vocab),
+        "name": lambda v: cells.clean_text(v, "contact_name"),
+        "role": lambda v: cells.clean_text(v, "role"),
+        "email": cells.clean_email,
+        "phone": cells.normalise_phone,
+        "language": lambda v: cells.clean_language(v, vocab),
+        "channels": lambda v: cells.clean_channels(v, vocab),
     }
     out: dict[str, Any] = {}
     for key, value in fields.items():
@@ -235,12 +236,12 @@ def _check_contact(customer: Customer, contact: Contact, values: dict[str, Any])
     ):
         raise InvalidInput(f"customer {customer.name!r} has a contact with email {email!r} already")
     try:
-        csvio.check_channel_targets(
+        cells.check_channel_targets(
             values.get("channels", contact.channels or []),
             email=email,
             phone=values.get("phone", contact.phone),
         )
-    except csvio.BadValue as exc:
+    except cells.BadValue as exc:
         raise InvalidInput(str(exc)) from None
 
 
@@ -457,7 +458,7 @@ def export_rows() -> Iterator[dict[str, Any]]:
     # A name is written when it finds the component again; otherwise the id.
     refs = {
         pk: name
-        if shared[name.casefold()] == 1 and csvio.LIST_SEP not in name and name == name.strip()
+        if shared[name.casefold()] == 1 and cells.LIST_SEP not in name and name == name.strip()
         else pid
         for pk, pid, name in comps
     }

@@ -72,7 +72,8 @@ class Outgoing:
     payload: dict[str, Any] | None
     language: str
     unsubscribe_url: str = ""
-    manage_url: str = ""  # a public subscriber's preferences page; a contact's is the unsubscribe page
+    #: A public subscriber's preferences page; for a customer contact, the unsubscribe page.
+    manage_url: str = ""
     secret: str = ""  # webhook HMAC key
     message_key: str = ""  # stable per delivery: Message-ID / idempotency key
 

@@ -116,7 +116,8 @@ class SlackChannel:
         parts = urlsplit(url)
         if parts.scheme != "https" or (parts.hostname or "").lower() != HOST:
             raise InvalidTarget(
-                _("a Slack incoming webhook URL starts with %(prefix)s") % {"prefix": f"https://{HOST}/"}
+                _("a Slack incoming webhook URL starts with %(prefix)s")
+                % {"prefix": f"https://{HOST}/"}
             )
         if not parts.path.startswith("/services/"):
             raise InvalidTarget(
