@@ -213,3 +213,27 @@ def test_the_size_limit_is_a_clear_error(dana):
     report = run(b"customer\n" + b"x" * (csvio.MAX_BYTES + 1))
     assert report.too_large
     assert "the limit is 5 MB" in report.errors[0].message
+
+
+def test_a_manager_who_left_stays_on_their_customers_but_takes_no_new_one(sheet):
+    run(sheet)
+    dana = Customer.objects.get(name="Globex Bank").account_manager
+    dana.is_active = False  # Dana left the company; Globex is still hers until reassigned
+    dana.save()
+    exported = services.export_customers()
+
+    again = run(exported)  # the exported file re-imports as it is
+    assert again.errors == []
+    assert again.unchanged.as_dict() == {"customers": 3, "contacts": 3}
+
+    moved = exported.replace("\r\nHooli,free,no,,,", "\r\nHooli,free,no,,dana,")
+    assert moved != exported
+    report = run(moved)
+    [error] = report.errors
+    assert error.column == "account_manager" and "no longer active staff" in error.message
+    assert Customer.objects.get(name="Hooli").account_manager is None  # nothing written
+
+    with pytest.raises(services.InvalidInput, match="no longer active staff"):
+        services.change_customer(
+            actor="erez", customer=Customer.objects.get(name="Initech"), account_manager="dana"
+        )

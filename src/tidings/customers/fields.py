@@ -39,6 +39,9 @@ class Vocabulary:
     components: Mapping[str, str]  # public id -> public id, and lower-case name -> public id
     ambiguous_components: frozenset[str] = frozenset()  # lower-case names several share
     managers: Mapping[str, str] = field(default_factory=dict)  # username and lower-case -> username
+    #: Usernames (among ``managers``) that still manage customers but are no longer active
+    #: staff: an exported file names them, so it re-imports; they take on no new customer.
+    former_managers: frozenset[str] = frozenset()
 
 
 def clean_text(value: str, column: str) -> str:

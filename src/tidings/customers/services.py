@@ -81,9 +81,15 @@ def vocabulary() -> cells.Vocabulary:
         languages[str(label).casefold()] = code
     languages.update({"iw": "he", "עברית": "he", "english": "en"})
     managers: dict[str, str] = {}
-    for username in User.objects.filter(is_staff=True, is_active=True).values_list(
-        "username", flat=True
-    ):
+    staff = set(
+        User.objects.filter(is_staff=True, is_active=True).values_list("username", flat=True)
+    )
+    current = set(
+        Customer.objects.filter(account_manager__isnull=False).values_list(
+            "account_manager__username", flat=True
+        )
+    )
+    for username in sorted(staff) + sorted(current - staff):
         managers[username] = username
         managers.setdefault(username.casefold(), username)
     return cells.Vocabulary(
@@ -93,6 +99,20 @@ def vocabulary() -> cells.Vocabulary:
         components=comps,
         ambiguous_components=frozenset(k for k, n in names.items() if n > 1),
         managers=managers,
+        former_managers=frozenset(current - staff),
+    )
+
+
+def former_manager_problem(customer: Customer, username: str, vocab: cells.Vocabulary) -> str:
+    """Why ``username`` cannot become this customer's account manager, or ``""``."""
+    if username not in vocab.former_managers:
+        return ""
+    current = customer.account_manager.get_username() if customer.account_manager else ""
+    if customer.pk is not None and current == username:
+        return ""
+    return (
+        f"{username!r} is no longer active staff: they stay only on the customers they "
+        "already manage; choose another account manager"
     )
 
 
@@ -203,11 +223,18 @@ def _apply_contact(contact: Contact, values: dict[str, Any]) -> bool:
     return changed
 
 
+def _check_manager(customer: Customer, values: dict[str, Any], vocab: cells.Vocabulary) -> None:
+    if problem := former_manager_problem(customer, values.get("account_manager") or "", vocab):
+        raise InvalidInput(f"account_manager: {problem}")
+
+
 def create_customer(*, actor: str, name: str, **fields: Any) -> Customer:
-    values = _customer_values({"name": name, **fields}, vocabulary())
+    vocab = vocabulary()
+    values = _customer_values({"name": name, **fields}, vocab)
     if Customer.objects.filter(name__iexact=values["name"]).exists():
         raise InvalidInput(f"a customer called {values['name']!r} exists already")
     customer = Customer(plan=csvio.DEFAULT_PLAN)
+    _check_manager(customer, values, vocab)
     _apply_customer(customer, values)
     events.record(kind="customer.created", actor=actor, subject_type="customer",
                   subject_id=customer.public_id, public=False, name=customer.name)  # fmt: skip
@@ -215,7 +242,9 @@ def create_customer(*, actor: str, name: str, **fields: Any) -> Customer:
 
 
 def change_customer(*, actor: str, customer: Customer, **fields: Any) -> Customer:
-    values = _customer_values(fields, vocabulary())
+    vocab = vocabulary()
+    values = _customer_values(fields, vocab)
+    _check_manager(customer, values, vocab)
     if (
         "name" in values
         and Customer.objects.filter(name__iexact=values["name"]).exclude(pk=customer.pk).exists()
@@ -274,7 +303,8 @@ def import_customers(*, actor: str, data: bytes | str, dry_run: bool = False) ->
     report = ImportReport(dry_run=dry_run)
     try:
         text = csvio.decode(data) if isinstance(data, bytes) else data
-        parsed = csvio.parse(text, vocabulary())
+        vocab = vocabulary()
+        parsed = csvio.parse(text, vocab)
     except csvio.CsvRejected as exc:
         report.errors.append(csvio.RowError(0, "", exc.message))
         report.too_large = exc.too_large
@@ -285,8 +315,8 @@ def import_customers(*, actor: str, data: bytes | str, dry_run: bool = False) ->
         return report
     try:
         with transaction.atomic():
-            plan = _plan(parsed, report)
-            if dry_run:
+            plan = _plan(parsed, report, vocab)
+            if dry_run or not report.ok:
                 return report
             plan.write()
             events.record(kind="customers.imported", actor=actor, subject_type="customer",
@@ -356,9 +386,9 @@ def _update_rows(model: type[Customer | Contact], rows: list[Any], fields: set[s
 _BATCH = 500
 
 
-def _plan(parsed: csvio.Parsed, report: ImportReport) -> _Writes:
+def _plan(parsed: csvio.Parsed, report: ImportReport, vocab: cells.Vocabulary) -> _Writes:
     writes = _Writes()
-    existing = {c.name.casefold(): c for c in Customer.objects.all()}
+    existing = {c.name.casefold(): c for c in Customer.objects.select_related("account_manager")}
     named = {
         s.values["account_manager"] for s in parsed.customers if s.values.get("account_manager")
     }
@@ -378,6 +408,10 @@ def _plan(parsed: csvio.Parsed, report: ImportReport) -> _Writes:
         if customer is None:
             customer = Customer(plan=csvio.DEFAULT_PLAN)
             writes.new_customers.append(customer)
+        manager = spec.values.get("account_manager") or ""
+        if problem := former_manager_problem(customer, manager, vocab):
+            row = spec.given.get("account_manager", spec.rows[0])
+            report.errors.append(csvio.RowError(row, "account_manager", problem))
         changed = _set_fields(customer, {"name": spec.name, **spec.values}, users)
         if changed and not created:
             writes.changed_customers.append(customer)
