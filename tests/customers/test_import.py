@@ -6,6 +6,7 @@ import pytest
 
 from tidings.components import services as components
 from tidings.components.models import Component
+from tidings.core.errors import InvalidInput
 from tidings.customers import csvio, services
 from tidings.customers.models import Contact, Customer
 
@@ -233,7 +234,7 @@ def test_a_manager_who_left_stays_on_their_customers_but_takes_no_new_one(sheet)
     assert error.column == "account_manager" and "no longer active staff" in error.message
     assert Customer.objects.get(name="Hooli").account_manager is None  # nothing written
 
-    with pytest.raises(services.InvalidInput, match="no longer active staff"):
+    with pytest.raises(InvalidInput, match="no longer active staff"):
         services.change_customer(
             actor="erez", customer=Customer.objects.get(name="Initech"), account_manager="dana"
         )
