@@ -238,3 +238,18 @@ def test_a_manager_who_left_stays_on_their_customers_but_takes_no_new_one(sheet)
         services.change_customer(
             actor="erez", customer=Customer.objects.get(name="Initech"), account_manager="dana"
         )
+
+
+def test_a_contact_is_only_given_channels_that_can_reach_them(dana, catalog):
+    report = run(HEADER + "\nGlobex Bank,,,,,,Noa Levi,CTO,noa@globex.example,,en,email;telegram\n")
+    [error] = report.errors
+    assert error.column == "channels"
+    assert "unknown channel 'telegram'; use email, none, sms, whatsapp" in error.message
+    assert not Customer.objects.exists()
+
+    # A contact who turned every channel off exports as "none" and re-imports as such.
+    assert run(HEADER + "\nGlobex Bank,,,,,,Noa Levi,CTO,noa@globex.example,,en,none\n").ok
+    assert Contact.objects.get().channels == ["none"]
+    assert run(services.export_customers()).unchanged.as_dict() == {"customers": 1, "contacts": 1}
+    run(HEADER + "\nGlobex Bank,,,,,,Noa Levi,CTO,noa@globex.example,,en,none;email\n")
+    assert Contact.objects.get().channels == ["email"]

@@ -253,14 +253,14 @@ def test_a_contact_channel_that_died_is_listed_once_disabled(api, now, outage, p
         [
             Result(rows["+972501111111"].id, ok=False, permanent=True,
                    error="21211: '+972501111111' is not a valid phone number"),
-            # Sam names no channel, so email is his default: the ledger cannot drop it
+            # Sam names no channel, so email is his default: once it bounces he has none left
             Result(rows["sam@globex.example"].id, ok=False, permanent=True, error="550"),
         ],
         "test",
         now=now,
     )  # fmt: skip
     report = api.call("GET", f"/incidents/{outage.public_id}/deliveries").json()
-    [noa_sms] = report["disabled"]
+    noa_sms, sam_email = sorted(report["disabled"], key=lambda d: d["channel"], reverse=True)
     assert (noa_sms["kind"], noa_sms["channel"], noa_sms["target"]) == (
         "contact",
         "sms",
@@ -268,3 +268,5 @@ def test_a_contact_channel_that_died_is_listed_once_disabled(api, now, outage, p
     )
     assert "+972501111111" not in noa_sms["reason"]
     assert Contact.objects.get(name="Noa").channels == ["email"]
+    assert (sam_email["kind"], sam_email["channel"]) == ("contact", "email")
+    assert Contact.objects.get(name="Sam").channels == ["none"]  # staff see he is unreachable

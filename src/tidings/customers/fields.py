@@ -105,7 +105,8 @@ def clean_channels(values: Iterable[str], vocab: Vocabulary) -> list[str]:
             f"unknown channel{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
             f"use {', '.join(sorted(vocab.channels))}"
         )
-    return out
+    # "none" records that a contact turned every channel off; beside a real channel it is moot.
+    return [ch for ch in out if ch != "none"] if len(out) > 1 else out
 
 
 def check_channel_targets(channels: Sequence[str], *, email: str, phone: str) -> None:

@@ -10,6 +10,15 @@ from tidings.components.models import Component
 from tidings.core.ids import new_id
 
 PLANS = ("free", "standard", "business", "enterprise")
+#: The channels a contact can be reached on: their email address and their phone.
+CONTACT_CHANNELS = ("email", "sms", "whatsapp")
+#: ``Contact.channels`` once the contact has turned off every channel (no list means email).
+NO_CHANNEL = "none"
+
+
+def reached_on(channels: list[str] | None) -> list[str]:
+    """The channels a contact is told on: none listed means email; ``["none"]``, nothing."""
+    return [ch for ch in (channels or ["email"]) if ch in CONTACT_CHANNELS]
 
 
 class Customer(models.Model):

@@ -22,8 +22,7 @@ from tidings.core import events
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.customers import csvio
 from tidings.customers import fields as cells
-from tidings.customers.models import PLANS, Contact, Customer
-from tidings.subscribers.models import CHANNELS
+from tidings.customers.models import CONTACT_CHANNELS, NO_CHANNEL, PLANS, Contact, Customer
 
 CUSTOMER_FIELDS = ("plan", "strategic", "contract_ref", "account_manager", "components")
 CONTACT_FIELDS = ("name", "role", "email", "phone", "language", "channels")
@@ -95,7 +94,7 @@ def vocabulary() -> cells.Vocabulary:
     return cells.Vocabulary(
         plans=frozenset(PLANS),
         languages=languages,
-        channels=frozenset(CHANNELS),
+        channels=frozenset((*CONTACT_CHANNELS, NO_CHANNEL)),
         components=comps,
         ambiguous_components=frozenset(k for k, n in names.items() if n > 1),
         managers=managers,

@@ -19,6 +19,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from tidings.core.models import Event
+from tidings.customers.models import reached_on
 from tidings.incidents import rules, services
 from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.notify import audience as audiences
@@ -184,12 +185,6 @@ def delivery_report(incident: Incident) -> DeliveryReport:
     )
 
 
-def _reached_on(channels: list[str] | None) -> list[str]:
-    """A contact's channels as the audience reads them: none named means email."""
-    usable = [c for c in (channels or ["email"]) if c in audiences.CONTACT_CHANNELS]
-    return usable or ["email"]
-
-
 def _disabled(incident: Incident) -> list[DisabledTarget]:
     dead = (
         Delivery.objects.filter(message__update__incident=incident, status="dead")
@@ -213,7 +208,7 @@ def _disabled(incident: Incident) -> list[DisabledTarget]:
         update_id = d.message.update.public_id if d.message.update else ""
         if d.subscriber is not None and d.subscriber.status == "disabled":
             reason, at, kind = d.subscriber.disabled_reason, d.subscriber.disabled_at, "subscriber"
-        elif d.contact is not None and d.channel not in _reached_on(d.contact.channels):
+        elif d.contact is not None and d.channel not in reached_on(d.contact.channels):
             reason = d.last_error
             at, kind = contact_events.get((str(d.contact_id), d.channel)), "contact"
         else:

@@ -16,12 +16,10 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
-from tidings.customers.models import Contact, Customer
+from tidings.customers.models import Contact, Customer, reached_on
 from tidings.incidents.models import Incident, IncidentComponent
 from tidings.incidents.rules import Audience
 from tidings.subscribers.models import Subscriber
-
-CONTACT_CHANNELS = ("email", "sms", "whatsapp")
 
 
 @dataclass(frozen=True)
@@ -44,8 +42,7 @@ class Preview:
 
 
 def _contact_targets(c: Any) -> Iterator[tuple[str, str]]:
-    channels = [ch for ch in (c.channels or ["email"]) if ch in CONTACT_CHANNELS]
-    for ch in channels:
+    for ch in reached_on(c.channels):
         target = c.email if ch == "email" else c.phone
         if target:
             yield ch, target.strip().lower() if ch == "email" else target.strip()

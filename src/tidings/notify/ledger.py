@@ -14,7 +14,7 @@ from django.db.models import F, Q
 
 from tidings.config import get_settings
 from tidings.core import clock, events
-from tidings.customers.models import Contact
+from tidings.customers.models import NO_CHANNEL, Contact
 from tidings.notify.models import Delivery, Message
 from tidings.notify.protocol import Outgoing, Result
 from tidings.subscribers.models import Subscriber
@@ -205,7 +205,7 @@ def _disable_targets(dead: list[Result], now: datetime) -> None:
             # No channels listed means email; "none" records that nothing is left to use.
             current = (contact.channels or ["email"]) if contact else []
             if contact and channel in current:
-                contact.channels = [c for c in current if c != channel] or ["none"]
+                contact.channels = [c for c in current if c != channel] or [NO_CHANNEL]
                 contact.save(update_fields=["channels"])
                 events.record(kind="contact.channel_disabled", actor="notifier", subject_type="contact",
                               subject_id=str(cid), public=False, channel=channel, reason=reason)  # fmt: skip

@@ -44,7 +44,7 @@ from tidings.components.models import Component
 from tidings.config import TidingsSettings, get_settings
 from tidings.core import clock, events
 from tidings.core.errors import DomainError, InvalidInput
-from tidings.customers.models import Contact
+from tidings.customers.models import CONTACT_CHANNELS, NO_CHANNEL, Contact
 from tidings.notify import registry
 from tidings.notify.ledger import UNSUBSCRIBE_SALT, unsubscribe_token
 from tidings.notify.models import Delivery, Message
@@ -61,8 +61,6 @@ FORGET_BATCH = 5000
 ACTOR = "public"
 #: Channels a subscriber of which is told about updates without confirming first.
 ACTIVE_AT_ONCE = frozenset(CHANNELS) - {"email"}
-#: Channels a customer contact may be reached on (``Contact.channels``).
-CONTACT_CHANNELS = ("email", "sms", "whatsapp")
 
 CHANNEL_LABELS = {
     "email": gettext_lazy("Email"),
@@ -386,11 +384,11 @@ def unsubscribe(*, token: str) -> Holder:
 
 
 def _unsubscribe_contact(contact: Contact, channel: str) -> None:
-    current = [c for c in (contact.channels or ["email"]) if c != "none"]
+    current = [c for c in (contact.channels or ["email"]) if c != NO_CHANNEL]
     if channel not in current:
         return
     remaining = [c for c in current if c != channel]
-    contact.channels = remaining or ["none"]
+    contact.channels = remaining or [NO_CHANNEL]
     contact.save(update_fields=["channels"])
     events.record(kind="contact.unsubscribed", actor=ACTOR, subject_type="contact",
                   subject_id=str(contact.pk), public=False, channel=channel, channels=contact.channels)  # fmt: skip
