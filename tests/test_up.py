@@ -145,4 +145,5 @@ def test_up_publishes_through_the_worker_and_survives_losing_the_database(tmp_pa
         assert proc.poll() is None
     finally:
         output = stop(proc)
+        print(output)  # pytest shows it when the test fails: the server's side of the story
     assert proc.returncode == 0, output

@@ -58,6 +58,12 @@ class TidingsSettings(BaseSettings):
     task_backend: Literal["database", "immediate"] = "database"
     log_level: str = "INFO"
 
+    #: Reverse proxies in front of Tidings that append to X-Forwarded-For (0: none; the client
+    #: address is then the connection's). Used to count requests per client.
+    trusted_proxies: int = Field(default=0, ge=0, le=10)
+    #: Subscription requests (form and API) one client address may make per hour; 0: no limit.
+    subscribe_limit_per_hour: int = Field(default=30, ge=0)
+
     # --- Notifications -------------------------------------------------------------------
     #: Let webhooks and chat URLs point at private or loopback addresses (tests, on-premises).
     allow_private_targets: bool = False

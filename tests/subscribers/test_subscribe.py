@@ -167,3 +167,42 @@ def test_channels_this_installation_cannot_send_through_are_not_offered(client, 
     assert 'value="email"' in page and 'value="sms"' not in page
     r = client.post("/subscribe", form("sms", "+972541234567"))
     assert r.status_code == 400 and not Subscriber.objects.exists()
+
+
+def test_one_network_may_ask_only_so_often(now, client, notify_settings):
+    from django.test import Client
+
+    from tidings.core import throttle
+
+    with overridden(subscribe_limit_per_hour=3):
+        for n in range(3):
+            assert (
+                client.post("/subscribe", form("email", f"erez{n}@example.com")).status_code == 200
+            )
+        r = client.post("/subscribe?lang=he", form("email", "bot@example.com"))
+        assert r.status_code == 429
+        assert "יותר מדי בקשות הרשמה" in r.content.decode()
+        api = client.post("/api/v1/subscriptions", {"channel": "email", "target": "bot2@example.com"},
+                          content_type="application/json")  # fmt: skip
+        assert api.status_code == 429 and "Too many subscription requests" in api.json()["detail"]
+        assert not Subscriber.objects.filter(target__startswith="bot").exists()
+
+        elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+        assert elsewhere.post("/subscribe", form("email", "noa@example.com")).status_code == 200
+        with clock.frozen(now + timedelta(hours=1)):  # a new hour
+            assert client.post("/subscribe", form("email", "dan@example.com")).status_code == 200
+    assert Subscriber.objects.count() == 5
+    assert throttle.forget_old(now + timedelta(days=2)) == 3  # three windows, no addresses kept
+
+
+def test_behind_a_proxy_the_address_it_saw_counts():
+    from django.test import RequestFactory
+
+    from tidings.core.throttle import client_address
+
+    request = RequestFactory().post(
+        "/subscribe", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7"
+    )
+    assert client_address(request, 0) == "10.0.0.2"
+    assert client_address(request, 1) == "198.51.100.7"  # not what the client wrote itself
+    assert client_address(request, 3) == "10.0.0.2"  # fewer hops than proxies: not believed

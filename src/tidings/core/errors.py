@@ -21,3 +21,7 @@ class InvalidInput(DomainError):
 
 class InvalidTransition(DomainError):
     status_code = 409
+
+
+class TooManyRequests(DomainError):
+    status_code = 429

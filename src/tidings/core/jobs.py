@@ -75,6 +75,12 @@ JOBS: dict[str, Job] = {
             "tidings.subscribers.services:forget_unconfirmed",
             "Delete email subscriptions never confirmed once their confirmation link expired.",
         ),
+        Job(
+            "forget_rate_counts",
+            3600,
+            "tidings.core.throttle:forget_old",
+            "Delete the public forms' request counts older than a day.",
+        ),
     )
 }
 

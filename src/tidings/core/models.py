@@ -63,3 +63,20 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"
+
+
+class RateCount(models.Model):
+    """Requests counted per key and fixed time window: the abuse limit of the public forms.
+    The key is a hash, so no client address is stored."""
+
+    key = models.CharField(max_length=64)
+    window = models.BigIntegerField()  # the window's start, Unix seconds
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="one_count_per_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}@{self.window}: {self.count}"

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
+from tidings.core.errors import TooManyRequests
 from tidings.subscribers import services
-from tidings.subscribers.views import subscribe_atomically
+from tidings.subscribers.views import client, subscribe_atomically
 
 router = Router(tags=["subscriptions"], auth=None)
 
@@ -80,7 +81,10 @@ def _out(who: services.Holder) -> SubscriptionOut:
 @router.post("/subscriptions", response={202: Accepted}, auth=None, summary="Subscribe")
 def create_subscription(request: HttpRequest, payload: SubscriptionIn) -> tuple[int, Accepted]:
     """Subscribe to status updates. The answer is the same whether or not the target was
-    subscribed already. Email addresses get a confirmation link first (valid 7 days)."""
+    subscribed already. Email addresses get a confirmation link first (valid 7 days). A client
+    address may ask 30 times an hour (``TIDINGS_SUBSCRIBE_LIMIT_PER_HOUR``); then 429."""
+    if not services.subscribe_allowed(client(request)):
+        raise TooManyRequests(services.too_many_message())
     result = subscribe_atomically(
         channel=payload.channel, target=payload.target, language=payload.language,
         component_ids=payload.components,

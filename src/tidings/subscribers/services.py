@@ -42,7 +42,7 @@ from django.utils.translation import gettext_lazy
 
 from tidings.components.models import Component
 from tidings.config import TidingsSettings, get_settings
-from tidings.core import clock, events
+from tidings.core import clock, events, throttle
 from tidings.core.errors import DomainError, InvalidInput
 from tidings.customers.models import CONTACT_CHANNELS, NO_CHANNEL, Contact
 from tidings.notify import registry
@@ -167,6 +167,19 @@ def _components(component_ids: Iterable[str] | None) -> list[Component] | None:
     if len(found) != len(wanted):
         raise InvalidInput(_("Some of the chosen components do not exist."))
     return found
+
+
+def subscribe_allowed(client: str) -> bool:
+    """Count one subscription request from ``client`` (an address); whether it is within the
+    hourly limit. A script posting addresses in a loop must not mail thousands of strangers."""
+    limit = get_settings().subscribe_limit_per_hour
+    return throttle.allow("subscribe", client, limit=limit, per_seconds=3600)
+
+
+def too_many_message() -> str:
+    return _(
+        "Too many subscription requests from your network in the last hour. Please try again later."
+    )
 
 
 def subscribe(

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from tidings.components.models import Component
 from tidings.config import get_settings
+from tidings.core import throttle
 from tidings.core.errors import InvalidInput
 from tidings.subscribers import services
 
@@ -126,6 +127,10 @@ class SubscribeForm(PreferencesForm):
 # --- Pages ----------------------------------------------------------------------------------
 
 
+def client(request: HttpRequest) -> str:
+    return throttle.client_address(request, get_settings().trusted_proxies)
+
+
 def page_language(request: HttpRequest, preferred: str | None = None) -> str:
     """``?lang=`` if given, else the subscriber's own language, else Accept-Language."""
     known = services.languages()
@@ -177,6 +182,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             form = SubscribeForm(initial={"language": lang})
             return page(request, "subscribers/subscribe.html", lang, {"form": form})
         form = SubscribeForm(request.POST)
+        if not services.subscribe_allowed(client(request)):
+            form.add_error(None, services.too_many_message())
+            return page(request, "subscribers/subscribe.html", lang, {"form": form}, status=429)
         if form.is_valid():
             data = form.cleaned_data
             try:
