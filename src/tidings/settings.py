@@ -65,20 +65,27 @@ TEMPLATES = [
 ]
 
 
+# WAL lets the status publisher read while a worker writes; IMMEDIATE avoids the "database is
+# locked" upgrade failure when two processes write at once; a writer waits up to 20 s. Applied
+# to every SQLite database, the default one and one named by TIDINGS_DATABASE_URL alike.
+_SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
 def _database(url: str) -> dict[str, Any]:
     if url:
-        return dict(dj_database_url.parse(url, conn_max_age=60))
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+        if config["ENGINE"] == "django.db.backends.sqlite3":
+            config["OPTIONS"] = {**_SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+        return config
     T.data_dir.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str((T.data_dir / "tidings.sqlite3").resolve()),
-        # WAL lets the status publisher read while a worker writes; IMMEDIATE avoids the
-        # "database is locked" upgrade failure when two processes write at once.
-        "OPTIONS": {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
+        "OPTIONS": dict(_SQLITE_OPTIONS),
         "TEST": {"NAME": str((T.data_dir / "test.sqlite3").resolve())},
     }
 
