@@ -4,8 +4,9 @@ imports only this module, :mod:`tidings.notify.http` and its own client library.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
@@ -46,6 +47,45 @@ class UpdateView:
     labels: dict[str, str] = field(default_factory=dict)  # translated fixed strings
     #: for kind "component": the ``component_update`` object of the Statuspage webhook format
     component_update: dict[str, Any] | None = None
+
+
+# --- what every channel renders with ---------------------------------------------------
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a space where one is near, ending in "…"."""
+    if len(text) <= limit:
+        return text
+    if limit < 2:
+        return ""
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
+
+
+def utc_text(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def facts(
+    view: UpdateView,
+    *,
+    when: Callable[[datetime], str] = utc_text,
+    escape: Callable[[str], str] = str,
+) -> list[tuple[str, str]]:
+    """The (label, value) lines under an update: affected components, the maintenance window
+    and when the next update is due. Labels are translated; ``escape`` is applied to them and
+    to component names, not to what ``when`` makes of a time (it may be markup already)."""
+    labels, out = view.labels, []
+    if view.components:
+        out.append((escape(labels.get("affected", "Affected")), escape(", ".join(view.components))))
+    if view.kind == "maintenance" and view.scheduled_for:
+        until = f" - {when(view.scheduled_until)}" if view.scheduled_until else ""
+        out.append((escape(labels.get("scheduled_for", "Scheduled for")),
+                    when(view.scheduled_for) + until))  # fmt: skip
+    if view.next_update_due_at:
+        out.append((escape(labels.get("next_update", "Next update by")),
+                    when(view.next_update_due_at)))  # fmt: skip
+    return out
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ import ipaddress
 import logging
 import socket
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.utils.translation import gettext as _
@@ -36,11 +35,10 @@ from tidings.notify.protocol import (
     Rendered,
     Result,
     UpdateView,
+    facts,
 )
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     import aiohttp
 
     from tidings.config import TidingsSettings
@@ -103,24 +101,12 @@ def _describe(result: object) -> str:
     return "; ".join(messages[-3:])[:400] or "Apprise reported a failure"
 
 
-def _when(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def render_text(view: UpdateView) -> str:
     labels = view.labels
     lines = [f"{view.title} - {view.status_label}", ""]
     if view.body_text.strip():
         lines += [view.body_text.strip(), ""]
-    if view.components:
-        lines.append(f"{labels.get('affected', 'Affected')}: {', '.join(view.components)}")
-    if view.kind == "maintenance" and view.scheduled_for:
-        until = f" - {_when(view.scheduled_until)}" if view.scheduled_until else ""
-        lines.append(f"{labels.get('scheduled_for', 'Scheduled for')}: "
-                     f"{_when(view.scheduled_for)}{until}")  # fmt: skip
-    if view.next_update_due_at:
-        lines.append(f"{labels.get('next_update', 'Next update by')}: "
-                     + _when(view.next_update_due_at))  # fmt: skip
+    lines += [f"{label}: {value}" for label, value in facts(view)]
     lines += [
         "", f"{labels.get('details', 'Details and updates')}: {view.incident_url}", "", "--",
         view.site_name, labels.get("why", ""),

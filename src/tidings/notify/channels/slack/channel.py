@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -19,7 +18,16 @@ import aiohttp
 from django.utils.translation import gettext as _
 
 from tidings.notify.http import check_url, classify_status, literal_private
-from tidings.notify.protocol import InvalidTarget, Outgoing, Rendered, Result, UpdateView
+from tidings.notify.protocol import (
+    InvalidTarget,
+    Outgoing,
+    Rendered,
+    Result,
+    UpdateView,
+    facts,
+    shorten,
+    utc_text,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -56,16 +64,6 @@ def mrkdwn(markdown: str) -> str:
     return _BOLD.sub(r"*\1*", text)
 
 
-def shorten(text: str, limit: int) -> str:
-    """At most ``limit`` characters, cut at a space where one is near, ending in "…"."""
-    if len(text) <= limit:
-        return text
-    if limit < 2:
-        return ""
-    cut = text.rfind(" ", 0, limit - 1)
-    return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
-
-
 def _fitted_body(markdown: str) -> str:
     """The body in mrkdwn within one section; cut the source, so no link or entity breaks."""
     cut = SECTION_LIMIT
@@ -77,24 +75,14 @@ def _fitted_body(markdown: str) -> str:
 
 
 def slack_date(when: datetime) -> str:
-    fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|{utc_text(when)}>"
 
 
 def _fields(view: UpdateView) -> list[dict[str, str]]:
-    labels = view.labels
-    fields = []
-    if view.components:
-        fields.append(f"*{escape(labels.get('affected', 'Affected'))}*\n"
-                      + escape(", ".join(view.components)))  # fmt: skip
-    if view.kind == "maintenance" and view.scheduled_for:
-        until = f" - {slack_date(view.scheduled_until)}" if view.scheduled_until else ""
-        fields.append(f"*{escape(labels.get('scheduled_for', 'Scheduled for'))}*\n"
-                      f"{slack_date(view.scheduled_for)}{until}")  # fmt: skip
-    if view.next_update_due_at:
-        fields.append(f"*{escape(labels.get('next_update', 'Next update by'))}*\n"
-                      + slack_date(view.next_update_due_at))  # fmt: skip
-    return [{"type": "mrkdwn", "text": f} for f in fields]
+    return [
+        {"type": "mrkdwn", "text": f"*{label}*\n{value}"}
+        for label, value in facts(view, when=slack_date, escape=escape)
+    ]
 
 
 class SlackChannel:

@@ -21,7 +21,15 @@ import aiohttp
 from django.utils.translation import gettext as _
 
 from tidings.notify.http import check_url, classify_status, literal_private
-from tidings.notify.protocol import InvalidTarget, Outgoing, Rendered, Result, UpdateView
+from tidings.notify.protocol import (
+    InvalidTarget,
+    Outgoing,
+    Rendered,
+    Result,
+    UpdateView,
+    facts,
+    shorten,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -44,33 +52,12 @@ def card_time(when: datetime) -> str:
     return f"{{{{DATE({iso}, SHORT)}}}} {{{{TIME({iso})}}}}"
 
 
-def shorten(text: str, limit: int) -> str:
-    """At most ``limit`` characters, cut at a space where one is near, ending in "…"."""
-    if len(text) <= limit:
-        return text
-    if limit < 2:
-        return ""
-    cut = text.rfind(" ", 0, limit - 1)
-    return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
-
-
 def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
 def _facts(view: UpdateView) -> list[dict[str, Any]]:
-    labels, blocks = view.labels, []
-    if view.components:
-        blocks.append(_text(f"**{labels.get('affected', 'Affected')}:** "
-                            + ", ".join(view.components)))  # fmt: skip
-    if view.kind == "maintenance" and view.scheduled_for:
-        until = f" - {card_time(view.scheduled_until)}" if view.scheduled_until else ""
-        blocks.append(_text(f"**{labels.get('scheduled_for', 'Scheduled for')}:** "
-                            f"{card_time(view.scheduled_for)}{until}"))  # fmt: skip
-    if view.next_update_due_at:
-        blocks.append(_text(f"**{labels.get('next_update', 'Next update by')}:** "
-                            + card_time(view.next_update_due_at)))  # fmt: skip
-    return blocks
+    return [_text(f"**{label}:** {value}") for label, value in facts(view, when=card_time)]
 
 
 def card(view: UpdateView) -> dict[str, Any]:

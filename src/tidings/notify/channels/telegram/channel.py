@@ -16,18 +16,23 @@ import asyncio
 import html
 import json
 import re
-from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
 from django.utils.translation import gettext as _
 
 from tidings.notify.http import classify_status
-from tidings.notify.protocol import InvalidTarget, Outgoing, Rendered, Result, UpdateView
+from tidings.notify.protocol import (
+    InvalidTarget,
+    Outgoing,
+    Rendered,
+    Result,
+    UpdateView,
+    facts,
+    shorten,
+)
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from tidings.config import TidingsSettings
 
 #: Telegram's limit is 4096 characters of visible text; the HTML length bounds it from above.
@@ -70,32 +75,8 @@ def to_html(markdown: str) -> str:
     return _BOLD.sub(r"<b>\1</b>", text)
 
 
-def shorten(text: str, limit: int) -> str:
-    """At most ``limit`` characters, cut at a space where one is near, ending in "…"."""
-    if len(text) <= limit:
-        return text
-    if limit < 2:
-        return ""
-    cut = text.rfind(" ", 0, limit - 1)
-    return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
-
-
-def _when(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _footer(view: UpdateView) -> list[str]:
-    labels, lines = view.labels, []
-    if view.components:
-        lines.append(f"<b>{html.escape(labels.get('affected', 'Affected'))}:</b> "
-                     + html.escape(", ".join(view.components)))  # fmt: skip
-    if view.kind == "maintenance" and view.scheduled_for:
-        until = f" - {_when(view.scheduled_until)}" if view.scheduled_until else ""
-        lines.append(f"<b>{html.escape(labels.get('scheduled_for', 'Scheduled for'))}:</b> "
-                     f"{_when(view.scheduled_for)}{until}")  # fmt: skip
-    if view.next_update_due_at:
-        lines.append(f"<b>{html.escape(labels.get('next_update', 'Next update by'))}:</b> "
-                     + _when(view.next_update_due_at))  # fmt: skip
+    lines = [f"<b>{label}:</b> {value}" for label, value in facts(view, escape=html.escape)]
     details = html.escape(view.labels.get("details", "Details and updates"))
     lines += ["", f'<a href="{html.escape(view.incident_url)}">{details}</a>']
     return lines

@@ -15,15 +15,20 @@ The Twilio client is the SMS channel's (:class:`TwilioMessages`): one API, one e
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC
 from typing import TYPE_CHECKING, ClassVar
 
-from tidings.notify.protocol import UNSUBSCRIBE_URL, Outgoing, Rendered, Result, UpdateView
+from tidings.notify.protocol import (
+    UNSUBSCRIBE_URL,
+    Outgoing,
+    Rendered,
+    Result,
+    UpdateView,
+    facts,
+    shorten,
+)
 from tidings.notify.twilio import TwilioMessages, normalise_phone
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     import aiohttp
 
     from tidings.config import TidingsSettings
@@ -40,36 +45,13 @@ def normalise_whatsapp(target: str) -> str:
     return normalise_phone(value)
 
 
-def shorten(text: str, limit: int) -> str:
-    """At most ``limit`` characters, cut at a space where one is near, ending in "…"."""
-    if len(text) <= limit:
-        return text
-    if limit < 2:
-        return ""
-    cut = text.rfind(" ", 0, limit - 1)
-    return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
-
-
-def _when(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def render_text(view: UpdateView) -> str:
     labels = view.labels
     head = f"*{view.site_name}: {view.title}*\n_{view.status_label}_"
-    facts = []
-    if view.components:
-        facts.append(f"*{labels.get('affected', 'Affected')}:* {', '.join(view.components)}")
-    if view.kind == "maintenance" and view.scheduled_for:
-        until = f" - {_when(view.scheduled_until)}" if view.scheduled_until else ""
-        facts.append(f"*{labels.get('scheduled_for', 'Scheduled for')}:* "
-                     f"{_when(view.scheduled_for)}{until}")  # fmt: skip
-    if view.next_update_due_at:
-        facts.append(f"*{labels.get('next_update', 'Next update by')}:* "
-                     + _when(view.next_update_due_at))  # fmt: skip
+    lines = [f"*{label}:* {value}" for label, value in facts(view)]
     links = (f"{labels.get('details', 'Details and updates')}: {view.incident_url}\n"
              f"{labels.get('unsubscribe', 'Unsubscribe')}: {UNSUBSCRIBE_URL}")  # fmt: skip
-    tail = "\n".join([*facts, "", links]) if facts else links
+    tail = "\n".join([*lines, "", links]) if lines else links
     room = LIMIT - LINK_ROOM - len(head) - len(tail) - 4
     body = shorten(view.body_text.strip(), room)
     return "\n\n".join(p for p in (head, body, tail) if p)
