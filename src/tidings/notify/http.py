@@ -6,6 +6,7 @@ against local sinks)."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from django.utils.translation import gettext as _
 
-from tidings.notify.protocol import InvalidTarget
+from tidings.notify.protocol import InvalidTarget, Outgoing, Result
 
 
 def is_public_address(address: str) -> bool:
@@ -126,3 +127,46 @@ def classify_status(status: int) -> tuple[bool, bool]:
     if status in (400, 401, 403, 404, 410, 422):
         return False, True
     return False, False
+
+
+class JsonBodies:
+    """Each message's payload as JSON bytes, encoded once for all its recipients. Bounded:
+    a worker sees a handful of messages at a time."""
+
+    def __init__(self, keep: int = 256) -> None:
+        self.keep = keep
+        self._bodies: dict[int, bytes] = {}
+
+    def __call__(self, out: Outgoing) -> bytes:
+        body = self._bodies.get(out.message_id)
+        if body is None:
+            body = json.dumps(out.payload, ensure_ascii=False, separators=(",", ":")).encode()
+            if len(self._bodies) > self.keep:
+                self._bodies.clear()
+            self._bodies[out.message_id] = body
+        return body
+
+    def clear(self) -> None:
+        self._bodies.clear()
+
+
+async def post_json(
+    http: aiohttp.ClientSession,
+    out: Outgoing,
+    body: bytes,
+    *,
+    allow_private: bool,
+    headers: dict[str, str] | None = None,
+) -> Result | tuple[int, str]:
+    """POST ``body`` to the delivery's URL, following no redirect: the status and the first
+    200 characters of the answer, or the failed :class:`Result` when the URL is a private
+    address (permanent) or the request did not complete (temporary)."""
+    if not allow_private and literal_private(out.target):
+        return Result(out.delivery_id, ok=False, permanent=True,
+                      error="refused: the URL is a private or local address")  # fmt: skip
+    sent = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+    try:
+        async with http.post(out.target, data=body, headers=sent, allow_redirects=False) as r:
+            return r.status, (await r.text(errors="replace"))[:200]
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        return Result(out.delivery_id, ok=False, error=f"request failed: {exc!r}"[:500])

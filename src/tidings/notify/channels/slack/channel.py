@@ -9,7 +9,6 @@ subscriber. Times are Slack date tokens, shown in each reader's own time zone.""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from django.utils.translation import gettext as _
 
-from tidings.notify.http import check_url, classify_status, literal_private
+from tidings.notify.http import JsonBodies, check_url, classify_status, post_json
 from tidings.notify.protocol import (
     InvalidTarget,
     Outgoing,
@@ -91,7 +90,7 @@ class SlackChannel:
     def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
         self.http = http
         self.allow_private = settings.allow_private_targets
-        self._bodies: dict[int, bytes] = {}
+        self.body_for = JsonBodies()
 
     @staticmethod
     def normalise_target(target: str) -> str:
@@ -134,35 +133,20 @@ class SlackChannel:
         text = f"{escape(view.site_name)}: {title} - {escape(view.status_label)}"
         return Rendered(subject=view.title, text=text, payload={"text": text, "blocks": blocks})
 
-    def body_for(self, out: Outgoing) -> bytes:
-        body = self._bodies.get(out.message_id)
-        if body is None:
-            body = json.dumps(out.payload, ensure_ascii=False, separators=(",", ":")).encode()
-            if len(self._bodies) > 256:
-                self._bodies.clear()
-            self._bodies[out.message_id] = body
-        return body
-
     async def _post(self, out: Outgoing) -> Result:
-        if not self.allow_private and literal_private(out.target):
-            return Result(out.delivery_id, ok=False, permanent=True,
-                          error="refused: the URL is a private or local address")  # fmt: skip
-        headers = {"Content-Type": "application/json; charset=utf-8"}
-        try:
-            async with self.http.post(
-                out.target, data=self.body_for(out), headers=headers, allow_redirects=False
-            ) as r:
-                answer = (await r.text(errors="replace"))[:200]
-                status = r.status
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return Result(out.delivery_id, ok=False, error=f"request failed: {exc!r}"[:500])
+        answer = await post_json(
+            self.http, out, self.body_for(out), allow_private=self.allow_private
+        )
+        if isinstance(answer, Result):
+            return answer
+        status, text = answer
         if status == 200:
             return Result(out.delivery_id, ok=True)
         _ok, permanent = classify_status(status)
-        if status == 400 and answer.strip() in PAYLOAD_ERRORS:
+        if status == 400 and text.strip() in PAYLOAD_ERRORS:
             permanent = False
         return Result(out.delivery_id, ok=False, permanent=permanent,
-                      error=f"HTTP {status} from Slack: {answer}")  # fmt: skip
+                      error=f"HTTP {status} from Slack: {text}")  # fmt: skip
 
     async def open(self) -> None:
         return None
@@ -171,4 +155,4 @@ class SlackChannel:
         return list(await asyncio.gather(*(self._post(o) for o in batch)))
 
     async def close(self) -> None:
-        self._bodies.clear()
+        self.body_for.clear()

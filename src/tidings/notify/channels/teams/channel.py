@@ -12,7 +12,6 @@ sees them in their own time zone."""
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -20,7 +19,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from django.utils.translation import gettext as _
 
-from tidings.notify.http import check_url, classify_status, literal_private
+from tidings.notify.http import JsonBodies, check_url, classify_status, post_json
 from tidings.notify.protocol import (
     InvalidTarget,
     Outgoing,
@@ -93,7 +92,7 @@ class TeamsChannel:
     def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
         self.http = http
         self.allow_private = settings.allow_private_targets
-        self._bodies: dict[int, bytes] = {}
+        self.body_for = JsonBodies()
 
     @staticmethod
     def normalise_target(target: str) -> str:
@@ -110,33 +109,18 @@ class TeamsChannel:
         subject = f"{view.site_name}: {view.title} - {view.status_label}"
         return Rendered(subject=subject, text=subject, payload=card(view))
 
-    def body_for(self, out: Outgoing) -> bytes:
-        body = self._bodies.get(out.message_id)
-        if body is None:
-            body = json.dumps(out.payload, ensure_ascii=False, separators=(",", ":")).encode()
-            if len(self._bodies) > 256:
-                self._bodies.clear()
-            self._bodies[out.message_id] = body
-        return body
-
     async def _post(self, out: Outgoing) -> Result:
-        if not self.allow_private and literal_private(out.target):
-            return Result(out.delivery_id, ok=False, permanent=True,
-                          error="refused: the URL is a private or local address")  # fmt: skip
-        headers = {"Content-Type": "application/json; charset=utf-8"}
-        try:
-            async with self.http.post(
-                out.target, data=self.body_for(out), headers=headers, allow_redirects=False
-            ) as r:
-                answer = (await r.text(errors="replace"))[:200]
-                ok, permanent = classify_status(r.status)
-                status = r.status
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return Result(out.delivery_id, ok=False, error=f"request failed: {exc!r}"[:500])
+        answer = await post_json(
+            self.http, out, self.body_for(out), allow_private=self.allow_private
+        )
+        if isinstance(answer, Result):
+            return answer
+        status, text = answer
+        ok, permanent = classify_status(status)
         if ok:
             return Result(out.delivery_id, ok=True)
         return Result(out.delivery_id, ok=False, permanent=permanent,
-                      error=f"HTTP {status} from the Teams workflow: {answer}")  # fmt: skip
+                      error=f"HTTP {status} from the Teams workflow: {text}")  # fmt: skip
 
     async def open(self) -> None:
         return None
@@ -145,4 +129,4 @@ class TeamsChannel:
         return list(await asyncio.gather(*(self._post(o) for o in batch)))
 
     async def close(self) -> None:
-        self._bodies.clear()
+        self.body_for.clear()

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import aiohttp
 from django.utils.translation import gettext as _
 
-from tidings.notify.http import classify_status
+from tidings.notify.http import JsonBodies, classify_status
 from tidings.notify.protocol import (
     InvalidTarget,
     Outgoing,
@@ -103,7 +103,7 @@ class TelegramChannel:
         self.http = http
         self.token = settings.telegram_bot_token
         self.url = f"{settings.telegram_api_base.rstrip('/')}/bot{self.token}/sendMessage"
-        self._bodies: dict[int, bytes] = {}
+        self._bodies = JsonBodies()
 
     @staticmethod
     def normalise_target(target: str) -> str:
@@ -116,12 +116,7 @@ class TelegramChannel:
         return Rendered(subject=view.title, text=text, payload=payload)
 
     def body_for(self, out: Outgoing) -> bytes:
-        body = self._bodies.get(out.message_id)
-        if body is None:
-            body = json.dumps(out.payload, ensure_ascii=False, separators=(",", ":")).encode()
-            if len(self._bodies) > 256:
-                self._bodies.clear()
-            self._bodies[out.message_id] = body
+        body = self._bodies(out)
         chat: int | str = int(out.target) if _CHAT_ID.match(out.target) else out.target
         return b'{"chat_id":' + json.dumps(chat).encode() + b"," + body[1:]
 

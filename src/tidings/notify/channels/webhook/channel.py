@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
 
-from tidings.notify.http import check_url, classify_status, literal_private
+from tidings.notify.http import JsonBodies, check_url, classify_status, post_json
 from tidings.notify.protocol import UNSUBSCRIBE_URL, Outgoing, Rendered, Result, UpdateView
 
 if TYPE_CHECKING:
@@ -34,7 +33,7 @@ class WebhookChannel:
     def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
         self.http = http
         self.allow_private = settings.allow_private_targets
-        self._bodies: dict[int, bytes] = {}
+        self._bodies = JsonBodies()
 
     @staticmethod
     def normalise_target(target: str) -> str:
@@ -64,35 +63,23 @@ class WebhookChannel:
         return Rendered(subject=view.title, payload=payload)
 
     def body_for(self, out: Outgoing) -> bytes:
-        template = self._bodies.get(out.message_id)
-        if template is None:
-            template = json.dumps(out.payload, ensure_ascii=False, separators=(",", ":")).encode()
-            if len(self._bodies) > 256:
-                self._bodies.clear()
-            self._bodies[out.message_id] = template
-        return template.replace(UNSUBSCRIBE_URL.encode(), out.unsubscribe_url.encode())
+        return self._bodies(out).replace(UNSUBSCRIBE_URL.encode(), out.unsubscribe_url.encode())
 
     async def _post(self, out: Outgoing) -> Result:
-        if not self.allow_private and literal_private(out.target):
-            return Result(out.delivery_id, ok=False, permanent=True,
-                          error="refused: the URL is a private or local address")  # fmt: skip
         body = self.body_for(out)
-        now = int(time.time())
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": out.message_key,
-            "X-Tidings-Signature": signature(out.secret, now, body),
+            "X-Tidings-Signature": signature(out.secret, int(time.time()), body),
         }
-        try:
-            async with self.http.post(
-                out.target, data=body, headers=headers, allow_redirects=False
-            ) as r:
-                await r.read()
-                ok, permanent = classify_status(r.status)
-                return Result(out.delivery_id, ok=ok, permanent=permanent,
-                              error="" if ok else f"HTTP {r.status} from the endpoint")  # fmt: skip
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return Result(out.delivery_id, ok=False, error=f"request failed: {exc!r}"[:500])
+        answer = await post_json(
+            self.http, out, body, allow_private=self.allow_private, headers=headers
+        )
+        if isinstance(answer, Result):
+            return answer
+        ok, permanent = classify_status(answer[0])
+        return Result(out.delivery_id, ok=ok, permanent=permanent,
+                      error="" if ok else f"HTTP {answer[0]} from the endpoint")  # fmt: skip
 
     async def open(self) -> None:
         return None
