@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connections
+
+from tests.conftest import free_port, published, stop, tidings_process, wait_for_port
+from tidings.config import overridden
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -41,3 +45,23 @@ def browser() -> Iterator[Any]:
             del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@contextmanager
+def served_by_edge(data_dir: Path, **settings: Any) -> Iterator[tuple[str, Any]]:
+    """The site published into ``data_dir`` and served by a real ``tidings edge`` process;
+    yields (base URL, settings)."""
+    with overridden(
+        data_dir=data_dir, site_name="Acme", public_url="http://127.0.0.1", **settings
+    ) as s:
+        published(s)
+        port = free_port()
+        proc = tidings_process(
+            ["edge", "--port", str(port), "--processes", "1"],
+            {"TIDINGS_DATA_DIR": str(s.data_dir), "TIDINGS_EDGE_RELOAD_SECONDS": "0.1"},
+        )
+        try:
+            wait_for_port(port, proc=proc)
+            yield f"http://127.0.0.1:{port}", s
+        finally:
+            stop(proc)

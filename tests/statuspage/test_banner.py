@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port, published, stop, tidings_process, wait_for_port
-from tidings.config import overridden
+from tests.conftest import published
+from tests.statuspage.conftest import served_by_edge
 from tidings.incidents import services
 from tidings.statuspage import snapshot
 from tidings.statuspage.banner import plain_text
@@ -158,20 +158,8 @@ def host_page() -> Iterator[Any]:
 
 @pytest.fixture
 def edge(now, tmp_path, outage) -> Iterator[tuple[str, Any]]:
-    with overridden(
-        data_dir=tmp_path / "data", site_name="Acme", public_url="http://127.0.0.1"
-    ) as s:
-        published(s)
-        port = free_port()
-        proc = tidings_process(
-            ["edge", "--port", str(port), "--processes", "1"],
-            {"TIDINGS_DATA_DIR": str(s.data_dir), "TIDINGS_EDGE_RELOAD_SECONDS": "0.1"},
-        )
-        try:
-            wait_for_port(port, proc=proc)
-            yield f"http://127.0.0.1:{port}", s
-        finally:
-            stop(proc)
+    with served_by_edge(tmp_path / "data") as served:
+        yield served
 
 
 PRODUCT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Acme app</title>

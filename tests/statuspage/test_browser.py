@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port, published, stop, tidings_process, wait_for_port
-from tests.statuspage.conftest import CHROMIUM
-from tidings.config import overridden
+from tests.conftest import published
+from tests.statuspage.conftest import CHROMIUM, served_by_edge
 from tidings.incidents import services
 
 pytestmark = [
@@ -24,23 +23,8 @@ pytestmark = [
 @pytest.fixture
 def site(now: Any, tmp_path: Path, outage: Any) -> Iterator[tuple[str, Any]]:
     """The demo-like site published and served by a real edge process; yields (base URL, settings)."""
-    with overridden(
-        data_dir=tmp_path / "data",
-        site_name="Acme",
-        live_refresh_seconds=1,
-        public_url="http://127.0.0.1",
-    ) as s:
-        published(s)
-        port = free_port()
-        proc = tidings_process(
-            ["edge", "--port", str(port), "--processes", "1"],
-            {"TIDINGS_DATA_DIR": str(s.data_dir), "TIDINGS_EDGE_RELOAD_SECONDS": "0.1"},
-        )
-        try:
-            wait_for_port(port, proc=proc)
-            yield f"http://127.0.0.1:{port}", s
-        finally:
-            stop(proc)
+    with served_by_edge(tmp_path / "data", live_refresh_seconds=1) as served:
+        yield served
 
 
 def test_a_visitor_sees_the_outage_the_promise_and_the_uptime_bars(browser, site, outage):
