@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from aiohttp import web
 from django.utils import translation
 
 from tests.conftest import NOW
-from tests.notify.sinks import HttpSink, Request
 from tidings.notify import http
 from tidings.notify.protocol import Outgoing, Result, UpdateView
 from tidings.notify.registry import CHANNELS
@@ -93,25 +89,6 @@ def send(
     return asyncio.run(go())
 
 
-Answer = tuple[int, dict[str, Any] | str]
-
-
-@dataclass
-class ApiSink(HttpSink):
-    """The HTTP sink, also able to answer with a body: ``answers[path] = (status, json or
-    text)`` or a callable of the request giving one (Telegram, Twilio and Slack explain their
-    errors in the body)."""
-
-    answers: dict[str, Answer | Callable[[Request], Answer]] = field(default_factory=dict)
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        answer = self.answers.get(request.path)
-        if answer is None:
-            return await super()._handle(request)
-        req = Request(request.path_qs, dict(request.headers), await request.read())
-        with self.lock:
-            self.requests.append(req)
-        status, body = answer(req) if callable(answer) else answer
-        if isinstance(body, str):
-            return web.Response(text=body, status=status)
-        return web.json_response(body, status=status)
+#: The API paths of the Telegram and Twilio stand-ins on the HTTP sink.
+TELEGRAM = "/bot123:abc/sendMessage"
+TWILIO = "/2010-04-01/Accounts/AC123/Messages.json"

@@ -75,13 +75,19 @@ class Request:
     body: bytes
 
 
+Answer = tuple[int, dict[str, Any] | str]
+
+
 @dataclass
 class HttpSink:
-    """Answers 200 by default; ``responses[path]`` may give another status or a callable."""
+    """Answers 200 by default; ``responses[path]`` may give another status or a callable, and
+    ``answers[path] = (status, json or text)`` (or a callable of the request giving one) a
+    body too: Telegram, Twilio and Slack explain their errors in the body."""
 
     port: int = field(default_factory=free_port)
     requests: list[Request] = field(default_factory=list)
     responses: dict[str, int | Callable[[Request], int]] = field(default_factory=dict)
+    answers: dict[str, Answer | Callable[[Request], Answer]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -97,6 +103,12 @@ class HttpSink:
         req = Request(request.path_qs, dict(request.headers), await request.read())
         with self.lock:
             self.requests.append(req)
+        given = self.answers.get(request.path)
+        if given is not None:
+            status, body = given(req) if callable(given) else given
+            if isinstance(body, str):
+                return web.Response(text=body, status=status)
+            return web.json_response(body, status=status)
         answer = self.responses.get(request.path, 200)
         status = answer(req) if callable(answer) else answer
         return web.json_response(

@@ -8,34 +8,23 @@ saying how to reach the local sinks with it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from tests.conftest import free_port
-from tests.notify.channel_kit import ApiSink, outgoing, send, update_view
-from tests.notify.sinks import SmtpSink
+from tests.notify.channel_kit import TELEGRAM, TWILIO, outgoing, send, update_view
+from tests.notify.sinks import HttpSink, SmtpSink
 from tidings.notify.protocol import InvalidTarget
 from tidings.notify.registry import CHANNELS
-
-TELEGRAM = "/bot123:abc/sendMessage"
-TWILIO = "/2010-04-01/Accounts/AC123/Messages.json"
-
-
-@pytest.fixture
-def http_sink() -> Iterator[ApiSink]:
-    sink = ApiSink()
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 @dataclass
 class Sinks:
     smtp: SmtpSink
-    http: ApiSink
+    http: HttpSink
     settings: Any
 
 
@@ -144,7 +133,7 @@ KINDS = sorted(CHANNELS)
 
 
 @pytest.fixture
-def sinks(notify_settings: Any, smtp_sink: SmtpSink, http_sink: ApiSink) -> Sinks:
+def sinks(notify_settings: Any, smtp_sink: SmtpSink, http_sink: HttpSink) -> Sinks:
     return Sinks(smtp_sink, http_sink, notify_settings)
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 from django.db import transaction
 
-from tests.notify.channel_kit import ApiSink
+from tests.notify.channel_kit import TELEGRAM, TWILIO
+from tests.notify.sinks import HttpSink
 from tidings.core import clock
 from tidings.incidents import services
 from tidings.notify.models import Delivery
@@ -22,16 +22,6 @@ from tidings.notify.worker import DeliveryWorker
 from tidings.subscribers.models import Subscriber
 
 pytestmark = pytest.mark.django_db(transaction=True)
-TELEGRAM = "/bot123:abc/sendMessage"
-TWILIO = "/2010-04-01/Accounts/AC123/Messages.json"
-
-
-@pytest.fixture
-def http_sink() -> Iterator[ApiSink]:
-    sink = ApiSink()
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 def subscriber(channel: str, target: str, language: str = "en") -> Subscriber:
@@ -43,7 +33,7 @@ def subscriber(channel: str, target: str, language: str = "en") -> Subscriber:
 
 
 def test_an_update_reaches_every_kind_of_subscriber(
-    now: Any, notify_settings: Any, http_sink: ApiSink, catalog: Any, outage: Any
+    now: Any, notify_settings: Any, http_sink: HttpSink, catalog: Any, outage: Any
 ) -> None:
     subscriber("slack", f"{http_sink.url}/slack")
     subscriber("teams", f"{http_sink.url}/teams", language="he")
@@ -75,7 +65,7 @@ def test_an_update_reaches_every_kind_of_subscriber(
 
 
 def test_a_chat_that_blocked_the_bot_is_disabled_and_a_busy_slack_is_retried(
-    now: Any, notify_settings: Any, http_sink: ApiSink, catalog: Any, outage: Any
+    now: Any, notify_settings: Any, http_sink: HttpSink, catalog: Any, outage: Any
 ) -> None:
     blocked = subscriber("telegram", "42")
     busy = subscriber("slack", f"{http_sink.url}/slack")

@@ -10,20 +10,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import NOW
-from tests.notify.channel_kit import ApiSink, outgoing, send, update_view
+from tests.notify.channel_kit import outgoing, send, update_view
+from tests.notify.sinks import HttpSink
 from tidings.config import overridden
 from tidings.notify.channels.slack.channel import SlackChannel
 from tidings.notify.protocol import InvalidTarget
 
 HOOK = "https://hooks.slack.com/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX"
-
-
-@pytest.fixture
-def http_sink() -> Iterator[ApiSink]:
-    sink = ApiSink()
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture
@@ -67,7 +60,7 @@ def test_a_local_relay_is_accepted_when_private_targets_are_allowed(notify_setti
 
 
 def test_the_message_is_block_kit_in_slacks_markdown(
-    notify_settings: Any, http_sink: ApiSink
+    notify_settings: Any, http_sink: HttpSink
 ) -> None:
     view = update_view(
         body="Errors <5% & falling; see **status** at [our page](https://acme.test/p)."
@@ -116,7 +109,7 @@ def test_a_long_update_stays_within_a_section() -> None:
     ],
 )
 def test_slack_answers(
-    status: int, answer: str, permanent: bool, notify_settings: Any, http_sink: ApiSink
+    status: int, answer: str, permanent: bool, notify_settings: Any, http_sink: HttpSink
 ) -> None:
     http_sink.answers["/slack"] = (status, answer)
     [result] = send("slack", notify_settings, outgoing("slack", [f"{http_sink.url}/slack"]))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -11,21 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.notify.channel_kit import ApiSink, outgoing, send, update_view
+from tests.notify.channel_kit import TWILIO, outgoing, send, update_view
+from tests.notify.sinks import HttpSink
 from tidings.notify.channels.sms.channel import GSM_BASIC, GSM_EXTENDED, fit_sms, is_gsm, segments
 from tidings.notify.protocol import InvalidTarget
 from tidings.notify.twilio import normalise_phone
 
-TWILIO = "/2010-04-01/Accounts/AC123/Messages.json"
 URL = "https://status.acme.test/he/incidents/inc0001"
-
-
-@pytest.fixture
-def http_sink() -> Iterator[ApiSink]:
-    sink = ApiSink()
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 @pytest.mark.parametrize(
@@ -140,7 +131,7 @@ def test_the_rendered_sms_fits_and_links_to_the_incident(language: str) -> None:
 
 
 def test_a_message_is_posted_as_a_form_with_basic_auth(
-    notify_settings: Any, http_sink: ApiSink
+    notify_settings: Any, http_sink: HttpSink
 ) -> None:
     [result] = send("sms", notify_settings, outgoing("sms", ["+972541234567"]))
     assert result.ok and result.provider_ref == "SM1"
@@ -155,7 +146,7 @@ def test_a_message_is_posted_as_a_form_with_basic_auth(
 
 
 def test_a_messaging_service_sends_instead_of_a_number(
-    notify_settings: Any, http_sink: ApiSink
+    notify_settings: Any, http_sink: HttpSink
 ) -> None:
     settings = notify_settings.model_copy(update={"twilio_from": "MG0123456789"})
     send("sms", settings, outgoing("sms", ["+972541234567"]))
@@ -176,7 +167,7 @@ def test_a_messaging_service_sends_instead_of_a_number(
     ],
 )
 def test_twilio_errors_are_permanent_only_for_the_number(
-    status: int, code: int, permanent: bool, notify_settings: Any, http_sink: ApiSink
+    status: int, code: int, permanent: bool, notify_settings: Any, http_sink: HttpSink
 ) -> None:
     http_sink.answers[TWILIO] = (status, {"code": code, "message": "no", "status": status})
     [result] = send("sms", notify_settings, outgoing("sms", ["+972541234567"]))
@@ -185,7 +176,7 @@ def test_twilio_errors_are_permanent_only_for_the_number(
 
 
 def test_without_twilio_settings_nothing_is_sent_and_it_is_retried(
-    notify_settings: Any, http_sink: ApiSink
+    notify_settings: Any, http_sink: HttpSink
 ) -> None:
     settings = notify_settings.model_copy(update={"twilio_auth_token": ""})
     [result] = send("sms", settings, outgoing("sms", ["+972541234567"]))

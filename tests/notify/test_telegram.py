@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.conftest import free_port
-from tests.notify.channel_kit import ApiSink, outgoing, send, update_view
+from tests.notify.channel_kit import outgoing, send, update_view
+from tests.notify.sinks import HttpSink
 from tidings.notify.channels.telegram.channel import TEXT_LIMIT, TelegramChannel
 from tidings.notify.protocol import InvalidTarget
 
 SEND = "/bot123:abc/sendMessage"
-
-
-@pytest.fixture
-def http_sink() -> Iterator[ApiSink]:
-    sink = ApiSink()
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 @pytest.mark.parametrize(
@@ -59,7 +51,7 @@ def test_anything_else_is_refused_with_the_forms_it_may_take(typed: str) -> None
         TelegramChannel.normalise_target(typed)
 
 
-def test_one_rendered_message_goes_to_each_chat(notify_settings: Any, http_sink: ApiSink) -> None:
+def test_one_rendered_message_goes_to_each_chat(notify_settings: Any, http_sink: HttpSink) -> None:
     results = send(
         "telegram", notify_settings, outgoing("telegram", ["-1001234567890", "@acme_status"])
     )
@@ -103,7 +95,7 @@ def test_a_long_update_stays_within_telegrams_limit(language: str) -> None:
     ],
 )
 def test_only_answers_about_the_chat_are_permanent(
-    status: int, description: str, permanent: bool, notify_settings: Any, http_sink: ApiSink
+    status: int, description: str, permanent: bool, notify_settings: Any, http_sink: HttpSink
 ) -> None:
     http_sink.answers[SEND] = (
         status,
@@ -115,14 +107,14 @@ def test_only_answers_about_the_chat_are_permanent(
 
 
 def test_a_200_that_is_not_ok_is_a_temporary_failure(
-    notify_settings: Any, http_sink: ApiSink
+    notify_settings: Any, http_sink: HttpSink
 ) -> None:
     http_sink.answers[SEND] = (200, {"ok": False, "description": "odd"})
     [result] = send("telegram", notify_settings, outgoing("telegram", ["42"]))
     assert not result.ok and not result.permanent
 
 
-def test_the_message_id_is_kept(notify_settings: Any, http_sink: ApiSink) -> None:
+def test_the_message_id_is_kept(notify_settings: Any, http_sink: HttpSink) -> None:
     http_sink.answers[SEND] = (200, {"ok": True, "result": {"message_id": 777}})
     [result] = send("telegram", notify_settings, outgoing("telegram", ["42"]))
     assert result.ok and result.provider_ref == "777"
@@ -139,7 +131,7 @@ def test_the_bot_token_never_appears_in_an_error(notify_settings: Any) -> None:
     assert not result.ok and not result.permanent and "SECRET" not in result.error
 
 
-def test_without_a_bot_token_nothing_is_sent(notify_settings: Any, http_sink: ApiSink) -> None:
+def test_without_a_bot_token_nothing_is_sent(notify_settings: Any, http_sink: HttpSink) -> None:
     settings = notify_settings.model_copy(update={"telegram_bot_token": ""})
     [result] = send("telegram", settings, outgoing("telegram", ["42"]))
     assert not result.ok and not result.permanent and "TELEGRAM_BOT_TOKEN" in result.error
