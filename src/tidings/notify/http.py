@@ -170,3 +170,17 @@ async def post_json(
             return r.status, (await r.text(errors="replace"))[:200]
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         return Result(out.delivery_id, ok=False, error=f"request failed: {exc!r}"[:500])
+
+
+async def post_for_json(
+    http: aiohttp.ClientSession, url: str, *, data: Any, headers: dict[str, str]
+) -> tuple[int, dict[str, Any]]:
+    """POST to an API that answers in JSON (Telegram, Twilio), following no redirect: the
+    status and the answer's object, ``{}`` when the body is not one. Raises what aiohttp
+    raises when the request does not complete."""
+    async with http.post(url, data=data, headers=headers, allow_redirects=False) as r:
+        try:
+            answer = await r.json(content_type=None)
+        except ValueError:
+            answer = None
+        return r.status, answer if isinstance(answer, dict) else {}

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 from django.utils.translation import gettext as _
 
-from tidings.notify.http import classify_status
+from tidings.notify.http import classify_status, post_for_json
 from tidings.notify.protocol import InvalidTarget, Result
 
 if TYPE_CHECKING:
@@ -79,17 +79,11 @@ class TwilioMessages:
         if problem := self.missing():
             return Result(delivery_id, ok=False, error=problem)
         try:
-            async with self.http.post(
-                self.url, data=self.form(to, body), headers=self.headers, allow_redirects=False
-            ) as r:
-                status = r.status
-                try:
-                    answer: Any = await r.json(content_type=None)
-                except ValueError:
-                    answer = {}
+            status, answer = await post_for_json(
+                self.http, self.url, data=self.form(to, body), headers=self.headers
+            )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             return Result(delivery_id, ok=False, error=f"request to Twilio failed: {exc!r}"[:500])
-        answer = answer if isinstance(answer, dict) else {}
         ok, _permanent = classify_status(status)
         if ok:
             return Result(delivery_id, ok=True, provider_ref=str(answer.get("sid", ""))[:200])

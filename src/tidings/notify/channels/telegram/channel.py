@@ -16,12 +16,12 @@ import asyncio
 import html
 import json
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import aiohttp
 from django.utils.translation import gettext as _
 
-from tidings.notify.http import JsonBodies, classify_status
+from tidings.notify.http import JsonBodies, classify_status, post_for_json
 from tidings.notify.protocol import (
     InvalidTarget,
     Outgoing,
@@ -126,18 +126,12 @@ class TelegramChannel:
     async def _post(self, out: Outgoing) -> Result:
         headers = {"Content-Type": "application/json; charset=utf-8"}
         try:
-            async with self.http.post(
-                self.url, data=self.body_for(out), headers=headers, allow_redirects=False
-            ) as r:
-                status = r.status
-                try:
-                    answer: Any = await r.json(content_type=None)
-                except ValueError:
-                    answer = {}
+            status, answer = await post_for_json(
+                self.http, self.url, data=self.body_for(out), headers=headers
+            )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             error = self._redact(f"request to Telegram failed: {exc!r}")
             return Result(out.delivery_id, ok=False, error=error[:500])
-        answer = answer if isinstance(answer, dict) else {}
         ok, _permanent = classify_status(status)
         if ok and answer.get("ok") is True:
             message = answer.get("result")
