@@ -222,7 +222,11 @@ def _apply_contact(contact: Contact, values: dict[str, Any]) -> bool:
     return changed
 
 
-def _check_manager(customer: Customer, values: dict[str, Any], vocab: cells.Vocabulary) -> None:
+def _check_customer(customer: Customer, values: dict[str, Any], vocab: cells.Vocabulary) -> None:
+    """What single values cannot show: a name another customer has, a manager who left."""
+    name = values.get("name")
+    if name and Customer.objects.filter(name__iexact=name).exclude(pk=customer.pk).exists():
+        raise InvalidInput(f"a customer called {name!r} exists already")
     if problem := former_manager_problem(customer, values.get("account_manager") or "", vocab):
         raise InvalidInput(f"account_manager: {problem}")
 
@@ -230,10 +234,8 @@ def _check_manager(customer: Customer, values: dict[str, Any], vocab: cells.Voca
 def create_customer(*, actor: str, name: str, **fields: Any) -> Customer:
     vocab = vocabulary()
     values = _customer_values({"name": name, **fields}, vocab)
-    if Customer.objects.filter(name__iexact=values["name"]).exists():
-        raise InvalidInput(f"a customer called {values['name']!r} exists already")
     customer = Customer(plan=csvio.DEFAULT_PLAN)
-    _check_manager(customer, values, vocab)
+    _check_customer(customer, values, vocab)
     _apply_customer(customer, values)
     events.record(kind="customer.created", actor=actor, subject_type="customer",
                   subject_id=customer.public_id, public=False, name=customer.name)  # fmt: skip
@@ -243,12 +245,7 @@ def create_customer(*, actor: str, name: str, **fields: Any) -> Customer:
 def change_customer(*, actor: str, customer: Customer, **fields: Any) -> Customer:
     vocab = vocabulary()
     values = _customer_values(fields, vocab)
-    _check_manager(customer, values, vocab)
-    if (
-        "name" in values
-        and Customer.objects.filter(name__iexact=values["name"]).exclude(pk=customer.pk).exists()
-    ):
-        raise InvalidInput(f"a customer called {values['name']!r} exists already")
+    _check_customer(customer, values, vocab)
     if _apply_customer(customer, values):
         events.record(kind="customer.changed", actor=actor, subject_type="customer",
                       subject_id=customer.public_id, public=False, fields=sorted(values))  # fmt: skip
