@@ -132,17 +132,26 @@ def change_component(*, actor: str, component: Component, **fields: Any) -> Comp
 
 
 def set_status(
-    *, actor: str, component: Component, status: str, incident_id: int | None = None
+    *,
+    actor: str,
+    component: Component,
+    status: str,
+    incident_id: int | None = None,
+    locked: bool = False,
 ) -> tuple[str, str]:
-    """Set a component's status, recording the change; returns (old, new)."""
+    """Set a component's status, recording the change; returns (old, new). ``locked``: the
+    caller holds the row's lock and read ``component`` under it."""
     check_status(status)
-    # The status as committed, with the row locked until this transaction ends: the recorded
-    # "old" is then the true one even when another writer changed it since ``component`` was read.
-    old = (
-        db.locking(Component.objects.filter(pk=component.pk)).values_list("status", flat=True).get()
-    )
+    old = component.status
+    if not locked:
+        # The status as committed, with the row locked until this transaction ends: the
+        # recorded "old" is then the true one even if another writer changed it meanwhile.
+        old = component.status = (
+            db.locking(Component.objects.filter(pk=component.pk))
+            .values_list("status", flat=True)
+            .get()
+        )
     if old == status:
-        component.status = old
         return old, status
     now = clock.now()
     component.status = status

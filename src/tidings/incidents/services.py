@@ -98,11 +98,14 @@ def _apply_components(
     changes = []
     for component, status in targets:
         old, new = components.set_status(
-            actor=actor, component=component, status=status, incident_id=incident.pk
+            actor=actor, component=component, status=status, incident_id=incident.pk, locked=True
         )
-        IncidentComponent.objects.update_or_create(
-            incident=incident, component=component, defaults={"status": status}
-        )
+        # Not update_or_create (a savepoint and a locking read per row): the incident row is
+        # locked, so nobody else can add this pair meanwhile.
+        if not IncidentComponent.objects.filter(incident=incident, component=component).update(
+            status=status
+        ):
+            IncidentComponent.objects.create(incident=incident, component=component, status=status)
         changes.append(
             {
                 "code": component.public_id,
@@ -130,7 +133,11 @@ def _release_components(*, actor: str, incident: Incident, keep: set[str]) -> li
         ):
             continue
         old, new = components.set_status(
-            actor=actor, component=component, status="operational", incident_id=incident.pk
+            actor=actor,
+            component=component,
+            status="operational",
+            incident_id=incident.pk,
+            locked=True,  # by _lock_components, and read since
         )
         changes.append(
             {
