@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import urllib.request
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from django.db import connection, transaction
 from tests.statuspage.conftest import served_by_edge
 from tidings.components import services as components
 from tidings.components.models import Component
-from tidings.core import events
+from tidings.core import clock, events
 from tidings.core.jobs import JOBS
 from tidings.core.models import PublishRequest
 from tidings.statuspage import publisher, snapshot
@@ -138,3 +139,15 @@ def status_of(settings: Any, name: str) -> str:
     assert snap is not None
     doc = json.loads(snap.entries["/api/v2/components.json"].body)
     return str(next(c["status"] for c in doc["components"] if c["name"] == name))
+
+
+def test_the_worker_spaces_publishes_during_a_burst_but_not_after_a_quiet_spell(
+    now, site_settings, catalog
+):
+    assert publisher.seconds_until_due(site_settings) == 0  # never published: at once
+    publisher.publish(settings=site_settings)
+    assert publisher.seconds_until_due(site_settings) == 1.0
+    with clock.frozen(now + timedelta(seconds=0.4)):
+        assert publisher.seconds_until_due(site_settings) == pytest.approx(0.6)
+    with clock.frozen(now + timedelta(minutes=5)):
+        assert publisher.seconds_until_due(site_settings) == 0

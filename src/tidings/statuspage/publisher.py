@@ -105,6 +105,18 @@ def publish(*, force: bool = False, settings: TidingsSettings | None = None) -> 
     return version
 
 
+def seconds_until_due(settings: TidingsSettings) -> float:
+    """How long the worker waits before its next publish so publishes are at least
+    ``publish_interval_seconds`` apart (0 after a quiet spell)."""
+    last = PublishState.objects.filter(id=1).values_list("published_at", flat=True).first()
+    if last is None:
+        return 0.0
+    since = (clock.now() - last).total_seconds()
+    return max(
+        0.0, min(settings.publish_interval_seconds - since, settings.publish_interval_seconds)
+    )
+
+
 @contextmanager
 def _exclusive(directory: Path) -> Iterator[None]:
     directory.mkdir(parents=True, exist_ok=True)
