@@ -122,4 +122,6 @@ def test_a_deadlock_victim_is_started_over_not_failed(catalog):
         db.retrying(work)
 
     assert in_threads(2, writer) == []
-    assert sorted(attempts.values()) == [1, 2]  # PostgreSQL aborted one; it ran again
+    assert max(attempts.values()) >= 2  # PostgreSQL aborted one (rarely both); it ran again
+    assert Component.objects.get(pk=a).description == "writer 1"  # and both writes are kept
+    assert Component.objects.get(pk=b).description == "writer 0"
