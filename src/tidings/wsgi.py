@@ -10,15 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
 
 from django.core.wsgi import get_wsgi_application
 
-from tidings.config import get_settings
-from tidings.statuspage.edge import make_wsgi_app
-from tidings.statuspage.edgecore import Edge
+from tidings.statuspage.edge import from_settings, make_wsgi_app
 
-_settings = get_settings()
 django_app = get_wsgi_application()
-edge = Edge(
-    _settings.snapshot_dir,
-    max_age=_settings.edge_max_age,
-    reload_seconds=_settings.edge_reload_seconds,
-)
+edge = from_settings()
 application = make_wsgi_app(edge, fallback=django_app)

@@ -30,6 +30,14 @@ _PUBLIC_EXACT = {
 }
 
 
+def from_settings() -> Edge:
+    """The edge over the configured snapshot directory, for ``tidings.asgi`` and ``tidings.wsgi``."""
+    from tidings.config import get_settings
+
+    s = get_settings()
+    return Edge(s.snapshot_dir, max_age=s.edge_max_age, reload_seconds=s.edge_reload_seconds)
+
+
 def is_public_path(path: str) -> bool:
     return path in _PUBLIC_EXACT or path.startswith(_PUBLIC_PREFIXES)
 
