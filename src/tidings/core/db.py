@@ -51,10 +51,15 @@ def retrying(fn: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
     raise AssertionError("unreachable")
 
 
+def in_transaction() -> bool:
+    """Whether row locks taken now last until a commit (outside a transaction they would end
+    with the statement, and Django refuses ``select_for_update`` there)."""
+    return connection.in_atomic_block
+
+
 def locking(qs: QuerySet[M]) -> QuerySet[M]:
-    """``qs`` with ``SELECT ... FOR UPDATE`` when in a transaction (outside one a lock would
-    end with the statement, and Django refuses it)."""
-    return qs.select_for_update() if connection.in_atomic_block else qs
+    """``qs`` with ``SELECT ... FOR UPDATE`` when in a transaction."""
+    return qs.select_for_update() if in_transaction() else qs
 
 
 @contextmanager

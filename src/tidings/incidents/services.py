@@ -6,13 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
-
 from tidings.components import services as components
 from tidings.components.models import Component
 from tidings.components.rules import impact_from_components
 from tidings.config import get_settings
-from tidings.core import clock, events
+from tidings.core import clock, db, events
 from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
 from tidings.core.text import check_localized
 from tidings.incidents import rules
@@ -71,7 +69,7 @@ def _promised(incident: Incident, at: datetime, explicit: datetime | None) -> da
 def _lock(incident: Incident) -> None:
     """Lock the incident's row and re-read it: it is the first lock a change of the incident
     takes (see tidings.core.db), and the status it moves from is then the committed one."""
-    if incident.pk is not None and connection.in_atomic_block:
+    if incident.pk is not None and db.in_transaction():
         incident.refresh_from_db(from_queryset=Incident.objects.select_for_update())
 
 
@@ -84,7 +82,7 @@ def _lock_components(
     ids = {c.pk for c, _ in targets}
     if closing:
         ids |= set(incident.impacts.values_list("component_id", flat=True))
-    if not ids or not connection.in_atomic_block:
+    if not ids or not db.in_transaction():
         return targets
     fresh = {
         c.pk: c for c in Component.objects.select_for_update().filter(pk__in=ids).order_by("pk")
