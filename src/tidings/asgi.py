@@ -1,5 +1,7 @@
-"""One ASGI app for ``tidings up`` and ``tidings serve``: the edge answers the public site from
-memory, everything else (console, admin, ``/api/v1``) goes to Django."""
+"""The app as ASGI, for ASGI servers: the edge answers the public site from memory, everything
+else (console, admin, ``/api/v1``) goes to Django. ``tidings serve`` and ``tidings up`` run the
+WSGI form (``tidings.wsgi``): Django's views are synchronous, and under ASGI each request got a
+thread and a database connection of its own."""
 
 from __future__ import annotations
 
@@ -10,15 +12,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
 
 from django.core.asgi import get_asgi_application
 
-from tidings.config import get_settings
-from tidings.statuspage.edge import ASGIApp, make_app
-from tidings.statuspage.edgecore import Edge
+from tidings.statuspage.edge import ASGIApp, from_settings, make_app
 
-_settings = get_settings()
 django_app = get_asgi_application()
-edge = Edge(
-    _settings.snapshot_dir,
-    max_age=_settings.edge_max_age,
-    reload_seconds=_settings.edge_reload_seconds,
-)
+edge = from_settings()
 application = make_app(edge, fallback=cast("ASGIApp", django_app))

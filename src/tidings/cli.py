@@ -40,23 +40,35 @@ def _manage(*args: str) -> None:
     call_command(*args)
 
 
+#: Threads per web process. Django's views are synchronous: under an ASGI server each request
+#: got a thread (and so a database connection) of its own, opened and dropped every time.
+#: WSGI on a fixed pool keeps one connection per thread and costs half the CPU per request
+#: (bench/api.py). A few threads per core keep it busy while others wait on the database;
+#: granian warns above twice the cores plus one.
+WEB_THREADS = min(8, 2 * (os.cpu_count() or 1) + 1)
+
+
 def _web_command(host: str, port: int, workers: int) -> list[str]:
     return [
         sys.executable,
         "-m",
         "granian",
         "--interface",
-        "asgi",
+        "wsgi",
         "--host",
         host,
         "--port",
         str(port),
         "--workers",
         str(workers),
-        "--no-ws",
+        "--blocking-threads",
+        str(WEB_THREADS),
+        # granian ends idle threads after 30 s by default, and their connections with them
+        "--blocking-threads-idle-timeout",
+        "600",
         "--log-level",
         "warning",
-        "tidings.asgi:application",
+        "tidings.wsgi:application",
     ]
 
 

@@ -49,6 +49,10 @@ class TidingsSettings(BaseSettings):
     edge_max_age: int = Field(default=10, ge=0, le=3600)
     #: Snapshots kept on disk besides the current one.
     snapshots_kept: int = Field(default=5, ge=1, le=1000)
+    #: Least time between two publishes by the worker. The first change after a quiet spell is
+    #: published at once; during a burst of writes the changes that arrive meanwhile go out
+    #: together, instead of the worker spending a core re-rendering the site after each one.
+    publish_interval_seconds: float = Field(default=1.0, ge=0, le=60)
     #: Default time until the next promised update when the author gives none, by severity.
     update_interval_minutes_sev1: int = Field(default=30, ge=5)
     update_interval_minutes_other: int = Field(default=60, ge=5)

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from tidings.components import services
 from tidings.components.models import Component, ComponentGroup
@@ -22,7 +22,7 @@ class GroupIn(Schema):
     position: int | None = Field(default=None, ge=0)
 
 
-class GroupOut(Schema):
+class GroupOut(BaseModel):
     id: str
     name: str
     description: str
@@ -49,7 +49,7 @@ class ComponentPatch(Schema):
     only_show_if_degraded: bool | None = None
 
 
-class ComponentOut(Schema):
+class ComponentOut(BaseModel):
     id: str
     name: str
     description: str

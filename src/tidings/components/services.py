@@ -8,7 +8,7 @@ from django.db.models import Max
 
 from tidings.components.models import Component, ComponentGroup, StatusChange
 from tidings.components.rules import COMPONENT_STATUSES
-from tidings.core import clock, events
+from tidings.core import clock, db, events
 from tidings.core.errors import InvalidInput, NotFound
 
 _EDITABLE = ("name", "description", "position", "showcase", "only_show_if_degraded", "start_date")
@@ -119,7 +119,8 @@ def change_component(*, actor: str, component: Component, **fields: Any) -> Comp
     for name, value in fields.items():
         setattr(component, name, value)
     component.updated_at = clock.now()
-    component.save()
+    # Only the named columns: a status set meanwhile by another writer stays as it is.
+    component.save(update_fields=[*fields, "updated_at"])
     events.record(
         kind="component.changed",
         actor=actor,
@@ -131,11 +132,25 @@ def change_component(*, actor: str, component: Component, **fields: Any) -> Comp
 
 
 def set_status(
-    *, actor: str, component: Component, status: str, incident_id: int | None = None
+    *,
+    actor: str,
+    component: Component,
+    status: str,
+    incident_id: int | None = None,
+    locked: bool = False,
 ) -> tuple[str, str]:
-    """Set a component's status, recording the change; returns (old, new)."""
+    """Set a component's status, recording the change; returns (old, new). ``locked``: the
+    caller holds the row's lock and read ``component`` under it."""
     check_status(status)
     old = component.status
+    if not locked:
+        # The status as committed, with the row locked until this transaction ends: the
+        # recorded "old" is then the true one even if another writer changed it meanwhile.
+        old = component.status = (
+            db.locking(Component.objects.filter(pk=component.pk))
+            .values_list("status", flat=True)
+            .get()
+        )
     if old == status:
         return old, status
     now = clock.now()

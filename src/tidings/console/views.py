@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from tidings.config import get_settings
-from tidings.core.models import PublishState
+from tidings.core.models import PublishRequest, PublishState
 from tidings.incidents.models import Incident
 from tidings.notify.api import UpdateDeliveries, delivery_report
 from tidings.notify.models import DELIVERY_STATUSES
@@ -30,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "active": active,
             "state": state,
+            "pending": PublishRequest.objects.count(),
             "served": snapshot.current_version(get_settings().snapshot_dir),
             "public_url": get_settings().public_url,
         },

@@ -25,11 +25,13 @@ from typing import Any
 from django.db import transaction
 
 from tidings.core import clock
-from tidings.core.models import Event, PublishState
+from tidings.core.models import Event, PublishRequest
 
 Subscriber = Callable[[Event], None]
 _subscribers: list[Subscriber] = []
 _in_transaction: list[Subscriber] = []
+_on_publish_request: list[Callable[[], None]] = []
+_DELETE_BATCH = 500  # ids per DELETE: well under SQLite's bound on query parameters
 
 
 def subscribe(fn: Subscriber, *, in_transaction: bool = False) -> Subscriber:
@@ -66,8 +68,43 @@ def record(
     return event
 
 
-def request_publish() -> None:
-    from django.db.models import F
+def subscribe_publish(fn: Callable[[], None]) -> Callable[[], None]:
+    """Register ``fn`` to run once after each transaction that asked for a publish (the status
+    page enqueues its publish task there)."""
+    if fn not in _on_publish_request:
+        _on_publish_request.append(fn)
+    return fn
 
-    if not PublishState.objects.filter(id=1).update(requested=F("requested") + 1):
-        PublishState.objects.get_or_create(id=1, defaults={"requested": 1})
+
+def request_publish() -> None:
+    """Ask for a new snapshot: one :class:`PublishRequest` row per transaction, however many
+    public events it records. The row is the durable request; the after-commit hook only wakes
+    a publisher up."""
+    conn = transaction.get_connection()
+    # The hook pending in this transaction marks that it has asked already. It shares the row's
+    # fate: rolling back a savepoint drops both the row and the callbacks registered after it.
+    if conn.in_atomic_block and any(fn is _publish_requested for _, fn, _ in conn.run_on_commit):
+        return
+    PublishRequest.objects.create(requested_at=clock.now())
+    transaction.on_commit(_publish_requested)
+
+
+def pending_publish_requests() -> list[int]:
+    """The ids of the publish requests committed so far, oldest first."""
+    return list(PublishRequest.objects.order_by("id").values_list("id", flat=True))
+
+
+def forget_publish_requests(ids: list[int]) -> None:
+    """Delete requests a written snapshot covers (only those: see ``pending_publish_requests``).
+    A publish run inside a writer's own transaction also clears that transaction's mark, so a
+    change it makes afterwards asks again."""
+    for i in range(0, len(ids), _DELETE_BATCH):
+        PublishRequest.objects.filter(id__in=ids[i : i + _DELETE_BATCH]).delete()
+    conn = transaction.get_connection()
+    if conn.in_atomic_block:
+        conn.run_on_commit = [c for c in conn.run_on_commit if c[1] is not _publish_requested]
+
+
+def _publish_requested() -> None:
+    for fn in list(_on_publish_request):
+        fn()

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
-from tidings.core import clock
+from tidings.core import clock, db
 from tidings.core.models import JobClaim
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,7 @@ class Job:
 def run_due_maintenances() -> object:
     from tidings.incidents.services import run_due_maintenances
 
-    with transaction.atomic():
-        return run_due_maintenances(now=clock.now())
+    return db.retrying(lambda: run_due_maintenances(now=clock.now()))
 
 
 def daily_republish() -> object:

@@ -22,10 +22,9 @@ class Event(models.Model):
 
 
 class PublishState(models.Model):
-    """One row. ``requested`` is bumped in the same transaction as every public change, so a
-    crash between commit and task enqueue is caught by the scheduler's stale-snapshot job."""
+    """One row, written only by the publisher (under its lock): the last snapshot version it
+    wrote. Writers never touch it; what waits to be published is :class:`PublishRequest`."""
 
-    requested = models.BigIntegerField(default=0)
     published = models.BigIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True)
 
@@ -35,7 +34,20 @@ class PublishState(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"requested {self.requested}, published {self.published}"
+        return f"published {self.published}"
+
+
+class PublishRequest(models.Model):
+    """A public change not yet in a written snapshot: inserted in the transaction of the change,
+    deleted by the publisher after it wrote a snapshot rendered from a read made after the row
+    was committed. Each writer inserts its own row, so concurrent writers never wait on a shared
+    counter; a transaction that commits while a publish renders keeps its row and gets the
+    next publish, whatever order transactions commit in."""
+
+    requested_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"publish request {self.pk} at {self.requested_at:%Y-%m-%d %H:%M:%S}"
 
 
 class JobClaim(models.Model):

@@ -3,6 +3,8 @@ an author (or a compromised account) writes can run script on the public page.""
 
 from __future__ import annotations
 
+import functools
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -17,6 +19,9 @@ _ALLOWED_TAGS = {
 }  # fmt: skip
 
 
+# Every publish renders each update on several pages in both languages: about half of a publish
+# went into parsing the same texts again. Bodies are bounded (max_body_chars), so is the cache.
+@functools.lru_cache(maxsize=2048)
 def render_markdown(source: str) -> str:
     html = _md.render(source)
     return nh3.clean(

@@ -10,7 +10,7 @@ from tidings.components import services as components
 from tidings.components.models import Component
 from tidings.components.rules import impact_from_components
 from tidings.config import get_settings
-from tidings.core import clock, events
+from tidings.core import clock, db, events
 from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
 from tidings.core.text import check_localized
 from tidings.incidents import rules
@@ -66,17 +66,44 @@ def _promised(incident: Incident, at: datetime, explicit: datetime | None) -> da
     )
 
 
+def _lock(incident: Incident) -> None:
+    """Lock the incident's row and re-read it: it is the first lock a change of the incident
+    takes (see tidings.core.db), and the status it moves from is then the committed one."""
+    if incident.pk is not None and db.in_transaction():
+        incident.refresh_from_db(from_queryset=Incident.objects.select_for_update())
+
+
+def _lock_components(
+    incident: Incident, targets: list[tuple[Component, str]], closing: bool
+) -> list[tuple[Component, str]]:
+    """Lock every component this post may change in one statement, in primary-key order: two
+    posts naming the same components in different orders would otherwise each hold one and
+    wait for the other. Returns the targets as re-read under the lock, in the order given."""
+    ids = {c.pk for c, _ in targets}
+    if closing:
+        ids |= set(incident.impacts.values_list("component_id", flat=True))
+    if not ids or not db.in_transaction():
+        return targets
+    fresh = {
+        c.pk: c for c in Component.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    return [(fresh[c.pk], status) for c, status in targets]
+
+
 def _apply_components(
     *, actor: str, incident: Incident, targets: list[tuple[Component, str]]
 ) -> list[dict[str, str]]:
     changes = []
     for component, status in targets:
         old, new = components.set_status(
-            actor=actor, component=component, status=status, incident_id=incident.pk
+            actor=actor, component=component, status=status, incident_id=incident.pk, locked=True
         )
-        IncidentComponent.objects.update_or_create(
-            incident=incident, component=component, defaults={"status": status}
-        )
+        # Not update_or_create (a savepoint and a locking read per row): the incident row is
+        # locked, so nobody else can add this pair meanwhile.
+        if not IncidentComponent.objects.filter(incident=incident, component=component).update(
+            status=status
+        ):
+            IncidentComponent.objects.create(incident=incident, component=component, status=status)
         changes.append(
             {
                 "code": component.public_id,
@@ -104,7 +131,11 @@ def _release_components(*, actor: str, incident: Incident, keep: set[str]) -> li
         ):
             continue
         old, new = components.set_status(
-            actor=actor, component=component, status="operational", incident_id=incident.pk
+            actor=actor,
+            component=component,
+            status="operational",
+            incident_id=incident.pk,
+            locked=True,  # by _lock_components, and read since
         )
         changes.append(
             {
@@ -281,6 +312,7 @@ def post_update(
     component statuses it sets. ``audience`` says who is notified: ``affected`` (subscribers and
     customers of the incident's components), ``all``, ``none``, or a segment
     (``{"plans": [...], "strategic": true, "customers": [...]}``)."""
+    _lock(incident)
     _check_choice(impact, rules.IMPACTS[:4], "impact")
     audience = rules.check_audience(audience)
     if incident.kind == "maintenance" and impact:
@@ -327,6 +359,7 @@ def _post(
         targets = [
             (i.component, "under_maintenance") for i in incident.impacts.select_related("component")
         ]
+    targets = _lock_components(incident, targets, closing=rules.is_closed(status))
     affected = _apply_components(actor=actor, incident=incident, targets=targets)
     if rules.is_closed(status):
         affected += _release_components(
@@ -410,6 +443,7 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
     _check_choice(fields.get("impact"), rules.IMPACTS, "impact")
     _check_choice(fields.get("visibility"), ("public", "internal"), "visibility")
     _check_choice(fields.get("eta_confidence"), rules.ETA_CONFIDENCE, "eta_confidence")
+    _lock(incident)
     before = {name: getattr(incident, name) for name in fields}
     for name, value in fields.items():
         setattr(incident, name, "" if value is None and name == "eta_confidence" else value)

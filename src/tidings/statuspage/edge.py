@@ -1,9 +1,10 @@
-"""The edge as an ASGI app: serves the snapshot from memory; anything it does not hold goes to
-``fallback`` (the Django app in ``tidings up``), or 404 when it runs alone."""
+"""The edge as an ASGI or WSGI app: serves the snapshot from memory; anything it does not hold
+goes to ``fallback`` (the Django app in ``tidings up``), or 404 when it runs alone."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from http import HTTPStatus
 from typing import Any
 
 from tidings.statuspage.edgecore import Edge
@@ -13,6 +14,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _PUBLIC_PREFIXES = ("/api/v2/", "/incidents/", "/history", "/he", "/en")
 _PUBLIC_EXACT = {
@@ -26,6 +28,14 @@ _PUBLIC_EXACT = {
     "/maintenances.ics",
     "/index.html",
 }
+
+
+def from_settings() -> Edge:
+    """The edge over the configured snapshot directory, for ``tidings.asgi`` and ``tidings.wsgi``."""
+    from tidings.config import get_settings
+
+    s = get_settings()
+    return Edge(s.snapshot_dir, max_age=s.edge_max_age, reload_seconds=s.edge_reload_seconds)
 
 
 def is_public_path(path: str) -> bool:
@@ -67,6 +77,29 @@ def make_app(edge: Edge, fallback: ASGIApp | None = None) -> ASGIApp:
             }
         )
         await send({"type": "http.response.body", "body": r.body})
+
+    return app
+
+
+def make_wsgi_app(edge: Edge, fallback: WSGIApp) -> WSGIApp:
+    """The same in front of a WSGI app (Django on a pool of threads, see ``tidings.wsgi``)."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO") or "/"
+        if not (is_public_path(path) and method in ("GET", "HEAD")):
+            return fallback(environ, start_response)
+        r = edge.respond(
+            method,
+            path,
+            accept_encoding=environ.get("HTTP_ACCEPT_ENCODING", ""),
+            if_none_match=environ.get("HTTP_IF_NONE_MATCH", ""),
+            cookie=environ.get("HTTP_COOKIE", ""),
+            accept_language=environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+        )
+        if r.status == 404:
+            return fallback(environ, start_response)
+        start_response(f"{r.status} {HTTPStatus(r.status).phrase}", list(r.headers))
+        return [r.body]
 
     return app
 

@@ -12,10 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
 from tidings.config import TidingsSettings, get_settings
-from tidings.core import clock
+from tidings.core import clock, db, events
 from tidings.core.models import PublishState
 from tidings.statuspage import banner, feeds, html, snapshot, v2
 from tidings.statuspage.collect import collect
@@ -74,34 +72,49 @@ def build(settings: TidingsSettings, version: int) -> list[snapshot.Entry]:
 
 
 def publish(*, force: bool = False, settings: TidingsSettings | None = None) -> int | None:
-    """Publish if the snapshot is behind the requested version; return the version published.
+    """Publish if a public change is waiting (or ``force``); return the version written.
 
-    The version read before rendering is the one recorded after: a change committed while we
-    render bumps ``requested`` again and gets its own publish. Publishers on one host take turns
-    (a file lock), so two workers never write the same version at once."""
+    The pending requests are read before rendering and exactly those are deleted after the
+    snapshot is written: a change committed meanwhile, even one whose transaction began long
+    before, keeps its request and gets its own publish. A forced publish therefore never makes
+    a later change look done. Publishers on one host take turns (a file lock), so two workers
+    never write the same version at once."""
     settings = settings or get_settings()
     with _exclusive(settings.snapshot_dir):
-        state, _ = PublishState.objects.get_or_create(id=1)
+        pending = events.pending_publish_requests()
         on_disk = snapshot.current_version(settings.snapshot_dir)
-        if state.published >= state.requested and not force and on_disk:
+        if not pending and not force and on_disk:
             return None
-        version = max(state.requested, state.published + (1 if force else 0), (on_disk or 0) + 1)
+        state, _ = PublishState.objects.get_or_create(id=1)
+        version = max(state.published, on_disk or 0) + 1
         started = time.perf_counter()
-        with transaction.atomic():
+        with db.read_snapshot():  # consistent, and never holding writers back
             entries = build(settings, version)
         snapshot.write(
             settings.snapshot_dir, version, clock.now(), entries, keep=settings.snapshots_kept
         )
-        PublishState.objects.filter(id=1, published__lt=version).update(
-            published=version, published_at=clock.now()
-        )
+        PublishState.objects.filter(id=1).update(published=version, published_at=clock.now())
+        events.forget_publish_requests(pending)
     log.info(
-        "published snapshot v%s (%d files) in %.0f ms",
+        "published snapshot v%s (%d files, %d requests) in %.0f ms",
         version,
         len(entries),
+        len(pending),
         1000 * (time.perf_counter() - started),
     )
     return version
+
+
+def seconds_until_due(settings: TidingsSettings) -> float:
+    """How long the worker waits before its next publish so publishes are at least
+    ``publish_interval_seconds`` apart (0 after a quiet spell)."""
+    last = PublishState.objects.filter(id=1).values_list("published_at", flat=True).first()
+    if last is None:
+        return 0.0
+    since = (clock.now() - last).total_seconds()
+    return max(
+        0.0, min(settings.publish_interval_seconds - since, settings.publish_interval_seconds)
+    )
 
 
 @contextmanager

@@ -1,18 +1,16 @@
-"""The status page listens to domain events: a public change asks for a new snapshot."""
+"""The status page listens for publish requests: a transaction that changed something public
+asks for a new snapshot once, after it commits."""
 
 from __future__ import annotations
 
 import logging
 
 from tidings.core import events
-from tidings.core.models import Event
 
 log = logging.getLogger(__name__)
 
 
-def on_event(event: Event) -> None:
-    if not event.data.get("public", True):
-        return
+def on_publish_request() -> None:
     from tidings.statuspage.tasks import publish_snapshot
 
     try:
@@ -24,7 +22,7 @@ def on_event(event: Event) -> None:
 
 
 def connect() -> None:
-    events.subscribe(on_event)
+    events.subscribe_publish(on_publish_request)
 
 
 def _already_queued(task_path: str) -> bool:

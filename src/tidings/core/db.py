@@ -1,0 +1,88 @@
+"""Transactions that survive concurrent writers, and reads that block none.
+
+Lock order, kept by the services so concurrent writers queue instead of deadlocking: an
+incident row first, then component rows in primary-key order, then rows the transaction
+inserts. A deadlock or serialization failure that happens anyway (PostgreSQL picks a victim)
+is retried here, at the outermost transaction, never shown to the user.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from django.db import OperationalError, connection, transaction
+from django.db.models import Model, QuerySet
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+M = TypeVar("M", bound=Model)
+
+#: PostgreSQL's SQLSTATEs for "try the transaction again": deadlock_detected and
+#: serialization_failure. The victim's work was rolled back, so running it again is safe.
+_TRANSIENT = frozenset({"40P01", "40001"})
+ATTEMPTS = 5
+
+
+def is_transient(exc: BaseException) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) in _TRANSIENT
+
+
+def retrying(fn: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
+    """Run ``fn`` in a transaction of its own, again (up to ``attempts`` times, after a short
+    random pause) when the database aborts it as a deadlock victim or for a serialization
+    failure. Inside a transaction someone else owns, ``fn`` just runs: only the owner of the
+    outermost transaction can start it over."""
+    if connection.in_atomic_block:
+        return fn()
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                return fn()
+        except OperationalError as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise
+            log.warning("transaction retried after %s (attempt %d)", exc.__cause__, attempt)
+            time.sleep(random.uniform(0.001, 0.005 * 2**attempt))  # noqa: S311 - jitter only
+    raise AssertionError("unreachable")
+
+
+def in_transaction() -> bool:
+    """Whether row locks taken now last until a commit (outside a transaction they would end
+    with the statement, and Django refuses ``select_for_update`` there)."""
+    return connection.in_atomic_block
+
+
+def locking(qs: QuerySet[M]) -> QuerySet[M]:
+    """``qs`` with ``SELECT ... FOR UPDATE`` when in a transaction."""
+    return qs.select_for_update() if in_transaction() else qs
+
+
+@contextmanager
+def read_snapshot() -> Iterator[None]:
+    """One consistent view of the database for many queries, taking no write lock: a
+    read-only REPEATABLE READ transaction on PostgreSQL, a deferred one on SQLite. (Django's
+    ``atomic()`` begins SQLite transactions IMMEDIATE, which would hold the database's single
+    write lock, and so every writer, for as long as the status page renders.) Inside an
+    existing transaction it just reads in that one."""
+    if connection.in_atomic_block:
+        yield
+        return
+    if connection.vendor != "sqlite":
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+        return
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("COMMIT")

@@ -1,0 +1,17 @@
+"""The WSGI app ``tidings serve`` and ``tidings up`` run: the edge answers the public site from
+memory, everything else (console, admin, ``/api/v1``) goes to Django, on a fixed pool of
+threads that each keep their database connection (see ``cli._web_command``)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
+
+from django.core.wsgi import get_wsgi_application
+
+from tidings.statuspage.edge import from_settings, make_wsgi_app
+
+django_app = get_wsgi_application()
+edge = from_settings()
+application = make_wsgi_app(edge, fallback=django_app)
