@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import timedelta
 
 import pytest
 from django.db import transaction
 
+from tests.notify.kit import subscriber
 from tidings.components.models import Component
-from tidings.core import clock
 from tidings.customers.models import Contact, Customer
 from tidings.incidents import services
 from tidings.notify import ledger
 from tidings.notify.models import Delivery, Message
 from tidings.notify.protocol import Result
 from tidings.notify.rules import mask_target
-from tidings.subscribers.models import Subscriber
-
-
-def subscriber(channel, target, *, language="en", components=None, status="active"):
-    s = Subscriber.objects.create(
-        channel=channel,
-        target=target,
-        target_key=hashlib.sha256(target.encode()).hexdigest(),
-        language=language,
-        status=status,
-        created_at=clock.now(),
-        all_components=components is None,
-    )
-    if components:
-        s.components.set(components)
-    return s
 
 
 @pytest.fixture
