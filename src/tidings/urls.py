@@ -18,6 +18,7 @@ urlpatterns = [
         console.enable_target,
         name="console-enable-target",
     ),
+    path("console/outbox", console.outbox, name="console-outbox"),
     path("healthz", console.healthz, name="healthz"),
     path("", include("tidings.subscribers.urls")),
 ]

@@ -38,6 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "state": state,
             "served": snapshot.current_version(get_settings().snapshot_dir),
             "public_url": get_settings().public_url,
+            "demo": get_settings().demo,
         },
     )
 
@@ -145,3 +146,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # reported, not raised: this endpoint exists to say what is wrong
         db = f"error: {exc.__class__.__name__}"
     return JsonResponse({"database": db}, status=200 if db == "ok" else 503)
+
+
+@staff_member_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Every message "sent" in the demo, as its recipient would see it: the demo's catcher
+    (``tidings up --demo``) takes them all and nothing leaves the machine."""
+    from tidings.demo.catcher import Outbox
+
+    settings = get_settings()
+    return render(
+        request,
+        "console/outbox.html",
+        {"demo": settings.demo, "entries": Outbox(settings.demo_outbox).newest(100)},
+    )
