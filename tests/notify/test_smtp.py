@@ -140,11 +140,11 @@ def test_smtp_auth(notify_settings, sink_factory, certs):
 
 
 @pytest.mark.parametrize("say_goodbye", [True, False], ids=["421-then-close", "silent-close"])
-@pytest.mark.parametrize("check_after", [0.2, 3600.0], ids=["noop-check", "no-check"])
+@pytest.mark.parametrize("check_after", [0.5, 3600.0], ids=["noop-check", "no-check"])
 def test_connections_closed_while_idle_are_reopened_without_a_failure(
     notify_settings, sink_factory, say_goodbye, check_after
 ):
-    sink = sink_factory(idle_timeout=0.5, say_goodbye=say_goodbye)
+    sink = sink_factory(idle_timeout=1.5, say_goodbye=say_goodbye)
     settings = at(notify_settings, sink, smtp_connections=3, smtp_idle_check_seconds=check_after)
 
     async def go() -> tuple[list[Any], list[Any]]:
@@ -152,7 +152,7 @@ def test_connections_closed_while_idle_are_reopened_without_a_failure(
             channel = EmailChannel(settings, session)
             try:
                 first = await channel.send(outgoing("email", TARGETS))
-                await asyncio.sleep(1.2)  # the quiet period: the server drops every connection
+                await asyncio.sleep(3.0)  # the quiet period: the server drops every connection
                 second = await channel.send(
                     outgoing("email", [f"late{i}@example.com" for i in range(6)])
                 )
@@ -224,7 +224,7 @@ def test_a_line_break_in_a_title_cannot_add_a_header(notify_settings, smtp_sink)
 
 
 def test_dkim_signing_costs_little(notify_settings, dkim_key):
-    """Not a timing test: the figures are in bench/dkim.py. This checks the signer signs each
+    """Not a timing test: the figures are in bench/email_dkim.py. This checks the signer signs each
     recipient's own bytes, so no two signatures are the same."""
     settings = notify_settings.model_copy(
         update={"dkim_key_file": dkim_key[0], "dkim_selector": "s"}

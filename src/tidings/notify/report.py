@@ -23,6 +23,7 @@ from tidings.core.models import Event
 from tidings.customers.models import reached_on
 from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.notify.claims import TARGET_DISABLED
+from tidings.notify.ledger import ENDPOINT_CHANNELS
 from tidings.notify.models import DELIVERY_STATUSES, PENDING_STATUSES, Delivery
 from tidings.notify.rules import mask_target, masked_text
 
@@ -30,8 +31,9 @@ from tidings.notify.rules import mask_target, masked_text
 PROBLEM_STATUSES = ("failed", "rejected", "dead", "cancelled")
 #: Failures listed one by one; the count says how many more there are.
 PROBLEMS_SHOWN = 200
-#: Reasons listed per update, most frequent first.
+#: Reasons listed per update, most frequent first; groups read for all updates at most.
 REASONS_SHOWN = 12
+GROUPS_READ = 500
 _EMAIL = re.compile(r"[^\s<>@,;:\"']+@[^\s<>@,;:\"']+\.[A-Za-z0-9-]{2,}")
 
 
@@ -272,12 +274,14 @@ def _add_reasons(
     updates: dict[int, IncidentUpdate],
     labels: dict[str, str],
 ) -> None:
-    """Group each update's deliveries by what they wait for or ended with."""
+    """Group each update's deliveries by what they wait for or ended with. Replies quoting
+    each recipient's address make a group each: only the largest groups are read, and what
+    they leave out is counted as "other reasons"."""
     groups = (
         mine.values_list("message__update_id", "status", "last_error", "superseded_by_id")
         .annotate(n=Count("id"), tries=Max("attempts"), at=Min("next_attempt_at"),
                   worker=Max("worker"), first_try=Min("attempts"))
-        .order_by()
+        .order_by("-n")[:GROUPS_READ]
     )  # fmt: skip
     lines: dict[int, dict[tuple[str, str], int]] = {pk: {} for pk in by_pk}
     for update_pk, status, error, by, n, tries, at, worker, first_try in groups:
@@ -290,7 +294,7 @@ def _add_reasons(
     for pk, found in lines.items():
         ranked = sorted(found.items(), key=lambda kv: (order[kv[0][0]], -kv[1]))
         shown = [StateReason(status, text, n) for (status, text), n in ranked[:REASONS_SHOWN]]
-        rest = sum(n for _key, n in ranked[REASONS_SHOWN:])
+        rest = by_pk[pk].total - sum(r.count for r in shown)
         if rest:
             shown.append(StateReason("", _("other reasons"), rest))
         by_pk[pk].reasons = shown
@@ -329,10 +333,11 @@ def _max(a: datetime | None, b: datetime | None) -> datetime | None:
 def _disabled(incident: Incident) -> list[DisabledTarget]:
     """Targets this incident's deliveries disabled (at once, or after refusals in a row) that
     are still disabled."""
+    disabling = Q(status__in=("dead", "rejected")) | Q(
+        status="failed", channel__in=ENDPOINT_CHANNELS
+    )
     dead = (
-        Delivery.objects.filter(
-            message__update__incident=incident, status__in=("dead", "rejected", "failed")
-        )
+        Delivery.objects.filter(disabling, message__update__incident=incident)
         .select_related("subscriber", "contact", "message__update")
         .order_by("id")
     )

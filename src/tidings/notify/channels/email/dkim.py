@@ -2,7 +2,7 @@
 
 dkimpy parses the message, canonicalises it and hashes the signed headers exactly as its own
 ``dkim.sign`` does; only the RSA step is OpenSSL's (``cryptography``): dkimpy's pure-Python RSA
-took about 8 ms a message on the development machine, OpenSSL about 0.3 ms (``bench/dkim.py``).
+took about 8 ms a message on the development machine, OpenSSL about 0.3 ms (``bench/email_dkim.py``).
 
 Each recipient's message differs (the To header, the Message-ID and the unsubscribe links in
 the body), so each gets its own signature; the message itself was rendered once."""
