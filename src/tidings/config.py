@@ -177,6 +177,15 @@ class TidingsSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _dkim_pair(self) -> TidingsSettings:
+        if bool(self.dkim_key_file) != bool(self.dkim_selector):
+            raise ValueError(
+                "TIDINGS_DKIM_KEY_FILE and TIDINGS_DKIM_SELECTOR go together: set both to sign "
+                "mail with DKIM, or neither"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _secrets_from_files(self) -> TidingsSettings:
         key_file = os.environ.get("TIDINGS_SECRET_KEY_FILE")
         if key_file and not self.secret_key:

@@ -243,3 +243,15 @@ def test_without_a_mail_server_the_report_says_why(now, notify_settings, api, ca
     )
     assert any(f"cannot connect to the SMTP server 127.0.0.1:{port}" in r.getMessage()
                for r in caplog.records if r.levelno >= logging.ERROR)  # fmt: skip
+
+
+def test_a_mail_channel_that_cannot_start_says_why(now, notify_settings, smtp_sink, api, tmp_path):
+    bad = tmp_path / "dkim.pem"
+    bad.write_text("-----BEGIN PRIVATE KEY-----\nnot really\n-----END PRIVATE KEY-----\n")
+    subscriber("email", "erez@example.com")
+    incident = new_incident("Checkout errors")
+    with overridden(dkim_key_file=bad, dkim_selector="s1") as settings:
+        drain(settings)
+    [why] = report(api, incident)["updates"][0]["reasons"]
+    assert why["status"] == "queued" and "the email channel cannot start" in why["reason"]
+    assert "DKIM key" in why["reason"] and smtp_sink.mails == []

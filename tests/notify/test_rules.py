@@ -174,3 +174,10 @@ def test_a_greeting_that_is_not_fully_qualified_is_refused_at_start():
         TidingsSettings(smtp_helo="localhost")
     assert TidingsSettings(smtp_helo="[192.0.2.1]").smtp_helo_name == "[192.0.2.1]"
     assert TidingsSettings(smtp_helo="mail.acme.test").smtp_helo_name == "mail.acme.test"
+
+
+def test_dkim_settings_go_together(tmp_path):
+    with pytest.raises(ValueError, match="go together"):
+        TidingsSettings(dkim_selector="s1")
+    with pytest.raises(ValueError, match="go together"):
+        TidingsSettings(dkim_key_file=tmp_path / "key.pem")

@@ -105,6 +105,10 @@ class EmailChannel:
         self.domain = self.sender.rsplit("@", 1)[-1]
         self.feedback = settings.email_feedback_id or self.domain
         self.dkim = DkimSigner.from_settings(settings, self.domain)
+        # Worked out once: the greeting may ask the resolver for this machine's name, and a
+        # TLS context reads the system's CA store.
+        self.helo = settings.smtp_helo_name
+        self.tls = tls_context(settings) if settings.smtp_security != "none" else None
         self._templates: dict[tuple[int, bool], bytes] = {}
         # A free slot is None: whoever takes it opens a connection. A connection that breaks
         # gives its slot back, so nobody waits for one that will never return.
@@ -185,12 +189,11 @@ class EmailChannel:
 
     async def _connect(self) -> aiosmtplib.SMTP:
         s = self.settings
-        secure = s.smtp_security != "none"
         smtp = aiosmtplib.SMTP(
-            hostname=s.smtp_host, port=s.smtp_port, local_hostname=s.smtp_helo_name,
+            hostname=s.smtp_host, port=s.smtp_port, local_hostname=self.helo,
             timeout=s.smtp_timeout, use_tls=s.smtp_security == "tls",
             start_tls=s.smtp_security == "starttls", validate_certs=s.smtp_tls_verify,
-            tls_context=tls_context(s) if secure else None,
+            tls_context=self.tls,
         )  # fmt: skip
         await smtp.connect()
         try:
