@@ -183,3 +183,31 @@ def test_someone_who_unsubscribed_meanwhile_is_not_sent_what_was_queued(
     [why] = deliveries_report(api, outage)["updates"][0]["reasons"]
     assert why == {"status": "cancelled", "count": 1, "reason":
                    "cancelled: the recipient unsubscribed or is no longer told on this channel"}  # fmt: skip
+
+
+@pytest.mark.parametrize("told", [True, False], ids=["cancellation-notified", "quietly-cancelled"])
+def test_a_cancelled_maintenance_never_announces_itself_afterwards(
+    now, notify_settings, smtp_sink, api, catalog, told
+):
+    subscriber("email", "erez@example.com")
+    with transaction.atomic():
+        upgrade = services.create_maintenance(
+            actor="dana", title="Database upgrade", body="We will upgrade the database.",
+            scheduled_for=now + timedelta(days=1), scheduled_until=now + timedelta(days=1, hours=2),
+        )  # fmt: skip
+    with clock.frozen(now + timedelta(minutes=5)), transaction.atomic():
+        cancel = services.post_update(actor="dana", incident=upgrade, status="cancelled",
+                                      body="Not needed after all.",
+                                      audience="all" if told else "none")  # fmt: skip
+    with clock.frozen(now + timedelta(minutes=6)):
+        drain(notify_settings)  # the workers were down until now
+    assert [b"Not needed after all." in m.data for m in smtp_sink.mails] == ([True] if told else [])
+    [why] = {u["status"]: u for u in deliveries_report(api, upgrade)["updates"]}["scheduled"][
+        "reasons"
+    ]
+    if told:
+        assert (
+            why["reason"] == f"superseded by update {cancel.public_id} (Cancelled, 12:05): not sent"
+        )
+    else:
+        assert why["reason"] == "not sent: the maintenance was cancelled"

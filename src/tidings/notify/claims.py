@@ -78,11 +78,15 @@ def plan(ids: list[int], now: datetime) -> Plan:
     ]  # fmt: skip
     out = Plan()
     live = _drop_gone_targets(rows, out)
-    live = _drop_passed_maintenance(live, now, out)
+    # Newer updates first, so a stale notice names the update that replaced it where one did.
     _supersede_older(live, now, out)
-    settled = {i for ids in (*out.superseded.values(), *out.cancelled.values()) for i in ids}
-    out.send = [r.id for r in live if r.id not in settled and r.id not in out.deferred]
+    live = [r for r in live if r.id not in out.deferred and not _settled(out, r.id)]
+    out.send = [r.id for r in _drop_passed_maintenance(live, now, out)]
     return out
+
+
+def _settled(out: Plan, did: int) -> bool:
+    return any(did in ids for ids in out.superseded.values())
 
 
 def _drop_gone_targets(rows: list[_Row], out: Plan) -> list[_Row]:

@@ -155,6 +155,7 @@ class _Why:
     superseded_by: int | None
     update_status: str
     worker: str = ""
+    incident_status: str = ""
 
 
 def _error(why: _Why) -> str:
@@ -192,6 +193,8 @@ def _superseded(why: _Why, updates: dict[int, IncidentUpdate], labels: dict[str,
             "status": labels.get(newer.status, newer.status),
             "time": _clock(newer.display_at),
         }
+    if why.incident_status == "cancelled":
+        return _("not sent: the maintenance was cancelled")
     if why.update_status == "scheduled":
         return _("not sent: the maintenance had started")
     return _("not sent: the maintenance had ended")
@@ -256,8 +259,8 @@ def delivery_report(incident: Incident, labels: dict[str, str] | None = None) ->
     for u in by_pk.values():
         u.by_channel = dict(sorted(u.by_channel.items()))
     updates_by_pk = {u.pk: u for u in updates}
-    _add_reasons(mine, by_pk, updates_by_pk, labels)
-    problems, problems_total = _problems(mine, updates_by_pk, labels)
+    _add_reasons(mine, by_pk, updates_by_pk, labels, incident.status)
+    problems, problems_total = _problems(mine, updates_by_pk, labels, incident.status)
     return DeliveryReport(
         incident_id=incident.public_id,
         title=incident.title,
@@ -273,6 +276,7 @@ def _add_reasons(
     by_pk: dict[int, UpdateDeliveries],
     updates: dict[int, IncidentUpdate],
     labels: dict[str, str],
+    incident_status: str,
 ) -> None:
     """Group each update's deliveries by what they wait for or ended with. Replies quoting
     each recipient's address make a group each: only the largest groups are read, and what
@@ -287,7 +291,8 @@ def _add_reasons(
     for update_pk, status, error, by, n, tries, at, worker, first_try in groups:
         why = _Why(status=status, attempts=tries if status != "queued" else first_try,
                    error=masked_reply(error), next_attempt_at=at, superseded_by=by,
-                   update_status=updates[update_pk].status, worker=worker)  # fmt: skip
+                   update_status=updates[update_pk].status, worker=worker,
+                   incident_status=incident_status)  # fmt: skip
         key = (status, reason(why, updates, labels))
         lines[update_pk][key] = lines[update_pk].get(key, 0) + n
     order = {s: i for i, s in enumerate(DELIVERY_STATUSES)}
@@ -301,7 +306,7 @@ def _add_reasons(
 
 
 def _problems(
-    mine: Any, updates: dict[int, IncidentUpdate], labels: dict[str, str]
+    mine: Any, updates: dict[int, IncidentUpdate], labels: dict[str, str], incident_status: str
 ) -> tuple[list[Problem], int]:
     failing = mine.filter(Q(status__in=PROBLEM_STATUSES) | Q(status="queued", attempts__gt=0))
     total = failing.count()
@@ -315,7 +320,8 @@ def _problems(
         why = _Why(status=d["status"], attempts=d["attempts"],
                    error=masked_reply(masked_text(d["last_error"], d["target"], masked)),
                    next_attempt_at=d["next_attempt_at"], superseded_by=d["superseded_by_id"],
-                   update_status=update.status, worker=d["worker"])  # fmt: skip
+                   update_status=update.status, worker=d["worker"],
+                   incident_status=incident_status)  # fmt: skip
         out.append(Problem(update_id=update.public_id, channel=d["channel"], target=masked,
                            status=d["status"], reason=reason(why, updates, labels),
                            attempts=d["attempts"]))  # fmt: skip
