@@ -20,14 +20,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q
 
-from tidings.customers.models import Contact, reached_on
-from tidings.incidents.models import Incident
+from tidings.customers.models import reached_on
 from tidings.notify import rules
 from tidings.notify.models import Delivery, Message
-from tidings.subscribers.models import Subscriber
 
 #: How long a delivery waits when an older one to the same target is still in flight.
 DEFER = timedelta(seconds=2)
@@ -64,52 +63,61 @@ class _Row:
     contact_id: int | None
     kind: str
     update_id: int | None
-    update_status: str
+    update_status: str | None
     incident_id: int | None
+    subscriber_status: str | None
+    disabled_reason: str | None
+    contact_channels: list[str] | None
+    incident_kind: str | None
+    incident_status: str | None
+    starts: datetime | None
+    ends: datetime | None
 
 
-def plan(ids: list[int], now: datetime) -> Plan:
-    rows = [
-        _Row(*r)
-        for r in Delivery.objects.filter(id__in=ids).values_list(
-            "id", "channel", "target", "subscriber_id", "contact_id", "message__kind",
-            "message__update_id", "message__update__status", "message__update__incident_id",
-        )
-    ]  # fmt: skip
+#: What :func:`plan` reads of each claimed delivery, in one query.
+_COLUMNS = (
+    "id", "channel", "target", "subscriber_id", "contact_id", "message__kind",
+    "message__update_id", "message__update__status", "message__update__incident_id",
+    "subscriber__status", "subscriber__disabled_reason", "contact__channels",
+    "message__update__incident__kind", "message__update__incident__status",
+    "message__update__incident__scheduled_for", "message__update__incident__scheduled_until",
+)  # fmt: skip
+
+
+def claimable(due: Any, limit: int) -> list[_Row]:
+    """Up to ``limit`` due deliveries, oldest first, locked for this transaction (rows another
+    worker holds are skipped), with what :func:`plan` needs to know of each. Two queries: the
+    locking one alone keeps its plan on the status index; with the joins in it PostgreSQL
+    hashed the whole subscriber table on every claim (30 ms against 50 ms for 500 rows)."""
+    locked = Delivery.objects.select_for_update(skip_locked=True).filter(due).order_by("id")
+    ids = list(locked.values_list("id", flat=True)[:limit])
+    if not ids:
+        return []
+    return [
+        _Row(*r) for r in Delivery.objects.filter(id__in=ids).order_by("id").values_list(*_COLUMNS)
+    ]
+
+
+def plan(rows: list[_Row], now: datetime) -> Plan:
     out = Plan()
     live = _drop_gone_targets(rows, out)
     # Newer updates first, so a stale notice names the update that replaced it where one did.
     _supersede_older(live, now, out)
-    live = [r for r in live if r.id not in out.deferred and not _settled(out, r.id)]
+    settled = {i for ids in out.superseded.values() for i in ids} | set(out.deferred)
+    live = [r for r in live if r.id not in settled]
     out.send = [r.id for r in _drop_passed_maintenance(live, now, out)]
     return out
-
-
-def _settled(out: Plan, did: int) -> bool:
-    return any(did in ids for ids in out.superseded.values())
 
 
 def _drop_gone_targets(rows: list[_Row], out: Plan) -> list[_Row]:
     """A subscriber disabled or unsubscribed, or a contact no longer told on this channel,
     since the message was queued: cancelled, not sent."""
-    sub_ids = {r.subscriber_id for r in rows if r.subscriber_id}
-    contact_ids = {r.contact_id for r in rows if r.contact_id}
-    gone_subs = {
-        sid: cancel_reason(status == "disabled", reason)
-        for sid, status, reason in Subscriber.objects.filter(
-            id__in=sub_ids, status__in=("disabled", "unsubscribed")
-        ).values_list("id", "status", "disabled_reason")
-    } if sub_ids else {}  # fmt: skip
-    channels = (
-        dict(Contact.objects.filter(id__in=contact_ids).values_list("id", "channels"))
-        if contact_ids
-        else {}
-    )
     live = []
     for r in rows:
-        if r.subscriber_id in gone_subs:
-            out.cancelled[gone_subs[r.subscriber_id]].append(r.id)
-        elif r.contact_id in channels and r.channel not in reached_on(channels[r.contact_id]):
+        if r.subscriber_id and r.subscriber_status in ("disabled", "unsubscribed"):
+            reason = cancel_reason(r.subscriber_status == "disabled", r.disabled_reason or "")
+            out.cancelled[reason].append(r.id)
+        elif r.contact_id and r.channel not in reached_on(r.contact_channels):
             out.cancelled[cancel_reason(False, "")].append(r.id)
         else:
             live.append(r)
@@ -127,22 +135,14 @@ def cancel_reason(disabled: bool, reason: str) -> str:
 
 
 def _drop_passed_maintenance(rows: list[_Row], now: datetime, out: Plan) -> list[_Row]:
-    ids = {r.incident_id for r in rows if r.kind == "update" and r.incident_id}
-    if not ids:
-        return rows
-    maintenances = {
-        m["id"]: m
-        for m in Incident.objects.filter(id__in=ids, kind="maintenance").values(
-            "id", "status", "scheduled_for", "scheduled_until"
-        )
-    }
-    if not maintenances:
-        return rows
     live = []
     for r in rows:
-        m = maintenances.get(r.incident_id or 0)
-        if m is not None and rules.maintenance_passed(
-            r.update_status, m["status"], m["scheduled_for"], m["scheduled_until"], now
+        if (
+            r.kind == "update"
+            and r.incident_kind == "maintenance"
+            and rules.maintenance_passed(
+                r.update_status or "", r.incident_status or "", r.starts, r.ends, now
+            )
         ):
             out.superseded[None].append(r.id)
         else:
@@ -173,18 +173,31 @@ def _settle_group(
     message_update: dict[int, int], batch: list[_Row], now: datetime, out: Plan
 ) -> None:
     """One incident and channel with several notified updates: per target, only the newest
-    pending delivery goes, and only once no older one is in flight."""
+    pending delivery goes, and only once no older one is in flight. Of newer updates every
+    delivery counts; of older ones only those still pending (usually none, and then the
+    query finds them through the status index without touching the finished ones)."""
     in_batch = {r.id for r in batch}
-    others = Delivery.objects.filter(
-        message_id__in=list(message_update), target__in={r.target for r in batch}
-    ).exclude(id__in=in_batch)
-    by_target: dict[str, list[tuple[int, int, str, datetime | None]]] = defaultdict(list)
-    for did, mid, target, status, lease in others.values_list(
-        "id", "message_id", "target", "status", "lease_until"
-    ):
-        by_target[target].append((did, message_update[mid], status, lease))
+    targets = {r.target for r in batch}
+    first = min(r.update_id or 0 for r in batch)
+    last = max(r.update_id or 0 for r in batch)
+    newer_messages = [m for m, u in message_update.items() if u > first]
+    older_messages = [m for m, u in message_update.items() if u < last]
+    found: list[tuple[int, int, str, str, datetime | None]] = []
+    columns = ("id", "message_id", "target", "status", "lease_until")
+    if newer_messages:
+        found += Delivery.objects.filter(
+            message_id__in=newer_messages, target__in=targets
+        ).values_list(*columns)
+    if older_messages:
+        found += Delivery.objects.filter(
+            message_id__in=older_messages, target__in=targets, status__in=("queued", "sending")
+        ).values_list(*columns)
+    by_target: dict[str, dict[int, tuple[int, str, datetime | None]]] = defaultdict(dict)
+    for did, mid, target, status, lease in found:
+        if did not in in_batch:
+            by_target[target][did] = (message_update[mid], status, lease)
     for target, mine in _by_target(batch).items():
-        known = by_target.get(target, [])
+        known = [(did, *seen) for did, seen in by_target.get(target, {}).items()]
         newest = max([u for _, u, _, _ in known] + [r.update_id or 0 for r in mine])
         fresh = [r for r in mine if r.update_id == newest]
         for r in mine:

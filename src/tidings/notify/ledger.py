@@ -56,15 +56,10 @@ def claim(worker: str, limit: int, now: datetime | None = None) -> list[int]:
     due = Q(status="queued", next_attempt_at__lte=now) | Q(status="sending", lease_until__lt=now)
     while True:
         with transaction.atomic():
-            ids = list(
-                Delivery.objects.select_for_update(skip_locked=True)
-                .filter(due)
-                .order_by("id")
-                .values_list("id", flat=True)[:limit]
-            )
-            if not ids:
+            rows = claims.claimable(due, limit)
+            if not rows:
                 return []
-            plan = claims.plan(ids, now)
+            plan = claims.plan(rows, now)
             plan.apply(now)
             if plan.send:
                 Delivery.objects.filter(id__in=plan.send).update(
