@@ -6,6 +6,7 @@ tidings worker          background tasks (publishing, later notifications)
 tidings scheduler       periodic jobs (maintenance start/finish, stale snapshots)
 tidings edge            the fast public-site server alone (no database needed)
 tidings demo            load the demo company into the database
+tidings catcher         the demo's local catcher of mail, SMS and webhooks (up --demo runs it)
 tidings createadmin     create a staff superuser
 tidings token           issue an API token for a staff user
 tidings publish         render the status page snapshot now
@@ -72,14 +73,50 @@ def _web_command(host: str, port: int, workers: int) -> list[str]:
     ]
 
 
+def _free_port(preferred: int) -> int:
+    import socket
+
+    for port in (preferred, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise OSError("no free port on 127.0.0.1")
+
+
+def _demo_catcher(args: argparse.Namespace) -> tuple[list[str], str]:
+    """Point every channel at the demo's catcher (set for this process and its children) and
+    return the catcher's command and its HTTP address."""
+    smtp_port = _free_port(args.port + 25)
+    http_port = _free_port(args.port + 26)
+    base = f"http://127.0.0.1:{http_port}"
+    os.environ.update({
+        "TIDINGS_DEMO": "true", "TIDINGS_SMTP_HOST": "127.0.0.1", "TIDINGS_SMTP_PORT": str(smtp_port),
+        "TIDINGS_SMTP_SECURITY": "none", "TIDINGS_SMTP_USERNAME": "",
+        "TIDINGS_TWILIO_API_BASE": f"{base}/twilio", "TIDINGS_TWILIO_ACCOUNT_SID": "ACdemo",
+        "TIDINGS_TWILIO_AUTH_TOKEN": "demo", "TIDINGS_TWILIO_FROM": "+15550000001",
+        "TIDINGS_TWILIO_WHATSAPP_FROM": "+15550000002", "TIDINGS_TELEGRAM_API_BASE": f"{base}/telegram",
+        "TIDINGS_TELEGRAM_BOT_TOKEN": "demo", "TIDINGS_ALLOW_PRIVATE_TARGETS": "true",
+    })  # fmt: skip
+    command = [sys.executable, "-m", "tidings.cli", "catcher", "--smtp-port", str(smtp_port),
+               "--http-port", str(http_port)]  # fmt: skip
+    return command, base
+
+
 def cmd_up(args: argparse.Namespace) -> int:
+    catcher: list[str] = []
+    if args.demo:
+        catcher, catcher_url = _demo_catcher(args)
     _manage("migrate", "--verbosity", "0")
     if args.demo:
-        from tidings.demo.load import load_demo
+        from tidings.demo.load import demo_webhook, load_demo
 
         created = load_demo(quiet=False)
         if created:
             print(created)
+        demo_webhook(f"{catcher_url}/hooks/cyberdyne")
     from tidings.statuspage.publisher import publish
 
     publish(force=True)
@@ -89,12 +126,20 @@ def cmd_up(args: argparse.Namespace) -> int:
         "worker": [*me, "worker", "--interval", "0.2"],
         "scheduler": [*me, "scheduler"],
     }
+    if catcher:
+        commands["catcher"] = catcher
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
     base = f"http://{shown}:{args.port}"
     print(
         f"\nTidings is up.\n  Status page:    {base}/\n  Statuspage API: {base}/api/v2/summary.json\n"
         f"  Staff console:  {base}/console/\n  Admin:          {base}/admin/\n  API docs:       {base}/api/v1/docs\n"
-        "Press Ctrl-C to stop.",
+        + (
+            f"  Demo outbox:    {base}/console/outbox (every message sent in the demo; "
+            "nothing leaves this machine)\n"
+            if catcher
+            else ""
+        )
+        + "Press Ctrl-C to stop.",
         flush=True,
     )
     return _supervise(commands, essential={"web"})
@@ -247,6 +292,16 @@ def cmd_edge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catcher(args: argparse.Namespace) -> int:
+    """The demo's mail and HTTP catcher (started by ``tidings up --demo``)."""
+    from tidings.config import get_settings
+    from tidings.demo.catcher import run
+
+    run(get_settings().demo_outbox, host="127.0.0.1", smtp_port=args.smtp_port,
+        http_port=args.http_port)  # fmt: skip
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     _manage("migrate", "--verbosity", "0")
     from tidings.demo.load import load_demo
@@ -357,6 +412,11 @@ def parser() -> argparse.ArgumentParser:
     edge.set_defaults(fn=cmd_edge)
 
     sub.add_parser("demo", help="load demo data").set_defaults(fn=cmd_demo)
+
+    catcher = sub.add_parser("catcher", help="the demo's catcher of mail, SMS and webhooks")
+    catcher.add_argument("--smtp-port", type=int, default=8025)
+    catcher.add_argument("--http-port", type=int, default=8026)
+    catcher.set_defaults(fn=cmd_catcher)
 
     admin = sub.add_parser("createadmin", help="create a staff superuser")
     admin.add_argument("--username", default="admin")

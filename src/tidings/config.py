@@ -8,11 +8,14 @@ Secrets may also come from files: ``TIDINGS_SECRET_KEY_FILE=/run/secrets/key``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -79,8 +82,36 @@ class TidingsSettings(BaseSettings):
     smtp_password: str = ""
     #: ``none``, ``starttls`` or ``tls`` (implicit TLS, usually port 465).
     smtp_security: Literal["none", "starttls", "tls"] = "none"
+    #: A CA bundle (PEM) to trust for the SMTP server's certificate besides the system's, e.g.
+    #: a private relay's own CA.
+    smtp_tls_ca_file: Path | None = None
+    #: Check the SMTP server's certificate and name. Turn off only for a test server with a
+    #: self-signed certificate: without the check anyone on the path can read the mail.
+    smtp_tls_verify: bool = True
+    #: The name we greet the SMTP server with (EHLO). Strict servers refuse a name that is not
+    #: fully qualified; empty means the host of ``TIDINGS_PUBLIC_URL`` when it is one, else this
+    #: machine's fully qualified name, else the domain of ``TIDINGS_EMAIL_FROM``: see
+    #: :attr:`smtp_helo_name`.
+    smtp_helo: str = ""
+    #: Seconds to wait for the SMTP server to connect or answer one command.
+    smtp_timeout: float = Field(default=30.0, gt=0, le=600)
+    #: A pooled SMTP connection idle longer than this is checked (NOOP) before it is used:
+    #: servers close idle connections (Postfix after ``smtpd_timeout``, 300 s by default).
+    smtp_idle_check_seconds: float = Field(default=10.0, ge=0, le=3600)
     #: SMTP connections each worker keeps open.
     smtp_connections: int = Field(default=8, ge=1, le=256)
+    #: Envelope sender (``MAIL FROM``) of notification email: where bounces go. Empty means
+    #: ``TIDINGS_EMAIL_FROM``; a separate mailbox keeps bounces out of replies.
+    email_return_path: str = ""
+    #: DKIM signing of outgoing mail: the private key (PEM, RSA) and the selector whose DNS TXT
+    #: record (``<selector>._domainkey.<domain>``) holds the public key. Signing is on when
+    #: both are set; the domain defaults to the domain of ``TIDINGS_EMAIL_FROM``.
+    dkim_key_file: Path | None = None
+    dkim_selector: str = ""
+    dkim_domain: str = ""
+    #: The sender part of the ``Feedback-ID`` header bulk mail carries (mailbox providers
+    #: report complaints per id); empty means the domain of ``TIDINGS_EMAIL_FROM``.
+    email_feedback_id: str = ""
     #: HTTP connections each worker keeps open for webhooks and chat channels.
     http_connections: int = Field(default=64, ge=1, le=1024)
     #: Deliveries a worker claims at once.
@@ -92,6 +123,10 @@ class TidingsSettings(BaseSettings):
     #: A subscriber's own endpoint (webhook, Slack, Teams, Apprise URL) is disabled after this
     #: many deliveries in a row ran out of attempts: it is unreachable, not briefly down.
     endpoint_failures_to_disable: int = Field(default=3, ge=1, le=100)
+    #: A target is disabled after this many deliveries in a row were refused for a reason that
+    #: is not its address (an SMTP 5.7.x policy or 5.3.x size refusal, an HTTP 400 or 403). An
+    #: address the server does not know (5.1.1, HTTP 410) is disabled at the first refusal.
+    rejections_to_disable: int = Field(default=3, ge=1, le=100)
     #: Per-channel send rate limits per worker, messages per second: ``sms=5,whatsapp=20``.
     channel_rates: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
     #: Telegram bot; the API base is configurable for a local test server.
@@ -103,6 +138,9 @@ class TidingsSettings(BaseSettings):
     twilio_from: str = ""
     twilio_whatsapp_from: str = ""
     twilio_api_base: str = "https://api.twilio.com"
+    #: Set by ``tidings up --demo``: messages go to the built-in catcher, whose outbox
+    #: (``<data_dir>/demo/outbox.jsonl``) the console shows at ``/console/outbox``.
+    demo: bool = False
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -131,6 +169,26 @@ class TidingsSettings(BaseSettings):
             raise ValueError("TIDINGS_PUBLIC_URL must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("smtp_helo")
+    @classmethod
+    def _check_helo(cls, value: str) -> str:
+        value = value.strip()
+        if value and not (is_fqdn(value) or _ADDRESS_LITERAL.match(value)):
+            raise ValueError(
+                f"TIDINGS_SMTP_HELO={value!r}: give a fully qualified name such as "
+                "mail.example.com (strict mail servers refuse any other), or leave it empty"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _dkim_pair(self) -> TidingsSettings:
+        if bool(self.dkim_key_file) != bool(self.dkim_selector):
+            raise ValueError(
+                "TIDINGS_DKIM_KEY_FILE and TIDINGS_DKIM_SELECTOR go together: set both to sign "
+                "mail with DKIM, or neither"
+            )
+        return self
+
     @model_validator(mode="after")
     def _secrets_from_files(self) -> TidingsSettings:
         key_file = os.environ.get("TIDINGS_SECRET_KEY_FILE")
@@ -149,6 +207,21 @@ class TidingsSettings(BaseSettings):
     def snapshot_dir(self) -> Path:
         return self.data_dir / "snapshots"
 
+    @property
+    def demo_outbox(self) -> Path:
+        return self.data_dir / "demo" / "outbox.jsonl"
+
+    @property
+    def smtp_helo_name(self) -> str:
+        """The EHLO name: ``smtp_helo``, else the first fully qualified one of the public URL's
+        host, this machine's name and the sender's domain. Never ``localhost``."""
+        if self.smtp_helo:
+            return self.smtp_helo
+        for name in (urlsplit(self.public_url).hostname or "", socket.getfqdn()):
+            if is_fqdn(name):
+                return name.lower()
+        return self.email_from.rpartition("@")[2].lower() or "tidings.invalid"
+
     def ensure_secret_key(self) -> str:
         if self.secret_key:
             return self.secret_key
@@ -160,6 +233,23 @@ class TidingsSettings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
+_ADDRESS_LITERAL = re.compile(r"^\[(\d{1,3}(\.\d{1,3}){3}|IPv6:[0-9a-f:.]+)\]$", re.IGNORECASE)
+
+
+def is_fqdn(name: str) -> bool:
+    """A fully qualified domain name as mail servers check it: two or more valid labels, a
+    top-level label that is not all digits (so no IP address), and not a localhost name."""
+    labels = name.rstrip(".").split(".")
+    if len(labels) < 2 or len(name) > 253 or not all(_LABEL.match(x) for x in labels):
+        return False
+    return (
+        not labels[-1].isdigit()
+        and labels[0].lower() != "localhost"
+        and (labels[-1].lower() not in ("localhost", "localdomain", "local"))
+    )
 
 
 _current: TidingsSettings | None = None

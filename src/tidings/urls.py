@@ -13,6 +13,12 @@ urlpatterns = [
         console.deliveries,
         name="console-deliveries",
     ),
+    path(
+        "console/incidents/<str:incident_id>/deliveries/enable",
+        console.enable_target,
+        name="console-enable-target",
+    ),
+    path("console/outbox", console.outbox, name="console-outbox"),
     path("healthz", console.healthz, name="healthz"),
     path("", include("tidings.subscribers.urls")),
 ]

@@ -4,6 +4,7 @@ server (aiohttp), both on 127.0.0.1, each in its own thread."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 from tests.conftest import free_port
 
@@ -22,13 +24,31 @@ class Mail:
     data: bytes
 
 
+def _fqdn(name: str) -> bool:
+    labels = name.split(".")
+    return len(labels) > 1 and not labels[-1].isdigit() and labels[0] != "localhost"
+
+
 class _SmtpHandler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        with self.sink.lock:
+            self.sink.helos.append(hostname)
+        session.host_name = hostname
+        return responses
+
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
+        # As Postfix does with reject_non_fqdn_helo_hostname: the greeting is judged at RCPT.
+        if self.sink.strict_helo and not _fqdn(session.host_name or ""):
+            return f"504 5.5.2 <{session.host_name}>: Helo command rejected: need fully-qualified hostname"
+        if address in self.sink.replies:
+            return self.sink.replies[address]
         if address in self.sink.reject:
             return "550 5.1.1 No such user here"
         if address in self.sink.busy:
@@ -50,15 +70,61 @@ class _SmtpHandler:
         return "250 Message accepted"
 
 
+class _PostfixLikeSMTP(SMTP):
+    """Says ``421 4.4.2`` before it closes a connection idle too long, as Postfix does
+    (aiosmtpd itself closes without a word)."""
+
+    def _timeout_cb(self) -> None:
+        transport: Any = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.write(b"421 4.4.2 127.0.0.1 Error: timeout exceeded\r\n")
+        super()._timeout_cb()
+
+
+class _Controller(Controller):
+    def __init__(self, *args: Any, say_goodbye: bool = False, **kwargs: Any) -> None:
+        self.say_goodbye = say_goodbye
+        super().__init__(*args, **kwargs)
+
+    def factory(self) -> SMTP:
+        return (_PostfixLikeSMTP if self.say_goodbye else SMTP)(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpSink:
-    def __init__(self) -> None:
+    """An SMTP server on 127.0.0.1 that keeps what it accepts. Scripted: ``replies[address]``
+    answers RCPT with any reply; ``strict_helo`` refuses every RCPT after a greeting that is not
+    fully qualified (``504 5.5.2``, as Postfix's ``reject_non_fqdn_helo_hostname``);
+    ``idle_timeout`` closes idle connections (with Postfix's 421 when ``say_goodbye``); TLS
+    (``starttls`` or ``implicit_tls`` contexts) and AUTH (``authenticator``) as aiosmtpd has them."""
+
+    def __init__(
+        self,
+        *,
+        idle_timeout: float = 300,
+        say_goodbye: bool = False,
+        starttls: ssl.SSLContext | None = None,
+        implicit_tls: ssl.SSLContext | None = None,
+        authenticator: Callable[..., Any] | None = None,
+    ) -> None:
         self.port = free_port()
         self.mails: list[Mail] = []
         self.reject: set[str] = set()
         self.busy: set[str] = set()
+        self.replies: dict[str, str] = {}
+        self.helos: list[str] = []
+        self.strict_helo = False
         self.delay = 0.0  # seconds per message, to keep a run long enough to interrupt
         self.lock = threading.Lock()
-        self.controller = Controller(_SmtpHandler(self), hostname="127.0.0.1", port=self.port)
+        options: dict[str, Any] = {"timeout": idle_timeout}
+        if starttls is not None:
+            options.update(tls_context=starttls, require_starttls=True)
+        if authenticator is not None:
+            options.update(authenticator=authenticator, auth_required=True,
+                           auth_require_tls=starttls is not None or implicit_tls is not None)  # fmt: skip
+        self.controller = _Controller(
+            _SmtpHandler(self), hostname="127.0.0.1", port=self.port, ssl_context=implicit_tls,
+            say_goodbye=say_goodbye, **options,
+        )  # fmt: skip
 
     def start(self) -> SmtpSink:
         self.controller.start()

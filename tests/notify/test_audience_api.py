@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import timedelta
 
 import pytest
 from django.db import transaction
 
+from tests.notify.kit import subscriber
 from tidings.components.models import Component
-from tidings.core import clock
 from tidings.customers.models import Contact, Customer
 from tidings.incidents import services
 from tidings.notify import ledger
-from tidings.notify.api import mask_target
 from tidings.notify.models import Delivery, Message
 from tidings.notify.protocol import Result
-from tidings.subscribers.models import Subscriber
-
-
-def subscriber(channel, target, *, language="en", components=None, status="active"):
-    s = Subscriber.objects.create(
-        channel=channel,
-        target=target,
-        target_key=hashlib.sha256(target.encode()).hexdigest(),
-        language=language,
-        status=status,
-        created_at=clock.now(),
-        all_components=components is None,
-    )
-    if components:
-        s.components.set(components)
-    return s
+from tidings.notify.rules import mask_target
 
 
 @pytest.fixture
@@ -162,10 +145,12 @@ def test_delivery_figures_per_update_and_the_disabled_targets(api, now, outage, 
     assert [u["update_id"] for u in report["updates"]][:2] == [later.public_id, update.public_id]
     newest = report["updates"][0]
     assert newest["by_channel"]["email"] == {
-        "queued": 1, "sending": 1, "sent": 2, "failed": 1, "dead": 1,
+        "queued": 1, "sending": 1, "sent": 2, "failed": 1, "rejected": 0, "dead": 1,
+        "superseded": 0, "cancelled": 0,
     }  # fmt: skip
     assert newest["by_channel"]["webhook"] == {
-        "queued": 0, "sending": 0, "sent": 1, "failed": 0, "dead": 0,
+        "queued": 0, "sending": 0, "sent": 1, "failed": 0, "rejected": 0, "dead": 0,
+        "superseded": 0, "cancelled": 0,
     }  # fmt: skip
     assert newest["totals"]["sent"] == 3 and newest["total"] == 8
     assert newest["pending"] == 3 and newest["complete"] is False  # sms, sam still sending
@@ -173,6 +158,11 @@ def test_delivery_figures_per_update_and_the_disabled_targets(api, now, outage, 
     assert newest["first_created_at"].startswith("2026-11-23T12:00:00")
     earlier = report["updates"][1]
     assert earlier["total"] == 2 and earlier["seconds_to_last_delivery"] is None
+    # Noa and Sam were claimed with both updates waiting: only the newer one goes to them.
+    assert earlier["totals"]["superseded"] == 2
+    [why] = earlier["reasons"]
+    assert why["status"] == "superseded" and why["count"] == 2
+    assert why["reason"].startswith(f"superseded by update {later.public_id} (Identified, 12:00)")
     assert report["updates"][-1]["total"] == 0  # the first update, before anyone subscribed
 
     [disabled] = report["disabled"]
@@ -183,6 +173,7 @@ def test_delivery_figures_per_update_and_the_disabled_targets(api, now, outage, 
         "reason": "550 5.1.1 <b***@example.com>: Recipient address rejected",
         "disabled_at": disabled["disabled_at"],
         "update_id": later.public_id,
+        "target_id": bounce.public_id,
     }
     assert "bounce@" not in json.dumps(report).lower()
     bounce.refresh_from_db()
@@ -236,8 +227,10 @@ def test_the_console_shows_delivery_figures_to_staff_only(client, dana, now, out
     # email: Sam and Lee queued, none sending, Erez and Noa sent, none failed, web-only dead
     assert (
         '<tr data-channel="email"><td>email</td><td class="n">2</td><td class="n">0</td>'
-        '<td class="n">2</td><td class="n">0</td><td class="n bad">1</td><td class="n">5</td></tr>'
+        '<td class="n">2</td><td class="n">0</td><td class="n">0</td><td class="n bad">1</td>'
+        '<td class="n">0</td><td class="n">0</td><td class="n">5</td></tr>'
     ) in page
+    assert "<strong>4</strong> · Queued: waiting for a worker" in page  # all channels
     assert "w***@example.com" in page and "web-only@example.com" not in page
     assert 'http-equiv="refresh"' in page  # some are still queued
     assert client.get("/console/incidents/zzzzzzzzzzzz/deliveries").status_code == 404

@@ -1,6 +1,7 @@
 """The contract every registered channel keeps, checked against real sinks on loopback: targets
 are normalised or refused, an update renders in English and Hebrew, a batch is delivered, and a
-permanent refusal, a temporary one and a dead server each come back as the right Result.
+permanent refusal, a temporary one and a dead server each come back as a Result the failure
+policy (notify.rules) judges right.
 
 A new channel in ``registry.CHANNELS`` is picked up here and fails until it has a SPECS entry
 saying how to reach the local sinks with it."""
@@ -19,6 +20,7 @@ from tests.notify.channel_kit import TELEGRAM, TWILIO, outgoing, send, update_vi
 from tests.notify.sinks import HttpSink, SmtpSink
 from tidings.notify.protocol import InvalidTarget
 from tidings.notify.registry import CHANNELS
+from tidings.notify.rules import verdict
 
 
 @dataclass
@@ -192,7 +194,8 @@ def test_a_permanent_refusal_is_permanent(kind: str, sinks: Sinks) -> None:
     target = channel.normalise_target(spec.targets(sinks)[0])
     spec.refuse(sinks, target)
     [result] = send(kind, sinks.settings, outgoing(kind, [target]))
-    assert not result.ok and result.permanent and result.error
+    assert not result.ok and result.error
+    assert verdict(result).outcome == "dead"  # the target is disabled
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -201,7 +204,8 @@ def test_a_busy_server_is_a_temporary_failure(kind: str, sinks: Sinks) -> None:
     target = channel.normalise_target(spec.targets(sinks)[0])
     spec.busy(sinks, target)
     [result] = send(kind, sinks.settings, outgoing(kind, [target]))
-    assert not result.ok and not result.permanent and result.error
+    assert not result.ok and result.error
+    assert verdict(result).outcome == "retry"
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -210,6 +214,6 @@ def test_a_dead_server_is_a_temporary_failure(kind: str, sinks: Sinks) -> None:
     target = channel.normalise_target(spec.targets(sinks)[0])
     settings, target = spec.dead(sinks, target, free_port())
     results = send(kind, settings, outgoing(kind, [target, target]))
-    assert [(r.ok, r.permanent) for r in results] == [(False, False), (False, False)]
+    assert [verdict(r).outcome for r in results] == ["retry", "retry"]
     assert all(r.error for r in results)
     assert spec.received(sinks) == 0

@@ -4,7 +4,6 @@ transaction, then the delivery worker, over real HTTP on loopback."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 from typing import Any
 from urllib.parse import parse_qs
@@ -13,23 +12,13 @@ import pytest
 from django.db import transaction
 
 from tests.notify.channel_kit import TELEGRAM, TWILIO
+from tests.notify.kit import subscriber
 from tests.notify.sinks import HttpSink
-from tidings.core import clock
 from tidings.incidents import services
 from tidings.notify.models import Delivery
-from tidings.notify.registry import CHANNELS
 from tidings.notify.worker import DeliveryWorker
-from tidings.subscribers.models import Subscriber
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def subscriber(channel: str, target: str, language: str = "en") -> Subscriber:
-    target = CHANNELS[channel].normalise_target(target)
-    return Subscriber.objects.create(
-        channel=channel, target=target, target_key=hashlib.sha256(target.encode()).hexdigest(),
-        language=language, status="active", created_at=clock.now(),
-    )  # fmt: skip
 
 
 def test_an_update_reaches_every_kind_of_subscriber(

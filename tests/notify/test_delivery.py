@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import email
 import hashlib
 import hmac
@@ -13,41 +12,15 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
+from tests.notify.kit import drain, subscriber
 from tidings.config import overridden
-from tidings.core import clock
 from tidings.core.models import Event
 from tidings.customers.models import Contact, Customer
 from tidings.incidents import services
 from tidings.notify.models import Delivery
-from tidings.notify.worker import DeliveryWorker
-from tidings.subscribers.models import Subscriber
 
 # Workers use their own database connection, as in production, so the data must be committed.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def subscriber(channel, target, *, language="en", components=None, secret=None):
-    import hashlib as h
-
-    s = Subscriber.objects.create(
-        channel=channel,
-        target=target,
-        target_key=h.sha256(target.encode()).hexdigest(),
-        language=language,
-        status="active",
-        created_at=clock.now(),
-        all_components=components is None,
-    )
-    if components:
-        s.components.set(components)
-    if secret:
-        s.secret = secret
-        s.save()
-    return s
-
-
-def drain(settings):
-    return asyncio.run(DeliveryWorker(settings).drain())
 
 
 def test_an_update_is_delivered_by_email_and_webhook(

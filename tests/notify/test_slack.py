@@ -15,6 +15,7 @@ from tests.notify.sinks import HttpSink
 from tidings.config import overridden
 from tidings.notify.channels.slack.channel import SlackChannel
 from tidings.notify.protocol import InvalidTarget
+from tidings.notify.rules import verdict
 
 HOOK = "https://hooks.slack.com/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX"
 
@@ -96,22 +97,22 @@ def test_a_long_update_stays_within_a_section() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "answer", "permanent"),
+    ("status", "answer", "outcome"),
     [
-        (404, "no_service", True),  # the webhook was removed
-        (410, "channel_is_archived", True),
-        (403, "action_prohibited", True),
-        (400, "invalid_payload", False),  # our fault: retry, do not disable the customer
-        (400, "no_text", False),
-        (429, "rate_limited", False),
-        (500, "rollup_error", False),
-        (204, "", False),  # Slack answers 200 "ok" and nothing else
+        (404, "no_service", "dead"),  # the webhook was removed
+        (410, "channel_is_archived", "dead"),
+        (403, "action_prohibited", "rejected"),  # disabled after several in a row
+        (400, "invalid_payload", "retry"),  # our fault: retry, do not disable the customer
+        (400, "no_text", "retry"),
+        (429, "rate_limited", "retry"),
+        (500, "rollup_error", "retry"),
+        (204, "", "retry"),  # Slack answers 200 "ok" and nothing else
     ],
 )
 def test_slack_answers(
-    status: int, answer: str, permanent: bool, notify_settings: Any, http_sink: HttpSink
+    status: int, answer: str, outcome: str, notify_settings: Any, http_sink: HttpSink
 ) -> None:
     http_sink.answers["/slack"] = (status, answer)
     [result] = send("slack", notify_settings, outgoing("slack", [f"{http_sink.url}/slack"]))
-    assert not result.ok and result.permanent is permanent
+    assert not result.ok and verdict(result).outcome == outcome
     assert str(status) in result.error

@@ -3,19 +3,12 @@ loopback) and a few helpers."""
 
 from __future__ import annotations
 
-import asyncio
 import email
 import re
 from email import policy
 from email.message import EmailMessage
-from typing import Any
 
 from tests.notify.conftest import http_sink, notify_settings, smtp_sink  # noqa: F401
-from tidings.notify.worker import DeliveryWorker
-
-
-def drain(settings: Any) -> dict[str, int]:
-    return asyncio.run(DeliveryWorker(settings).drain())
 
 
 def parse(data: bytes) -> EmailMessage:

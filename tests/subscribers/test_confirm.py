@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 
-from tests.subscribers.conftest import confirm_path, drain, parse
+from tests.notify.kit import drain
+from tests.subscribers.conftest import confirm_path, parse
 from tidings.core import clock
 from tidings.core.models import Event
 from tidings.notify.models import Delivery

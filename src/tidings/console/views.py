@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tidings.config import get_settings
+from tidings.core.errors import DomainError
 from tidings.core.models import PublishRequest, PublishState
 from tidings.incidents.models import Incident
-from tidings.notify.api import UpdateDeliveries, delivery_report
+from tidings.notify import services as notify_services
 from tidings.notify.models import DELIVERY_STATUSES
+from tidings.notify.report import UpdateDeliveries, delivery_report
 from tidings.statuspage import snapshot
 from tidings.statuspage.html import _status_labels as status_labels
 
@@ -33,6 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "pending": PublishRequest.objects.count(),
             "served": snapshot.current_version(get_settings().snapshot_dir),
             "public_url": get_settings().public_url,
+            "demo": get_settings().demo,
         },
     )
 
@@ -63,6 +70,7 @@ def _update_view(u: UpdateDeliveries, labels: dict[str, str]) -> dict[str, Any]:
         ],
         "totals": [u.totals[s] for s in DELIVERY_STATUSES],
         "took": duration(u.seconds_to_last_delivery),
+        "why": [(r.status, state_labels()[r.status], r.reason, r.count) for r in u.reasons],
     }
 
 
@@ -71,8 +79,8 @@ def deliveries(request: HttpRequest, incident_id: str) -> HttpResponse:
     """Per update: deliveries by channel and status, publish to last delivery, and the
     targets disabled after a permanent failure (masked)."""
     incident = get_object_or_404(Incident, public_id=incident_id)
-    report = delivery_report(incident)
     labels = status_labels()
+    report = delivery_report(incident, labels)
     return render(
         request,
         "console/deliveries.html",
@@ -81,8 +89,54 @@ def deliveries(request: HttpRequest, incident_id: str) -> HttpResponse:
             "report": report,
             "updates": [_update_view(u, labels) for u in report.updates],
             "pending": any(not u.complete for u in report.updates),
+            "statuses": [(s, state_labels()[s]) for s in DELIVERY_STATUSES],
+            "problems": [
+                {**p.as_dict(), "label": state_labels()[p.status]} for p in report.problems
+            ],
+            "demo": get_settings().demo,
+            "enabled": request.GET.get("enabled", ""),
+            "error": request.GET.get("error", ""),
         },
     )
+
+
+def state_labels() -> dict[str, str]:
+    return {
+        "queued": _("Queued"), "sending": _("Sending"), "sent": _("Sent"), "failed": _("Failed"),
+        "rejected": _("Refused"), "dead": _("Dead"), "superseded": _("Superseded"),
+        "cancelled": _("Cancelled"), "": _("Other"),
+    }  # fmt: skip
+
+
+@staff_member_required
+@require_POST
+def enable_target(request: HttpRequest, incident_id: str) -> HttpResponse:
+    """The button on the deliveries page: send to a disabled subscriber or contact channel
+    again. The full subscriber management comes with its own page."""
+    incident = get_object_or_404(Incident, public_id=incident_id)
+    actor = request.user.get_username()
+    back = reverse("console-deliveries", args=[incident.public_id])
+    try:
+        with transaction.atomic():
+            if request.POST.get("kind") == "subscriber":
+                notify_services.enable_subscriber(
+                    actor=actor, subscriber_id=request.POST.get("target_id", "")
+                )
+            else:
+                notify_services.enable_contact_channel(
+                    actor=actor, contact_id=_int(request.POST.get("target_id")),
+                    channel=request.POST.get("channel", ""),
+                )  # fmt: skip
+    except DomainError as exc:
+        return redirect(f"{back}?{urlencode({'error': exc.message})}")
+    return redirect(f"{back}?{urlencode({'enabled': request.POST.get('masked', '')})}")
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return 0
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -93,3 +147,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # reported, not raised: this endpoint exists to say what is wrong
         db = f"error: {exc.__class__.__name__}"
     return JsonResponse({"database": db}, status=200 if db == "ok" else 503)
+
+
+@staff_member_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Every message "sent" in the demo, as its recipient would see it: the demo's catcher
+    (``tidings up --demo``) takes them all and nothing leaves the machine."""
+    from tidings.demo.catcher import Outbox
+
+    settings = get_settings()
+    return render(
+        request,
+        "console/outbox.html",
+        {"demo": settings.demo, "entries": Outbox(settings.demo_outbox).newest(100)},
+    )

@@ -438,3 +438,25 @@ def load_demo(*, quiet: bool = True) -> str:
         f"Loaded the demo company ({len(ids)} components, {customers} customers, "
         f"{len(HISTORY)} past incidents, one active). {login}"
     )
+
+
+def demo_webhook(url: str) -> None:
+    """Cyberdyne Labs' own webhook endpoint, at the demo's catcher, so the demo outbox shows a
+    webhook body too. The catcher's port may change between runs: the URL is kept current."""
+    import hashlib
+
+    from tidings.customers.models import Customer
+    from tidings.subscribers.models import Subscriber
+
+    customer = Customer.objects.filter(name="Cyberdyne Labs").first()
+    if customer is None:  # not the demo's database
+        return
+    key = hashlib.sha256(url.encode()).hexdigest()
+    endpoint = Subscriber.objects.filter(customer=customer, channel="webhook").first()
+    if endpoint is None:
+        endpoint = Subscriber(customer=customer, channel="webhook", status="active",
+                              created_at=clock.now(), confirmed_at=clock.now(),
+                              all_components=False)  # fmt: skip
+    endpoint.target, endpoint.target_key = url, key
+    endpoint.save()
+    endpoint.components.set(customer.components.all())

@@ -119,9 +119,10 @@ def session(
 
 
 def classify_status(status: int) -> tuple[bool, bool]:
-    """(ok, permanent) for an HTTP status: 2xx ok; gone, not found, bad request and auth
-    failures are permanent (retrying cannot help); the rest, including 429 and 5xx, are
-    temporary. A redirect counts as a failure, as Statuspage does."""
+    """(ok, permanent) for the HTTP status of a vendor API (Telegram, Twilio), which says in
+    its own words whether the recipient is gone: 2xx ok; gone, not found, bad request and auth
+    failures are permanent for the request; the rest, including 429 and 5xx, are temporary. A
+    target URL's own status goes to the failure policy instead (``Answer``, notify.rules)."""
     if 200 <= status < 300:
         return True, False
     if status in (400, 401, 403, 404, 410, 422):

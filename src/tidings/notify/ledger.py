@@ -7,6 +7,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core import signing
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.db.models import F, Q
 from tidings.config import get_settings
 from tidings.core import clock, events
 from tidings.customers.models import NO_CHANNEL, Contact
+from tidings.notify import claims, rules
 from tidings.notify.models import Delivery, Message
 from tidings.notify.protocol import Outgoing, Result
 from tidings.subscribers.models import Subscriber
@@ -44,24 +46,27 @@ class Claimed:
 
 
 def claim(worker: str, limit: int, now: datetime | None = None) -> list[int]:
-    """Claim up to ``limit`` due deliveries, oldest first. On PostgreSQL rows another worker
-    holds are skipped (SKIP LOCKED); SQLite serialises writers, so the conditional UPDATE is
-    enough. A batch whose lease ran out (its worker died) is due again."""
+    """Claim up to ``limit`` due deliveries, oldest first, and return those to send. On
+    PostgreSQL rows another worker holds are skipped (SKIP LOCKED); SQLite serialises writers,
+    so the conditional UPDATE is enough. A batch whose lease ran out (its worker died) is due
+    again. Stale ones are settled on the way (:mod:`tidings.notify.claims`): superseded,
+    cancelled or deferred, never sent; when a whole batch settles so, the next is looked at."""
     now = now or clock.now()
     lease = now + timedelta(seconds=get_settings().delivery_lease_seconds)
     due = Q(status="queued", next_attempt_at__lte=now) | Q(status="sending", lease_until__lt=now)
-    with transaction.atomic():
-        ids = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(due)
-            .order_by("id")
-            .values_list("id", flat=True)[:limit]
-        )
-        if ids:
-            Delivery.objects.filter(id__in=ids).update(
-                status="sending", lease_until=lease, worker=worker, attempts=F("attempts") + 1
-            )
-    return ids
+    while True:
+        with transaction.atomic():
+            rows = claims.claimable(due, limit)
+            if not rows:
+                return []
+            plan = claims.plan(rows, now)
+            plan.apply(now)
+            if plan.send:
+                Delivery.objects.filter(id__in=plan.send).update(
+                    status="sending", lease_until=lease, worker=worker, attempts=F("attempts") + 1
+                )
+                return plan.send
+        # Settled rows (and deferred ones, now due later) are no longer due: look further.
 
 
 def renew(ids: list[int], worker: str, now: datetime | None = None) -> int:
@@ -109,6 +114,7 @@ def load(ids: list[int]) -> Claimed:
                 unsubscribe_url=f"{base}/unsubscribe/{token}" if token else "",
                 manage_url=manage or (f"{base}/unsubscribe/{token}" if token else ""),
                 secret=secrets.get(sid, "") if sid else "", message_key=f"tidings-{did}",
+                kind=m.kind,
             )
         )  # fmt: skip
         channels[did] = channel
@@ -116,49 +122,131 @@ def load(ids: list[int]) -> Claimed:
 
 
 def record(results: list[Result], worker: str, now: datetime | None = None) -> dict[str, int]:
-    """Finalise a batch: sent, retry later, or dead (and the target disabled)."""
+    """Finalise a batch by what each server said (:func:`tidings.notify.rules.verdict`):
+    sent; retried later; failed (ran out of attempts, or refused for a reason on our side);
+    rejected (refused for good, not the address: the target is disabled after several in a
+    row); dead (the address is refused: the target is disabled now and its queued messages
+    cancelled). Every failure is logged with the server's reply and a masked target."""
     now = now or clock.now()
-    max_attempts = get_settings().delivery_max_attempts
-    ok = [r.delivery_id for r in results if r.ok]
-    permanent = [r for r in results if not r.ok and r.permanent]
-    temporary = [r for r in results if not r.ok and not r.permanent]
+    settings = get_settings()
+    judged = [(r, rules.verdict(r)) for r in results]
+    by: dict[str, list[Result]] = defaultdict(list)
+    for r, v in judged:
+        by[v.outcome].append(r)
+    info = _targets([r.delivery_id for r in results if not r.ok])
     with transaction.atomic():
-        if ok:
-            Delivery.objects.filter(id__in=ok).update(
+        if by["sent"]:
+            Delivery.objects.filter(id__in=[r.delivery_id for r in by["sent"]]).update(
                 status="sent", sent_at=now, lease_until=None, last_error=""
             )
-        for r in permanent:
-            Delivery.objects.filter(id=r.delivery_id).update(
-                status="dead", lease_until=None, last_error=r.error[:2000]
-            )
-        if permanent:
-            _disable_targets(permanent, now)
-        if temporary:
-            attempts = dict(
-                Delivery.objects.filter(id__in=[r.delivery_id for r in temporary]).values_list(
-                    "id", "attempts"
+        for outcome in ("failed", "rejected", "dead"):
+            for r in by[outcome]:
+                Delivery.objects.filter(id=r.delivery_id).update(
+                    status=outcome, lease_until=None, last_error=r.error[:2000]
                 )
-            )
-            by_wait: dict[tuple[str, datetime], list[int]] = defaultdict(list)
-            for r in temporary:
-                n = attempts.get(r.delivery_id, 1)
-                status = "failed" if n >= max_attempts else "queued"
-                by_wait[(status, now + backoff(n))].append(r.delivery_id)
-                if r.error:
-                    Delivery.objects.filter(id=r.delivery_id).update(last_error=r.error[:2000])
-            for (status, when), ids in by_wait.items():
-                Delivery.objects.filter(id__in=ids).update(
-                    status=status, next_attempt_at=when, lease_until=None
-                )
-            exhausted = [ids for (status, _), ids in by_wait.items() if status == "failed"]
-            if exhausted:
-                _disable_unreachable([i for ids in exhausted for i in ids], now)
-    return {"sent": len(ok), "dead": len(permanent), "retry": len(temporary)}
+                _log_final(outcome, r, info)
+        if by["dead"]:
+            _disable_targets(by["dead"], now)
+        if by["rejected"]:
+            _disable_refusing([r.delivery_id for r in by["rejected"]], now)
+        if by["retry"]:
+            _retry(by["retry"], info, now, settings.delivery_max_attempts)
+    return {
+        "sent": len(by["sent"]),
+        "dead": len(by["dead"]),
+        "rejected": len(by["rejected"]),
+        "failed": len(by["failed"]),
+        "retry": len(by["retry"]),
+    }
+
+
+def _targets(ids: list[int]) -> dict[int, tuple[str, str]]:
+    """delivery id -> (channel, target) of the failed ones, to log them masked."""
+    if not ids:
+        return {}
+    return {i: (ch, t) for i, ch, t in Delivery.objects.filter(id__in=ids).values_list(
+        "id", "channel", "target")}  # fmt: skip
+
+
+def _masked(did: int, text: str, info: dict[int, tuple[str, str]]) -> tuple[str, str]:
+    channel, target = info.get(did, ("", ""))
+    masked = rules.mask_target(channel, target)
+    return masked, rules.masked_text(text, target, masked)
+
+
+def _log_final(outcome: str, r: Result, info: dict[int, tuple[str, str]]) -> None:
+    masked, error = _masked(r.delivery_id, r.error, info)
+    channel = info.get(r.delivery_id, ("", ""))[0]
+    words = {"dead": "the address is refused", "rejected": "refused for good",
+             "failed": "failed for good"}  # fmt: skip
+    log.warning("delivery %s (%s to %s) %s: %s", r.delivery_id, channel, masked,
+                words[outcome], error or "no reply")  # fmt: skip
+
+
+#: Retries sharing one reply in one batch beyond this many are logged as one line.
+_LOG_EACH = 20
+
+
+def _retry(
+    temporary: list[Result], info: dict[int, tuple[str, str]], now: datetime, max_attempts: int
+) -> None:
+    attempts = dict(
+        Delivery.objects.filter(id__in=[r.delivery_id for r in temporary]).values_list(
+            "id", "attempts"
+        )
+    )
+    by_wait: dict[tuple[str, datetime], list[int]] = defaultdict(list)
+    seen: dict[str, int] = defaultdict(int)
+    for r in temporary:
+        n = attempts.get(r.delivery_id, 1)
+        status = "failed" if n >= max_attempts else "queued"
+        when = now + backoff(n)
+        by_wait[(status, when)].append(r.delivery_id)
+        if r.error:
+            Delivery.objects.filter(id=r.delivery_id).update(last_error=r.error[:2000])
+        seen[r.error] += 1
+        if seen[r.error] <= _LOG_EACH:
+            masked, error = _masked(r.delivery_id, r.error, info)
+            channel = info.get(r.delivery_id, ("", ""))[0]
+            if status == "failed":
+                log.warning("delivery %s (%s to %s) gave up after %d attempts: %s",
+                            r.delivery_id, channel, masked, n, error or "no reply")  # fmt: skip
+            else:
+                log.warning("delivery %s (%s to %s) failed, retry at %s: %s", r.delivery_id,
+                            channel, masked, f"{when:%H:%M:%S}", error or "no reply")  # fmt: skip
+    for error, count in seen.items():
+        if count > _LOG_EACH:
+            log.warning("%d more deliveries failed the same way: %s", count - _LOG_EACH, error)
+    for (status, when), ids in by_wait.items():
+        Delivery.objects.filter(id__in=ids).update(
+            status=status, next_attempt_at=when, lease_until=None
+        )
+    exhausted = [ids for (status, _), ids in by_wait.items() if status == "failed"]
+    if exhausted:
+        _disable_unreachable([i for ids in exhausted for i in ids], now)
 
 
 #: Channels whose target is the subscriber's own endpoint: when it stays unreachable, that is
 #: theirs to fix (an email or SMS that keeps failing is more likely our provider's trouble).
 ENDPOINT_CHANNELS = frozenset({"webhook", "slack", "teams", "apprise"})
+#: States that say nothing of the target: pending, or never tried.
+_UNTRIED = ("queued", "sending", "superseded", "cancelled")
+
+
+def _same_target(sid: int | None, cid: int | None, channel: str) -> Any:
+    if sid:
+        return Delivery.objects.filter(subscriber_id=sid)
+    return Delivery.objects.filter(contact_id=cid or 0, channel=channel)
+
+
+def _in_a_row(sid: int | None, cid: int | None, channel: str, status: str, limit: int) -> bool:
+    last = list(
+        _same_target(sid, cid, channel)
+        .exclude(status__in=_UNTRIED)
+        .order_by("-id")
+        .values_list("status", flat=True)[:limit]
+    )
+    return len(last) == limit and all(s == status for s in last)
 
 
 def _disable_unreachable(failed_ids: list[int], now: datetime) -> None:
@@ -166,46 +254,72 @@ def _disable_unreachable(failed_ids: list[int], now: datetime) -> None:
     limit = get_settings().endpoint_failures_to_disable
     rows = Delivery.objects.filter(
         id__in=failed_ids, channel__in=ENDPOINT_CHANNELS, subscriber__isnull=False
-    ).values_list("id", "subscriber_id")
-    for did, sid in rows:
-        last = list(
-            Delivery.objects.filter(subscriber_id=sid)
-            .exclude(status__in=("queued", "sending"))
-            .order_by("-id")
-            .values_list("status", flat=True)[:limit]
-        )
-        if len(last) == limit and all(status == "failed" for status in last):
-            error = Delivery.objects.filter(id=did).values_list("last_error", flat=True).first()
+    ).values_list("id", "subscriber_id", "last_error")
+    for did, sid, error in rows:
+        if _in_a_row(sid, None, "", "failed", limit):
             reason = f"unreachable: the last {limit} deliveries failed ({error or 'no answer'})"
             _disable_targets([Result(did, ok=False, permanent=True, error=reason)], now)
 
 
+def _disable_refusing(rejected_ids: list[int], now: datetime) -> None:
+    """Disable a target whose last N finished deliveries were all refused for good."""
+    limit = get_settings().rejections_to_disable
+    rows = Delivery.objects.filter(id__in=rejected_ids).values_list(
+        "id", "subscriber_id", "contact_id", "channel", "last_error"
+    )
+    for did, sid, cid, channel, error in rows:
+        if (sid or cid) and _in_a_row(sid, cid, channel, "rejected", limit):
+            reason = f"refused {limit} times in a row: {error}"
+            _disable_targets([Result(did, ok=False, permanent=True, error=reason)], now)
+
+
 def _disable_targets(dead: list[Result], now: datetime) -> None:
+    """Disable each delivery's subscriber (or the contact's channel), cancel what is still
+    queued for it, and log and record it."""
     rows = Delivery.objects.filter(id__in=[r.delivery_id for r in dead]).values_list(
-        "id", "subscriber_id", "contact_id", "channel"
+        "id", "subscriber_id", "contact_id", "channel", "target"
     )
     reasons = {r.delivery_id: r.error for r in dead}
-    for did, sid, cid, channel in rows:
+    for did, sid, cid, channel, target in rows:
         reason = reasons.get(did, "permanent failure")[:500]
         if sid:
-            changed = (
-                Subscriber.objects.filter(id=sid)
-                .exclude(status="disabled")
-                .update(status="disabled", disabled_at=now, disabled_reason=reason)
-            )
-            if changed:
-                pid = (
-                    Subscriber.objects.filter(id=sid).values_list("public_id", flat=True).first()
-                    or ""
-                )
-                events.record(kind="subscriber.disabled", actor="notifier", subject_type="subscriber",
-                              subject_id=pid, public=False, channel=channel, reason=reason)  # fmt: skip
-        elif cid:
-            contact = Contact.objects.filter(id=cid).first()
-            # No channels listed means email; "none" records that nothing is left to use.
-            current = (contact.channels or ["email"]) if contact else []
-            if contact and channel in current:
-                contact.channels = [c for c in current if c != channel] or [NO_CHANNEL]
-                contact.save(update_fields=["channels"])
-                events.record(kind="contact.channel_disabled", actor="notifier", subject_type="contact",
-                              subject_id=str(cid), public=False, channel=channel, reason=reason)  # fmt: skip
+            disabled = _disable_subscriber(sid, channel, reason, now)
+        else:
+            disabled = bool(cid) and _disable_contact_channel(cid, channel, reason)
+        if not disabled:
+            continue
+        cancelled = (
+            _same_target(sid, cid, channel)
+            .filter(status="queued")
+            .update(status="cancelled", last_error=claims.cancel_reason(True, reason))
+        )
+        masked = rules.mask_target(channel, target)
+        log.warning("disabled %s %s (%s): %s; %d queued message(s) cancelled",
+                    "subscriber" if sid else "contact", masked, channel,
+                    rules.masked_text(reason, target, masked), cancelled)  # fmt: skip
+
+
+def _disable_subscriber(sid: int, channel: str, reason: str, now: datetime) -> bool:
+    changed = (
+        Subscriber.objects.filter(id=sid)
+        .exclude(status="disabled")
+        .update(status="disabled", disabled_at=now, disabled_reason=reason)
+    )
+    if changed:
+        pid = Subscriber.objects.filter(id=sid).values_list("public_id", flat=True).first() or ""
+        events.record(kind="subscriber.disabled", actor="notifier", subject_type="subscriber",
+                      subject_id=pid, public=False, channel=channel, reason=reason)  # fmt: skip
+    return bool(changed)
+
+
+def _disable_contact_channel(cid: int, channel: str, reason: str) -> bool:
+    contact = Contact.objects.filter(id=cid).first()
+    # No channels listed means email; "none" records that nothing is left to use.
+    current = (contact.channels or ["email"]) if contact else []
+    if contact is None or channel not in current:
+        return False
+    contact.channels = [c for c in current if c != channel] or [NO_CHANNEL]
+    contact.save(update_fields=["channels"])
+    events.record(kind="contact.channel_disabled", actor="notifier", subject_type="contact",
+                  subject_id=str(cid), public=False, channel=channel, reason=reason)  # fmt: skip
+    return True

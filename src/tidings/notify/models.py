@@ -11,7 +11,14 @@ from tidings.customers.models import Contact
 from tidings.incidents.models import IncidentUpdate
 from tidings.subscribers.models import CHANNELS, Subscriber
 
-DELIVERY_STATUSES = ("queued", "sending", "sent", "failed", "dead")
+#: queued and sending are pending; the rest are final. failed: ran out of attempts; rejected:
+#: refused for good, not because of the address; dead: the address is refused and the target
+#: disabled; superseded: a newer update to the same target (or the maintenance's own clock)
+#: made it stale, so it was not sent; cancelled: its target was disabled or left first.
+DELIVERY_STATUSES = (
+    "queued", "sending", "sent", "failed", "rejected", "dead", "superseded", "cancelled",
+)  # fmt: skip
+PENDING_STATUSES = ("queued", "sending")
 
 
 class Message(models.Model):
@@ -53,7 +60,7 @@ class Delivery(models.Model):
     subscriber = models.ForeignKey(Subscriber, null=True, blank=True, on_delete=models.SET_NULL)
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL)
     status = models.CharField(
-        max_length=8, choices=[(s, s) for s in DELIVERY_STATUSES], default="queued"
+        max_length=12, choices=[(s, s) for s in DELIVERY_STATUSES], default="queued"
     )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
@@ -63,6 +70,12 @@ class Delivery(models.Model):
     provider_ref = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    #: For a superseded delivery, the newer update the target received (or will) instead;
+    #: empty when the maintenance's own clock made it stale.
+    superseded_by = models.ForeignKey(
+        IncidentUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,  # read through the delivery, never searched by; fan-out inserts stay lean
+    )  # fmt: skip
 
     class Meta:
         constraints = [

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 if TYPE_CHECKING:
     import aiohttp
@@ -116,15 +116,32 @@ class Outgoing:
     manage_url: str = ""
     secret: str = ""  # webhook HMAC key
     message_key: str = ""  # stable per delivery: Message-ID / idempotency key
+    kind: str = "update"  # the message's kind: "update", "component" or "confirm"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the target's server said when it refused: the failure policy
+    (:mod:`tidings.notify.rules`) judges a refusal by it, not the channel."""
+
+    protocol: Literal["smtp", "http"]
+    code: int  # the SMTP reply code or the HTTP status
+    text: str = ""  # the reply, with its enhanced status code (``5.1.1 ...``) when there is one
+    #: SMTP: the command refused, ``mail``, ``rcpt`` or ``data``; only a refusal at ``rcpt``
+    #: can be about the recipient's address.
+    stage: str = ""
 
 
 @dataclass(frozen=True)
 class Result:
     delivery_id: int
     ok: bool
-    permanent: bool = False  # the target is bad: stop retrying and disable it
+    #: The channel knows the target is bad (a vendor API said so in its own words): disable
+    #: it. A refusal a server put in a standard code goes in ``answer`` instead.
+    permanent: bool = False
     error: str = ""
     provider_ref: str = ""
+    answer: Answer | None = None
 
 
 class Channel(Protocol):

@@ -82,7 +82,12 @@ class DeliveryWorker:
         return self.channels[kind]
 
     async def _send_channel(self, kind: str, batch: list[Outgoing]) -> list[Result]:
-        sender = self.channel(kind)
+        try:
+            sender = self.channel(kind)
+        except Exception as exc:  # a channel that cannot start (say, a bad DKIM key): say why
+            log.exception("the %s channel cannot start", kind)
+            return [Result(o.delivery_id, ok=False, error=f"the {kind} channel cannot start: {exc}"[:500])
+                    for o in batch]  # fmt: skip
         if sender is None:
             return [
                 Result(o.delivery_id, ok=False, error=f"no sender for channel {kind!r}")

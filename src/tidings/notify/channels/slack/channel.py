@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 import aiohttp
 from django.utils.translation import gettext as _
 
-from tidings.notify.http import JsonBodies, check_url, classify_status, post_json
+from tidings.notify.http import JsonBodies, check_url, post_json
 from tidings.notify.protocol import (
+    Answer,
     InvalidTarget,
     Outgoing,
     Rendered,
@@ -142,11 +143,10 @@ class SlackChannel:
         status, text = answer
         if status == 200:
             return Result(out.delivery_id, ok=True)
-        _ok, permanent = classify_status(status)
+        error = f"HTTP {status} from Slack: {text}"
         if status == 400 and text.strip() in PAYLOAD_ERRORS:
-            permanent = False
-        return Result(out.delivery_id, ok=False, permanent=permanent,
-                      error=f"HTTP {status} from Slack: {text}")  # fmt: skip
+            return Result(out.delivery_id, ok=False, error=error)  # ours: retry, never disable
+        return Result(out.delivery_id, ok=False, answer=Answer("http", status, text), error=error)
 
     async def open(self) -> None:
         return None

@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 import aiohttp
 from django.utils.translation import gettext as _
 
-from tidings.notify.http import JsonBodies, check_url, classify_status, post_json
+from tidings.notify.http import JsonBodies, check_url, post_json
 from tidings.notify.protocol import (
+    Answer,
     InvalidTarget,
     Outgoing,
     Rendered,
@@ -116,10 +117,9 @@ class TeamsChannel:
         if isinstance(answer, Result):
             return answer
         status, text = answer
-        ok, permanent = classify_status(status)
-        if ok:
+        if 200 <= status < 300:
             return Result(out.delivery_id, ok=True)
-        return Result(out.delivery_id, ok=False, permanent=permanent,
+        return Result(out.delivery_id, ok=False, answer=Answer("http", status, text),
                       error=f"HTTP {status} from the Teams workflow: {text}")  # fmt: skip
 
     async def open(self) -> None:

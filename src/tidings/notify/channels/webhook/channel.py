@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
 
-from tidings.notify.http import JsonBodies, check_url, classify_status, post_json
-from tidings.notify.protocol import UNSUBSCRIBE_URL, Outgoing, Rendered, Result, UpdateView
+from tidings.notify.http import JsonBodies, check_url, post_json
+from tidings.notify.protocol import UNSUBSCRIBE_URL, Answer, Outgoing, Rendered, Result, UpdateView
 
 if TYPE_CHECKING:
     from tidings.config import TidingsSettings
@@ -77,9 +77,11 @@ class WebhookChannel:
         )
         if isinstance(answer, Result):
             return answer
-        ok, permanent = classify_status(answer[0])
-        return Result(out.delivery_id, ok=ok, permanent=permanent,
-                      error="" if ok else f"HTTP {answer[0]} from the endpoint")  # fmt: skip
+        status, text = answer
+        if 200 <= status < 300:
+            return Result(out.delivery_id, ok=True)
+        return Result(out.delivery_id, ok=False, error=f"HTTP {status} from the endpoint",
+                      answer=Answer("http", status, text))  # fmt: skip
 
     async def open(self) -> None:
         return None
