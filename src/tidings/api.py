@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
-from ninja.security import django_auth
 
 from tidings.components.api import router as components_router
-from tidings.core.auth import TokenAuth
+from tidings.core.auth import Refused, StaffSession, TokenAuth
 from tidings.core.errors import DomainError
 from tidings.customers.api import router as customers_router
 from tidings.incidents.api import router as incidents_router
@@ -19,7 +18,7 @@ api = NinjaAPI(
     title="Tidings API",
     version="1",
     urls_namespace="api-v1",
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), StaffSession()],
     docs_url="/docs",
 )
 api.add_router("/", components_router)
@@ -52,8 +51,9 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    detail = exc.message if isinstance(exc, Refused) else None
     return api.create_response(
         request,
-        {"detail": "authentication required: send 'Authorization: Bearer <token>'"},
+        {"detail": detail or "authentication required: send 'Authorization: Bearer <token>'"},
         status=401,
     )

@@ -273,7 +273,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     if user is None:
         print(f"tidings: no staff user {args.user!r}", file=sys.stderr)
         return 1
-    print(issue_token(user=user, name=args.name))
+    print(issue_token(user=user, name=args.name, days=args.days))
     return 0
 
 
@@ -357,6 +357,12 @@ def parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="issue an API token")
     token.add_argument("--user", required=True)
     token.add_argument("--name", default="cli")
+    token.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help="valid this long (default TIDINGS_API_TOKEN_DAYS; 0: no expiry)",
+    )
     token.set_defaults(fn=cmd_token)
 
     pub = sub.add_parser("publish", help="publish the status page now")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,8 +29,9 @@ class TidingsSettings(BaseSettings):
     #: Django's secret key; generated once and kept in ``data_dir`` when not given.
     secret_key: str = ""
     debug: bool = False
-    #: Host names the web app answers to (comma separated in the environment).
-    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    #: Host names the web app answers to besides the public URL's host, 127.0.0.1, localhost
+    #: and [::1] (comma separated in the environment). Any other Host header is refused (400).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     #: Name shown on the public status page and in the Statuspage API ``page`` object.
     site_name: str = "Tidings"
     #: Public address of the status page, used in links, feeds and ``shortlink``.
@@ -63,6 +65,18 @@ class TidingsSettings(BaseSettings):
     trusted_proxies: int = Field(default=0, ge=0, le=10)
     #: Subscription requests (form and API) one client address may make per hour; 0: no limit.
     subscribe_limit_per_hour: int = Field(default=30, ge=0)
+
+    #: ``Strict-Transport-Security: max-age`` when the public URL is https (0: no header).
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
+
+    # --- Staff access --------------------------------------------------------------------
+    #: Days a new API token is valid (``tidings token --days`` overrides); 0: until deleted.
+    api_token_days: int = Field(default=365, ge=0, le=3650)
+    #: Failed sign-ins allowed per username, and per client address, in each window; past
+    #: that every attempt is refused until the window ends (0: no limit).
+    login_failures_per_user: int = Field(default=10, ge=0)
+    login_failures_per_address: int = Field(default=30, ge=0)
+    login_window_minutes: int = Field(default=15, ge=1, le=1440)
 
     # --- Notifications -------------------------------------------------------------------
     #: Let webhooks and chat URLs point at private or loopback addresses (tests, on-premises).
@@ -142,6 +156,22 @@ class TidingsSettings(BaseSettings):
         return self
 
     @property
+    def https(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @property
+    def public_origin(self) -> str:
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def web_hosts(self) -> list[str]:
+        """``ALLOWED_HOSTS``: the public URL's host, the loopback names, and ``allowed_hosts``."""
+        public = urlsplit(self.public_url).hostname or ""
+        hosts = [public, "127.0.0.1", "localhost", "[::1]", *self.allowed_hosts]
+        bracketed = (f"[{h}]" if ":" in h and not h.startswith("[") else h for h in hosts if h)
+        return list(dict.fromkeys(bracketed))
+
+    @property
     def snapshot_dir(self) -> Path:
         return self.data_dir / "snapshots"
 
@@ -153,9 +183,21 @@ class TidingsSettings(BaseSettings):
             return path.read_text().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(50)
+        private_file(path)
         path.write_text(key)
-        path.chmod(0o600)
         return key
+
+
+def private_file(path: Path) -> None:
+    """Make ``path`` readable and writable by its owner only (0600), creating it empty if it is
+    missing, never with wider rights even for a moment. For the SQLite database (contacts,
+    webhook secrets, session keys) and the secret key; SQLite gives its -wal and -shm files
+    the database file's rights. Snapshots are public and keep the usual rights."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 _current: TidingsSettings | None = None

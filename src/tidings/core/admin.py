@@ -8,7 +8,11 @@ from django.http import HttpRequest
 
 from tidings.core import text
 from tidings.core.errors import InvalidInput
+from tidings.core.login import ThrottledLoginForm
 from tidings.core.models import ApiToken, Event
+
+# The admin's sign-in page (the console's too) refuses after too many failures, and says so.
+admin.site.login_form = ThrottledLoginForm
 
 
 class CheckedTextForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -60,8 +64,8 @@ class EventAdmin(admin.ModelAdmin[Event]):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
-    list_display = ("name", "user", "created_at", "last_used_at")
-    fields = ("name", "user", "created_at", "last_used_at")
+    list_display = ("name", "user", "created_at", "last_used_at", "expires_at")
+    fields = ("name", "user", "created_at", "last_used_at", "expires_at")
     readonly_fields = ("created_at", "last_used_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
