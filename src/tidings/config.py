@@ -18,6 +18,11 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+#: The default of ``apprise_public_schemes``.
+APPRISE_PUBLIC_SCHEMES = tuple(
+    ["ntfy", "ntfys", "gotify", "gotifys", "discord", "guilded", "revolt", "matrix", "matrixs", "mmost", "mmosts", "rocket", "rockets", "zulip", "gchat", "wxteams", "webex", "workflow", "workflows", "slack", "tgram", "signal", "signals", "pover", "pbul", "pushed", "spush", "join", "bark", "barks", "lark", "feishu", "dingtalk", "line", "flock", "ryver", "twist", "cliq", "zoom", "nctalk", "nctalks", "opsgenie", "pagerduty", "pagertree", "splunk", "victorops", "squadcast", "ilert", "incidentio", "signl4", "spike", "goalert", "goalerts", "firehydrant", "ifttt"]
+)
+
 
 class TidingsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TIDINGS_", extra="ignore")
@@ -81,6 +86,15 @@ class TidingsSettings(BaseSettings):
     # --- Notifications -------------------------------------------------------------------
     #: Let webhooks and chat URLs point at private or loopback addresses (tests, on-premises).
     allow_private_targets: bool = False
+    #: Apprise URL schemes the public subscription form and API accept (comma separated in the
+    #: environment): chat, push and on-call services a subscriber has an account with. Left
+    #: out on purpose: generic HTTP (``json://``, ``xml://``, ``form://``: the signed webhook
+    #: channel does that), mail and SMS (they would skip the email confirmation and reach
+    #: strangers), and anything local to the server (``syslog://``, ``dbus://``...). Staff may
+    #: record any scheme for a customer's endpoint.
+    apprise_public_schemes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(APPRISE_PUBLIC_SCHEMES)
+    )
     #: Sender address of notification email.
     email_from: str = "status@example.com"
     smtp_host: str = "127.0.0.1"
@@ -114,9 +128,9 @@ class TidingsSettings(BaseSettings):
     twilio_whatsapp_from: str = ""
     twilio_api_base: str = "https://api.twilio.com"
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("allowed_hosts", "apprise_public_schemes", mode="before")
     @classmethod
-    def _split_hosts(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [h.strip() for h in value.split(",") if h.strip()]
         return value

@@ -42,7 +42,7 @@ from django.utils.translation import gettext_lazy
 
 from tidings.components.models import Component
 from tidings.config import TidingsSettings, get_settings
-from tidings.core import clock, events, throttle
+from tidings.core import clock, events, text, throttle
 from tidings.core.errors import DomainError, InvalidInput
 from tidings.customers.models import CONTACT_CHANNELS, NO_CHANNEL, Contact
 from tidings.notify import registry
@@ -135,17 +135,38 @@ def target_key(normalised: str) -> str:
 
 
 def normalise(channel: str, target: str) -> str:
-    """The canonical target, or :class:`InvalidInput` saying what is wrong with it."""
+    """The canonical target, or :class:`InvalidInput` saying what is wrong with it. For the
+    public: an Apprise URL must use one of ``TIDINGS_APPRISE_PUBLIC_SCHEMES``."""
     if channel not in available_channels():
         raise InvalidInput(_("Choose one of the offered channels."))
+    try:
+        target = text.line(target, field="target")
+    except InvalidInput:
+        raise InvalidInput(
+            _("The address contains a control character (such as a line break); remove it.")
+        ) from None
+    if channel == "apprise":
+        _check_apprise_scheme(target)
     try:
         value = registry.channel_class(channel).normalise_target(target)
     except InvalidTarget as exc:
         lead = _TARGET_PROBLEM.get(channel, gettext_lazy("This URL cannot be used"))
         raise InvalidInput(f"{lead}: {exc}") from None
-    if channel == "apprise" and value.partition("://")[0].lower() in _APPRISE_MAIL_SCHEMES:
-        raise InvalidInput(_("To get updates by email, choose the email channel."))
     return value
+
+
+def _check_apprise_scheme(url: str) -> None:
+    scheme = url.partition("://")[0].strip().lower()
+    allowed = get_settings().apprise_public_schemes
+    if scheme in _APPRISE_MAIL_SCHEMES:
+        raise InvalidInput(_("To get updates by email, choose the email channel."))
+    if scheme and scheme not in allowed:
+        raise InvalidInput(
+            _(
+                "Apprise URLs starting with %(scheme)s:// cannot be used here; use one of: %(schemes)s."
+            )
+            % {"scheme": scheme, "schemes": ", ".join(f"{s}://" for s in allowed)}
+        )
 
 
 def _language(language: str) -> str:
