@@ -20,7 +20,63 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: The default of ``apprise_public_schemes``.
 APPRISE_PUBLIC_SCHEMES = tuple(
-    ["ntfy", "ntfys", "gotify", "gotifys", "discord", "guilded", "revolt", "matrix", "matrixs", "mmost", "mmosts", "rocket", "rockets", "zulip", "gchat", "wxteams", "webex", "workflow", "workflows", "slack", "tgram", "signal", "signals", "pover", "pbul", "pushed", "spush", "join", "bark", "barks", "lark", "feishu", "dingtalk", "line", "flock", "ryver", "twist", "cliq", "zoom", "nctalk", "nctalks", "opsgenie", "pagerduty", "pagertree", "splunk", "victorops", "squadcast", "ilert", "incidentio", "signl4", "spike", "goalert", "goalerts", "firehydrant", "ifttt"]
+    [
+        "ntfy",
+        "ntfys",
+        "gotify",
+        "gotifys",
+        "discord",
+        "guilded",
+        "revolt",
+        "matrix",
+        "matrixs",
+        "mmost",
+        "mmosts",
+        "rocket",
+        "rockets",
+        "zulip",
+        "gchat",
+        "wxteams",
+        "webex",
+        "workflow",
+        "workflows",
+        "slack",
+        "tgram",
+        "signal",
+        "signals",
+        "pover",
+        "pbul",
+        "pushed",
+        "spush",
+        "join",
+        "bark",
+        "barks",
+        "lark",
+        "feishu",
+        "dingtalk",
+        "line",
+        "flock",
+        "ryver",
+        "twist",
+        "cliq",
+        "zoom",
+        "nctalk",
+        "nctalks",
+        "opsgenie",
+        "pagerduty",
+        "pagertree",
+        "splunk",
+        "victorops",
+        "squadcast",
+        "ilert",
+        "incidentio",
+        "signl4",
+        "spike",
+        "goalert",
+        "goalerts",
+        "firehydrant",
+        "ifttt",
+    ]
 )
 
 
@@ -70,6 +126,9 @@ class TidingsSettings(BaseSettings):
     trusted_proxies: int = Field(default=0, ge=0, le=10)
     #: Subscription requests (form and API) one client address may make per hour; 0: no limit.
     subscribe_limit_per_hour: int = Field(default=30, ge=0)
+    #: Days the manage link in a message shows and changes a subscription (0: no limit). The
+    #: unsubscribe link in the same message works whatever its age.
+    manage_link_days: int = Field(default=365, ge=0, le=3650)
 
     #: ``Strict-Transport-Security: max-age`` when the public URL is https (0: no header).
     hsts_seconds: int = Field(default=31_536_000, ge=0)
