@@ -115,6 +115,9 @@ class TidingsSettings(BaseSettings):
     #: Default time until the next promised update when the author gives none, by severity.
     update_interval_minutes_sev1: int = Field(default=30, ge=5)
     update_interval_minutes_other: int = Field(default=60, ge=5)
+    #: A customers CSV with more rows than this is imported by a background job that the
+    #: caller polls (202 and the job's address), not inside the request; 0: always inline.
+    import_background_rows: int = Field(default=2000, ge=0)
     #: Largest Markdown body accepted per language.
     max_body_chars: int = Field(default=20_000, ge=100)
     #: Task backend: the database queue (default) or immediate execution (tests, scripts).
