@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from tidings.components.api import router as components_router
+from tidings.core import unavailable
 from tidings.core.auth import Refused, StaffSession, TokenAuth
 from tidings.core.errors import DomainError
 from tidings.customers.api import router as customers_router
@@ -57,3 +59,10 @@ def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         {"detail": detail or "authentication required: send 'Authorization: Bearer <token>'"},
         status=401,
     )
+
+
+@api.exception_handler(DatabaseError)
+def database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    if unavailable.is_unavailable(exc):
+        return unavailable.api_response(request)
+    raise exc  # a wrong query is a bug: logged, and a 500
