@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
+from ninja.params.functions import Path, Query
 from pydantic import Field
 
 from tidings.core import clock
@@ -20,6 +21,8 @@ from tidings.customers.models import Contact, Customer
 
 router = Router(tags=["customers"])
 
+#: A contact's id in a path; a number the database cannot hold is a 422, not an overflow.
+CONTACT_ID = Path(..., ge=1, le=2**53)
 CSV_HINT = (
     "send the CSV as a multipart/form-data field named 'file', "
     "or as the request body with Content-Type: text/csv"
@@ -169,8 +172,8 @@ def list_customers(
     plan: str | None = None,
     strategic: bool | None = None,
     q: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ) -> list[CustomerOut]:
     qs = _customers()
     if plan:
@@ -337,13 +340,13 @@ def add_contact(
 
 
 @router.get("/customers/{customer_id}/contacts/{contact_id}", response=ContactOut)
-def get_contact(request: HttpRequest, customer_id: str, contact_id: int) -> ContactOut:
+def get_contact(request: HttpRequest, customer_id: str, contact_id: int = CONTACT_ID) -> ContactOut:
     return _contact_out(services.get_contact(services.get_customer(customer_id), contact_id))
 
 
 @router.patch("/customers/{customer_id}/contacts/{contact_id}", response=ContactOut)
 def patch_contact(
-    request: HttpRequest, customer_id: str, contact_id: int, payload: ContactPatch
+    request: HttpRequest, customer_id: str, payload: ContactPatch, contact_id: int = CONTACT_ID
 ) -> ContactOut:
     with transaction.atomic():
         contact = services.get_contact(services.get_customer(customer_id), contact_id)
