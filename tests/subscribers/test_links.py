@@ -122,5 +122,8 @@ def test_the_owner_gets_a_new_secret_through_the_manage_link(now, client):
 
 
 def test_only_a_webhook_has_a_secret_to_renew(client, erez):
-    r = client.post(f"/api/v1/subscriptions/{services.manage_token(erez)}/secret")
+    token = services.manage_token(erez)
+    r = client.post(f"/api/v1/subscriptions/{token}/secret")
     assert r.status_code == 422 and "Only webhook" in r.json()["detail"]
+    r = client.post(f"/subscriptions/{token}", {"new_secret": "1"})
+    assert r.status_code == 400 and "Only webhook" in r.content.decode()

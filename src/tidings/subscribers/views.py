@@ -264,12 +264,15 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         return invalid(request, exc, fallback, token)
     lang = page_language(request, _language_of(who))
     with_components = who.subscriber is not None
-    status, secret = 200, ""
+    status, secret, problem = 200, "", ""
     with translation.override(lang):
         if request.method == "POST" and "new_secret" in request.POST:
-            with transaction.atomic():
-                secret = links.new_signing_secret(token=token)
             form = PreferencesForm(initial=_initial(who), with_components=with_components)
+            try:
+                with transaction.atomic():
+                    secret = links.new_signing_secret(token=token)
+            except InvalidInput as exc:
+                problem, status = exc.message, 400
         elif request.method == "POST":
             form = PreferencesForm(request.POST, with_components=with_components)
             if form.is_valid():
@@ -298,6 +301,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             "manage_until": who.manage_until,
             "webhook": channel == "webhook",
             "secret": secret,
+            "problem": problem,
         }
     return page(request, "subscribers/manage.html", lang, context, status=status)
 
