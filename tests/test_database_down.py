@@ -111,6 +111,7 @@ def test_every_page_answers_503_in_the_visitors_language_while_the_database_is_g
             assert "נחזור בעוד רגע" in page and f'href="{base}/he/"' in page
         cookie = {"Cookie": "django_language=he", "Accept-Language": "en"}
         assert "נחזור בעוד רגע" in get(f"{base}/subscribe", headers=cookie)[2]
+        assert "נחזור בעוד רגע" in get(f"{base}/subscribe?lang=he")[2]  # the Hebrew page's link
 
         body = {"channel": "email", "target": "erez@example.com"}
         status, headers, text = get(f"{base}/api/v1/subscriptions", body=body)

@@ -1,5 +1,5 @@
 """When the database is down: every Django page answers 503 with a short page in the visitor's
-language (cookie, then Accept-Language), and ``/api/v1`` answers 503 with ``{"detail": ...}``,
+language (``?lang=``, the cookie, then Accept-Language), and ``/api/v1`` answers 503 with ``{"detail": ...}``,
 instead of a bare 500. Nothing here touches the database; the public status page is served
 from memory by the edge and stays up regardless."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -29,6 +30,10 @@ def is_unavailable(exc: BaseException | None) -> bool:
 
 
 def _language(request: HttpRequest) -> str:
+    """``?lang=`` (the status page's links carry it), else the cookie, else Accept-Language."""
+    asked = request.GET.get("lang", "")
+    if asked in {code for code, _name in settings.LANGUAGES}:
+        return asked
     return translation.get_language_from_request(request) or "en"
 
 
