@@ -149,6 +149,7 @@ print(json.dumps({
 def _probe(tmp_path, **env: str) -> Any:
     full = {**os.environ, "DJANGO_SETTINGS_MODULE": "tidings.settings",
             "TIDINGS_DATA_DIR": str(tmp_path / "data"), **env}  # fmt: skip
+    full.pop("TIDINGS_DATABASE_URL", None)  # a SQLite file of its own, migrated by the probe
     out = subprocess.run(
         [sys.executable, "-c", PROBE], env=full, cwd=ROOT, capture_output=True, text=True,
         timeout=60, check=True,
