@@ -6,14 +6,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
-from ninja.security import django_auth
 
 from tidings.components.api import router as components_router
-from tidings.core import db
-from tidings.core.auth import TokenAuth
+from tidings.core import db, unavailable
+from tidings.core.auth import Refused, StaffSession, TokenAuth
 from tidings.core.errors import DomainError
 from tidings.customers.api import router as customers_router
 from tidings.incidents.api import router as incidents_router
@@ -42,7 +42,7 @@ api = NinjaAPI(
     title="Tidings API",
     version="1",
     urls_namespace="api-v1",
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), StaffSession()],
     docs_url="/docs",
 )
 api.add_router("/", components_router)
@@ -75,8 +75,16 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    detail = exc.message if isinstance(exc, Refused) else None
     return api.create_response(
         request,
-        {"detail": "authentication required: send 'Authorization: Bearer <token>'"},
+        {"detail": detail or "authentication required: send 'Authorization: Bearer <token>'"},
         status=401,
     )
+
+
+@api.exception_handler(DatabaseError)
+def database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    if unavailable.is_unavailable(exc):
+        return unavailable.api_response(request)
+    raise exc  # a wrong query is a bug: logged, and a 500

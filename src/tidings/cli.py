@@ -193,8 +193,27 @@ def _supervise(commands: dict[str, list[str]], essential: set[str]) -> int:
     return code
 
 
+def _migrate_if_reachable() -> None:
+    """Migrate; if the database cannot be reached, say so and carry on: the web app answers 503
+    for what needs it until the database is back, and the status page serves from memory."""
+    try:
+        _manage("migrate", "--verbosity", "0")
+    except Exception as exc:
+        from tidings.core.unavailable import is_unavailable
+
+        if not is_unavailable(exc):
+            raise
+        print(
+            f"tidings: the database is unreachable ({exc.__class__.__name__}: {exc}); starting "
+            "anyway. Pages that need it answer 503 until it is back; migrations run at the "
+            "next start.",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    _manage("migrate", "--verbosity", "0")
+    _migrate_if_reachable()
     os.execv(sys.executable, _web_command(args.host, args.port, args.workers))  # noqa: S606
 
 
@@ -340,7 +359,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     if user is None:
         print(f"tidings: no staff user {args.user!r}", file=sys.stderr)
         return 1
-    print(issue_token(user=user, name=args.name))
+    print(issue_token(user=user, name=args.name, days=args.days))
     return 0
 
 
@@ -429,6 +448,12 @@ def parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="issue an API token")
     token.add_argument("--user", required=True)
     token.add_argument("--name", default="cli")
+    token.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help="valid this long (default TIDINGS_API_TOKEN_DAYS; 0: no expiry)",
+    )
     token.set_defaults(fn=cmd_token)
 
     pub = sub.add_parser("publish", help="publish the status page now")

@@ -20,6 +20,19 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+#: The default of ``apprise_public_schemes``.
+# fmt: off
+APPRISE_PUBLIC_SCHEMES = (
+    "ntfy", "ntfys", "gotify", "gotifys", "discord", "guilded", "revolt", "matrix", "matrixs",
+    "mmost", "mmosts", "rocket", "rockets", "zulip", "gchat", "wxteams", "webex", "workflow",
+    "workflows", "slack", "tgram", "signal", "signals", "pover", "pbul", "pushed", "spush",
+    "join", "bark", "barks", "lark", "feishu", "dingtalk", "line", "flock", "ryver", "twist",
+    "cliq", "zoom", "nctalk", "nctalks", "opsgenie", "pagerduty", "pagertree", "splunk",
+    "victorops", "squadcast", "ilert", "incidentio", "signl4", "spike", "goalert", "goalerts",
+    "firehydrant", "ifttt",
+)
+# fmt: on
+
 
 class TidingsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TIDINGS_", extra="ignore")
@@ -31,8 +44,9 @@ class TidingsSettings(BaseSettings):
     #: Django's secret key; generated once and kept in ``data_dir`` when not given.
     secret_key: str = ""
     debug: bool = False
-    #: Host names the web app answers to (comma separated in the environment).
-    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    #: Host names the web app answers to besides the public URL's host, 127.0.0.1, localhost
+    #: and [::1] (comma separated in the environment). Any other Host header is refused (400).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     #: Name shown on the public status page and in the Statuspage API ``page`` object.
     site_name: str = "Tidings"
     #: Public address of the status page, used in links, feeds and ``shortlink``.
@@ -59,6 +73,9 @@ class TidingsSettings(BaseSettings):
     #: Default time until the next promised update when the author gives none, by severity.
     update_interval_minutes_sev1: int = Field(default=30, ge=5)
     update_interval_minutes_other: int = Field(default=60, ge=5)
+    #: A customers CSV with more rows than this is imported by a background job that the
+    #: caller polls (202 and the job's address), not inside the request; 0: always inline.
+    import_background_rows: int = Field(default=2000, ge=0)
     #: Largest Markdown body accepted per language.
     max_body_chars: int = Field(default=20_000, ge=100)
     #: Task backend: the database queue (default) or immediate execution (tests, scripts).
@@ -70,10 +87,34 @@ class TidingsSettings(BaseSettings):
     trusted_proxies: int = Field(default=0, ge=0, le=10)
     #: Subscription requests (form and API) one client address may make per hour; 0: no limit.
     subscribe_limit_per_hour: int = Field(default=30, ge=0)
+    #: Days the manage link in a message shows and changes a subscription (0: no limit). The
+    #: unsubscribe link in the same message works whatever its age.
+    manage_link_days: int = Field(default=365, ge=0, le=3650)
+
+    #: ``Strict-Transport-Security: max-age`` when the public URL is https (0: no header).
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
+
+    # --- Staff access --------------------------------------------------------------------
+    #: Days a new API token is valid (``tidings token --days`` overrides); 0: until deleted.
+    api_token_days: int = Field(default=365, ge=0, le=3650)
+    #: Failed sign-ins allowed per username, and per client address, in each window; past
+    #: that every attempt is refused until the window ends (0: no limit).
+    login_failures_per_user: int = Field(default=10, ge=0)
+    login_failures_per_address: int = Field(default=30, ge=0)
+    login_window_minutes: int = Field(default=15, ge=1, le=1440)
 
     # --- Notifications -------------------------------------------------------------------
     #: Let webhooks and chat URLs point at private or loopback addresses (tests, on-premises).
     allow_private_targets: bool = False
+    #: Apprise URL schemes the public subscription form and API accept (comma separated in the
+    #: environment): chat, push and on-call services a subscriber has an account with. Left
+    #: out on purpose: generic HTTP (``json://``, ``xml://``, ``form://``: the signed webhook
+    #: channel does that), mail and SMS (they would skip the email confirmation and reach
+    #: strangers), and anything local to the server (``syslog://``, ``dbus://``...). Staff may
+    #: record any scheme for a customer's endpoint.
+    apprise_public_schemes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(APPRISE_PUBLIC_SCHEMES)
+    )
     #: Sender address of notification email.
     email_from: str = "status@example.com"
     smtp_host: str = "127.0.0.1"
@@ -142,9 +183,9 @@ class TidingsSettings(BaseSettings):
     #: (``<data_dir>/demo/outbox.jsonl``) the console shows at ``/console/outbox``.
     demo: bool = False
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("allowed_hosts", "apprise_public_schemes", mode="before")
     @classmethod
-    def _split_hosts(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [h.strip() for h in value.split(",") if h.strip()]
         return value
@@ -204,6 +245,22 @@ class TidingsSettings(BaseSettings):
         return self
 
     @property
+    def https(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @property
+    def public_origin(self) -> str:
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def web_hosts(self) -> list[str]:
+        """``ALLOWED_HOSTS``: the public URL's host, the loopback names, and ``allowed_hosts``."""
+        public = urlsplit(self.public_url).hostname or ""
+        hosts = [public, "127.0.0.1", "localhost", "[::1]", *self.allowed_hosts]
+        bracketed = (f"[{h}]" if ":" in h and not h.startswith("[") else h for h in hosts if h)
+        return list(dict.fromkeys(bracketed))
+
+    @property
     def snapshot_dir(self) -> Path:
         return self.data_dir / "snapshots"
 
@@ -230,8 +287,8 @@ class TidingsSettings(BaseSettings):
             return path.read_text().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(50)
+        private_file(path)
         path.write_text(key)
-        path.chmod(0o600)
         return key
 
 
@@ -250,6 +307,18 @@ def is_fqdn(name: str) -> bool:
         and labels[0].lower() != "localhost"
         and (labels[-1].lower() not in ("localhost", "localdomain", "local"))
     )
+
+
+def private_file(path: Path) -> None:
+    """Make ``path`` readable and writable by its owner only (0600), creating it empty if it is
+    missing, never with wider rights even for a moment. For the SQLite database (contacts,
+    webhook secrets, session keys) and the secret key; SQLite gives its -wal and -shm files
+    the database file's rights. Snapshots are public and keep the usual rights."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 _current: TidingsSettings | None = None

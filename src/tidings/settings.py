@@ -7,14 +7,20 @@ from typing import Any
 
 import dj_database_url
 
-from tidings.config import get_settings
+from tidings.config import get_settings, private_file
 
 T = get_settings()
 BASE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = T.ensure_secret_key()
 DEBUG = T.debug
-ALLOWED_HOSTS = T.allowed_hosts
+ALLOWED_HOSTS = T.web_hosts()
+# Behind an https public URL the cookies travel over TLS only and browsers are told to keep to
+# https (HSTS). A TLS-terminating proxy (TIDINGS_TRUSTED_PROXIES) says so in X-Forwarded-Proto.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = T.https
+SECURE_HSTS_SECONDS = T.hsts_seconds if T.https else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if T.trusted_proxies else None
+CSRF_TRUSTED_ORIGINS = [T.public_origin]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tidings.core.headers.SecurityHeaders",
 ]
 
 ROOT_URLCONF = "tidings.urls"
@@ -86,8 +93,10 @@ def _database(url: str) -> dict[str, Any]:
         config: dict[str, Any] = {**dj_database_url.parse(url), **_CONNECTION}
         if config["ENGINE"] == "django.db.backends.sqlite3":
             config["OPTIONS"] = {**_SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+            _private_sqlite(str(config["NAME"]))
         return config
     T.data_dir.mkdir(parents=True, exist_ok=True)
+    _private_sqlite(str(T.data_dir / "tidings.sqlite3"))
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str((T.data_dir / "tidings.sqlite3").resolve()),
@@ -95,6 +104,14 @@ def _database(url: str) -> dict[str, Any]:
         "TEST": {"NAME": str((T.data_dir / "test.sqlite3").resolve())},
         **_CONNECTION,
     }
+
+
+def _private_sqlite(name: str) -> None:
+    """The database file is created (or corrected to) 0600 before SQLite opens it."""
+    if name and name != ":memory:" and not name.startswith("file:"):
+        path = Path(name)
+        if path.parent.is_dir():
+            private_file(path)
 
 
 DATABASES = {"default": _database(T.database_url)}
@@ -121,6 +138,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = T.data_dir / "static"
 LOGIN_URL = "/admin/login/"
+# Failed sign-ins are counted per address and username and refused past a limit (core/login.py).
+AUTHENTICATION_BACKENDS = ["tidings.core.login.ThrottledBackend"]
 
 LOGGING = {
     "version": 1,

@@ -22,3 +22,6 @@ urlpatterns = [
     path("healthz", console.healthz, name="healthz"),
     path("", include("tidings.subscribers.urls")),
 ]
+
+# A database outage answers 503 in the visitor's language (JSON under /api/), not a bare 500.
+handler500 = "tidings.core.unavailable.server_error"

@@ -148,12 +148,14 @@ Answer = tuple[int, dict[str, Any] | str]
 class HttpSink:
     """Answers 200 by default; ``responses[path]`` may give another status or a callable, and
     ``answers[path] = (status, json or text)`` (or a callable of the request giving one) a
-    body too: Telegram, Twilio and Slack explain their errors in the body."""
+    body too: Telegram, Twilio and Slack explain their errors in the body; ``redirects[path]``
+    answers 302 to another URL."""
 
     port: int = field(default_factory=free_port)
     requests: list[Request] = field(default_factory=list)
     responses: dict[str, int | Callable[[Request], int]] = field(default_factory=dict)
     answers: dict[str, Answer | Callable[[Request], Answer]] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> Location of a 302
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -169,6 +171,8 @@ class HttpSink:
         req = Request(request.path_qs, dict(request.headers), await request.read())
         with self.lock:
             self.requests.append(req)
+        if request.path in self.redirects:
+            raise web.HTTPFound(self.redirects[request.path])
         given = self.answers.get(request.path)
         if given is not None:
             status, body = given(req) if callable(given) else given

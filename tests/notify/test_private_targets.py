@@ -65,7 +65,7 @@ def test_the_guarded_session_will_not_connect_to_a_name_resolving_to_loopback(
 ) -> None:
     target = f"http://localhost:{http_sink.port}/{kind}"
     [result] = send(kind, public_only, outgoing(kind, [target]), allow_private=False)
-    assert not result.ok and not result.permanent
+    assert not result.ok and result.permanent  # the target is disabled, not retried
     assert "private or local addresses; refused" in result.error
     assert http_sink.requests == []
 
@@ -75,7 +75,7 @@ def test_apprise_will_not_send_to_a_name_resolving_to_loopback(
 ) -> None:
     target = f"json://localhost:{http_sink.port}/apprise"
     [result] = send("apprise", public_only, outgoing("apprise", [target]), allow_private=False)
-    assert not result.ok and not result.permanent
+    assert not result.ok and result.permanent
     assert "private addresses; refused" in result.error
     assert http_sink.requests == []
 

@@ -14,7 +14,7 @@ from tidings.customers.models import Contact, Customer
 from tidings.incidents import services as incidents
 from tidings.notify.ledger import UNSUBSCRIBE_SALT, unsubscribe_token
 from tidings.notify.models import Delivery
-from tidings.subscribers import services
+from tidings.subscribers import manage, services
 from tidings.subscribers.models import Subscriber
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +126,7 @@ def test_a_subscriber_to_some_components_hears_only_about_those(
     assert not Delivery.objects.filter(subscriber=narrow).exists()
     assert Delivery.objects.filter(subscriber=broad.subscriber).count() == 1
     with transaction.atomic():
-        services.update_preferences(
+        manage.update_preferences(
             token=services.manage_token(narrow), language="en", all_components=False,
             component_ids=[website.public_id, catalog["API"]],
         )  # fmt: skip

@@ -8,12 +8,16 @@ from django.http import HttpRequest
 from tidings.components import services
 from tidings.components.models import Component, ComponentGroup
 from tidings.core import clock, events
+from tidings.core.admin import checked_form
+
+_TEXT = checked_form(single_line=("name",), multi_line=("description",))
 
 
 @admin.register(ComponentGroup)
 class GroupAdmin(admin.ModelAdmin[ComponentGroup]):
     list_display = ("name", "position", "public_id")
     fields = ("name", "description", "position")
+    form = _TEXT
 
     def save_model(
         self, request: HttpRequest, obj: ComponentGroup, form: Any, change: bool
@@ -35,6 +39,7 @@ class GroupAdmin(admin.ModelAdmin[ComponentGroup]):
 class ComponentAdmin(admin.ModelAdmin[Component]):
     list_display = ("name", "group", "status", "position", "public_id")
     list_filter = ("status", "group")
+    form = _TEXT
     fields = (
         "name",
         "description",

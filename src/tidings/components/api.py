@@ -14,12 +14,14 @@ from tidings.components.models import Component, ComponentGroup
 from tidings.core.auth import actor_of
 
 router = Router(tags=["components"])
+#: A sort position; larger numbers would not fit the column.
+MAX_POSITION = 1_000_000
 
 
 class GroupIn(Schema):
     name: str = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=2000)
-    position: int | None = Field(default=None, ge=0)
+    position: int | None = Field(default=None, ge=0, le=MAX_POSITION)
 
 
 class GroupOut(BaseModel):
@@ -33,7 +35,7 @@ class ComponentIn(Schema):
     name: str = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=2000)
     group_id: str | None = None
-    position: int | None = Field(default=None, ge=0)
+    position: int | None = Field(default=None, ge=0, le=MAX_POSITION)
     status: str = "operational"
     showcase: bool = True
     only_show_if_degraded: bool = False
@@ -43,7 +45,7 @@ class ComponentPatch(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     description: str | None = Field(default=None, max_length=2000)
     group_id: str | None = None
-    position: int | None = Field(default=None, ge=0)
+    position: int | None = Field(default=None, ge=0, le=MAX_POSITION)
     status: str | None = None
     showcase: bool | None = None
     only_show_if_degraded: bool | None = None

@@ -8,7 +8,7 @@ from django.db.models import Max
 
 from tidings.components.models import Component, ComponentGroup, StatusChange
 from tidings.components.rules import COMPONENT_STATUSES
-from tidings.core import clock, db, events
+from tidings.core import clock, db, events, text
 from tidings.core.errors import InvalidInput, NotFound
 
 _EDITABLE = ("name", "description", "position", "showcase", "only_show_if_degraded", "start_date")
@@ -20,6 +20,14 @@ def check_status(status: str) -> str:
             f"unknown component status {status!r}; use one of {', '.join(COMPONENT_STATUSES)}"
         )
     return status
+
+
+def _name(value: str) -> str:
+    return text.line(value, field="name", max_chars=120)
+
+
+def _description(value: str) -> str:
+    return text.clean(value, field="description", single_line=False)
 
 
 def get_component(public_id: str) -> Component:
@@ -39,15 +47,16 @@ def get_group(public_id: str) -> ComponentGroup:
 def create_group(
     *, actor: str, name: str, description: str = "", position: int | None = None
 ) -> ComponentGroup:
-    if not name.strip():
+    name, description = _name(name), _description(description)
+    if not name:
         raise InvalidInput("a group needs a name")
-    if ComponentGroup.objects.filter(name=name.strip()).exists():
-        raise InvalidInput(f"a group named {name.strip()!r} exists already")
+    if ComponentGroup.objects.filter(name=name).exists():
+        raise InvalidInput(f"a group named {name!r} exists already")
     if position is None:
         position = (ComponentGroup.objects.aggregate(m=Max("position"))["m"] or 0) + 1
     now = clock.now()
     group = ComponentGroup.objects.create(
-        name=name.strip(),
+        name=name,
         description=description,
         position=position,
         created_at=now,
@@ -74,19 +83,20 @@ def create_component(
     showcase: bool = True,
     only_show_if_degraded: bool = False,
 ) -> Component:
-    if not name.strip():
+    name, description = _name(name), _description(description)
+    if not name:
         raise InvalidInput("a component needs a name")
     check_status(status)
     group = get_group(group_id) if group_id else None
-    if Component.objects.filter(group=group, name=name.strip()).exists():
-        raise InvalidInput(f"a component named {name.strip()!r} exists already in that group")
+    if Component.objects.filter(group=group, name=name).exists():
+        raise InvalidInput(f"a component named {name!r} exists already in that group")
     if position is None:
         position = (
             Component.objects.filter(group=group).aggregate(m=Max("position"))["m"] or 0
         ) + 1
     now = clock.now()
     component = Component.objects.create(
-        name=name.strip(),
+        name=name,
         description=description,
         group=group,
         position=position,
@@ -116,6 +126,12 @@ def change_component(*, actor: str, component: Component, **fields: Any) -> Comp
         gid = fields.pop("group_id")
         component.group = get_group(gid) if gid else None
         fields["group"] = component.group
+    if "name" in fields:
+        fields["name"] = _name(fields["name"] or "")
+        if not fields["name"]:
+            raise InvalidInput("a component needs a name")
+    if "description" in fields:
+        fields["description"] = _description(fields["description"] or "")
     for name, value in fields.items():
         setattr(component, name, value)
     component.updated_at = clock.now()

@@ -1,9 +1,49 @@
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from tidings.core import text
+from tidings.core.errors import InvalidInput
+from tidings.core.login import ThrottledLoginForm
 from tidings.core.models import ApiToken, Event
+
+# The admin's sign-in page (the console's too) refuses after too many failures, and says so.
+admin.site.login_form = ThrottledLoginForm
+
+
+class CheckedTextForm(forms.ModelForm):  # type: ignore[type-arg]
+    """An admin form whose text fields follow the rules of the API (:mod:`tidings.core.text`):
+    bidirectional controls removed, control characters refused with the field's error.
+    Localised fields (``{"en": ..., "he": ...}``) are checked language by language."""
+
+    single_line: ClassVar[tuple[str, ...]] = ()
+    multi_line: ClassVar[tuple[str, ...]] = ()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in (*self.single_line, *self.multi_line):
+            value, one_line = data.get(name), name in self.single_line
+            try:
+                if isinstance(value, str):
+                    data[name] = text.clean(value, field=name, single_line=one_line)
+                elif isinstance(value, dict):
+                    data[name] = text.check_localized(
+                        value, field=name, max_chars=10**6, required=False, single_line=one_line
+                    )
+            except InvalidInput as exc:
+                self.add_error(name, exc.message)
+        return data
+
+
+def checked_form(*, single_line: tuple[str, ...] = (), multi_line: tuple[str, ...] = ()) -> Any:
+    """A :class:`CheckedTextForm` for these fields, for a ``ModelAdmin.form`` or an inline."""
+    return type(
+        "CheckedForm", (CheckedTextForm,), {"single_line": single_line, "multi_line": multi_line}
+    )
 
 
 @admin.register(Event)
@@ -24,8 +64,8 @@ class EventAdmin(admin.ModelAdmin[Event]):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
-    list_display = ("name", "user", "created_at", "last_used_at")
-    fields = ("name", "user", "created_at", "last_used_at")
+    list_display = ("name", "user", "created_at", "last_used_at", "expires_at")
+    fields = ("name", "user", "created_at", "last_used_at", "expires_at")
     readonly_fields = ("created_at", "last_used_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -1,16 +1,20 @@
-"""Bearer tokens for the staff API. Only a SHA-256 digest is stored; the token is shown once."""
+"""Who may use the staff API: an active staff user, by bearer token or by the session of the
+console and admin. Only a SHA-256 digest of a token is stored; the token is shown once."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest
-from ninja.security import HttpBearer
+from ninja.errors import AuthenticationError
+from ninja.security import APIKeyCookie, HttpBearer
 
+from tidings.config import get_settings
 from tidings.core import clock
 from tidings.core.models import ApiToken
 
@@ -20,26 +24,64 @@ PREFIX = "tdg_"
 TOUCH_EVERY = timedelta(minutes=1)
 
 
+class Refused(AuthenticationError):
+    """Credentials that were recognised but cannot be used; ``message`` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(401, message)
+        self.message = message
+
+
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(*, user: User, name: str) -> str:
+def issue_token(*, user: User, name: str, days: int | None = None) -> str:
+    """A new token for ``user``, valid ``days`` (default ``TIDINGS_API_TOKEN_DAYS``; 0: until
+    revoked)."""
     token = PREFIX + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, digest=digest(token))
+    lifetime = get_settings().api_token_days if days is None else days
+    expires = clock.now() + timedelta(days=lifetime) if lifetime > 0 else None
+    ApiToken.objects.create(user=user, name=name, digest=digest(token), expires_at=expires)
     return token
+
+
+def is_staff(user: Any) -> bool:
+    """Active staff: what every staff API path, the console and the admin require."""
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_staff", False))
+
+
+def expired_message(expires_at: datetime) -> str:
+    return (
+        f"this API token expired on {expires_at:%Y-%m-%d %H:%M} UTC; "
+        "issue a new one with 'tidings token --user <name>'"
+    )
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         row = ApiToken.objects.select_related("user").filter(digest=digest(token)).first()
-        if row is None or not row.user.is_active or not row.user.is_staff:
+        if row is None or not is_staff(row.user):
             return None
         now = clock.now()
+        if row.expires_at is not None and row.expires_at <= now:
+            raise Refused(expired_message(row.expires_at))
         if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         return row.user
+
+
+class StaffSession(APIKeyCookie):
+    """The console's session cookie, for an active staff user only (ninja's ``django_auth``
+    takes any signed-in user, so someone whose staff status was removed kept the API). Like
+    ``django_auth`` it checks CSRF on unsafe methods."""
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        return user if is_staff(user) else None
 
 
 def actor_of(request: HttpRequest) -> str:

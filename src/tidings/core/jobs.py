@@ -75,6 +75,12 @@ JOBS: dict[str, Job] = {
             "Delete email subscriptions never confirmed once their confirmation link expired.",
         ),
         Job(
+            "forget_import_jobs",
+            3600,
+            "tidings.customers.jobs:forget_old",
+            "Delete customer import jobs finished more than a week ago, with their reports.",
+        ),
+        Job(
             "forget_rate_counts",
             3600,
             "tidings.core.throttle:forget_old",

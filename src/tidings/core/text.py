@@ -1,9 +1,27 @@
-"""Markdown for update bodies: rendered with raw HTML disabled, then sanitised again, so nothing
-an author (or a compromised account) writes can run script on the public page."""
+"""Text as it enters Tidings, and Markdown for update bodies.
+
+One place for the rules every text field follows (titles, names, bodies, FAQ):
+
+* Bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069) are
+  removed wherever text enters. U+202E turns "exe.txt" into what reads as "txt.exe"; nothing a
+  status page or a customer message says needs them. The plain direction marks LRM (U+200E),
+  RLM (U+200F) and ALM (U+061C) stay: they only settle where neutral characters such as
+  brackets and full stops fall next to Hebrew, cannot reorder letters, and Hebrew writers type
+  them on purpose ("(API)" at the end of a Hebrew sentence needs one).
+* A single-line field (a title, a name) refuses every control character, line breaks and tabs
+  included: a title goes into email subjects, feed titles and chat headers, where a line break
+  starts a new header or message.
+* Multi-line text (a body, an answer) keeps tabs and line breaks and refuses the other
+  control characters, which no editor produces on purpose.
+
+Markdown bodies are rendered with raw HTML disabled, then sanitised again, so nothing an author
+(or a compromised account) writes can run script on the public page."""
 
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 
 import nh3
 from markdown_it import MarkdownIt
@@ -33,8 +51,47 @@ def render_markdown(source: str) -> str:
     )
 
 
-def check_localized(value: object, *, field: str, max_chars: int, required: bool) -> dict[str, str]:
-    """Validate ``{"en": "...", "he": "..."}``; return it with blank entries dropped."""
+#: Embedding, override and isolate controls: removed from all text.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+#: Control characters (Unicode category Cc) and the line and paragraph separators, which a
+#: renderer takes for line breaks: none may be in a single line.
+_NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: The same less tab, line feed and carriage return: what multi-line text may not hold.
+_NOT_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMES = {"\t": "tab", "\n": "line feed", "\r": "carriage return", "\x00": "NUL"}
+
+
+def clean(text: str, *, field: str, single_line: bool) -> str:
+    """``text`` without bidirectional controls and surrounding blanks; :class:`InvalidInput`
+    naming the first control character a field of its kind may not hold."""
+    text = BIDI_CONTROLS.sub("", text)
+    found = (_NOT_IN_A_LINE if single_line else _NOT_IN_TEXT).search(text)
+    if found:
+        ch = found.group()
+        name = _NAMES.get(ch) or unicodedata.name(ch, "control character").lower()
+        rule = "must be a single line" if single_line else "may not hold control characters"
+        raise InvalidInput(
+            f"{field} contains U+{ord(ch):04X} ({name}) at position {found.start() + 1}; "
+            f"{field} {rule}"
+        )
+    return text.strip()
+
+
+def line(value: str, *, field: str, max_chars: int = 0, required: bool = False) -> str:
+    """A single-line field (title, name): cleaned, within ``max_chars`` (0: no limit)."""
+    text = clean(value, field=field, single_line=True)
+    if required and not text:
+        raise InvalidInput(f"{field} is required")
+    if max_chars and len(text) > max_chars:
+        raise InvalidInput(f"{field} is {len(text)} characters; the limit is {max_chars}")
+    return text
+
+
+def check_localized(
+    value: object, *, field: str, max_chars: int, required: bool, single_line: bool = False
+) -> dict[str, str]:
+    """Validate ``{"en": "...", "he": "..."}``; return it cleaned (:func:`clean`) with blank
+    entries dropped."""
     from django.conf import settings
 
     if value is None:
@@ -45,19 +102,18 @@ def check_localized(value: object, *, field: str, max_chars: int, required: bool
         raise InvalidInput(f"{field} must be an object of language code to text")
     known = {code for code, _ in settings.LANGUAGES}
     cleaned: dict[str, str] = {}
-    for lang, text in value.items():
+    for lang, given in value.items():
         if lang not in known:
             raise InvalidInput(f"{field}: unknown language {lang!r} (use one of {sorted(known)})")
-        if not isinstance(text, str):
+        if not isinstance(given, str):
             raise InvalidInput(f"{field}.{lang} must be text")
-        if "\x00" in text:
-            raise InvalidInput(f"{field}.{lang} contains a NUL character")
+        text = clean(given, field=f"{field}.{lang}", single_line=single_line)
         if len(text) > max_chars:
             raise InvalidInput(
                 f"{field}.{lang} is {len(text)} characters; the limit is {max_chars}"
             )
-        if text.strip():
-            cleaned[lang] = text.strip()
+        if text:
+            cleaned[lang] = text
     if required and not cleaned:
         raise InvalidInput(f"{field} needs text in at least one language")
     return cleaned

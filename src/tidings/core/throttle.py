@@ -1,6 +1,7 @@
 """A fixed-window request limit kept in the database, so every web process and replica
 shares it: at most ``limit`` requests per ``per_seconds`` for one key (a client address on
-the public subscription forms). Counts are stored under a hash of the key."""
+the public subscription forms; an address or a username signing in, :mod:`tidings.core.login`).
+Counts are stored under a hash of the key."""
 
 from __future__ import annotations
 
@@ -18,20 +19,42 @@ from tidings.core.models import RateCount
 KEEP_SECONDS = 86_400
 
 
+def _key(scope: str, who: str) -> str:
+    return hashlib.sha256(f"{scope}\0{who}".encode()).hexdigest()
+
+
+def _window(per_seconds: int, now: datetime | None) -> int:
+    t = int((now or clock.now()).timestamp())
+    return t - t % per_seconds
+
+
+def hit(scope: str, who: str, *, per_seconds: int, now: datetime | None = None) -> int:
+    """Count one request of ``who`` in ``scope``; how many there were in this window."""
+    row_key, window = _key(scope, who), _window(per_seconds, now)
+    with transaction.atomic():
+        row, _ = RateCount.objects.get_or_create(key=row_key, window=window)
+        RateCount.objects.filter(pk=row.pk).update(count=F("count") + 1)
+        return RateCount.objects.filter(pk=row.pk).values_list("count", flat=True).get()
+
+
+def counted(scope: str, who: str, *, per_seconds: int, now: datetime | None = None) -> int:
+    """How many requests of ``who`` in ``scope`` this window has counted, counting none."""
+    found = RateCount.objects.filter(key=_key(scope, who), window=_window(per_seconds, now))
+    return found.values_list("count", flat=True).first() or 0
+
+
+def seconds_left(per_seconds: int, now: datetime | None = None) -> int:
+    """Until the current window ends."""
+    return _window(per_seconds, now) + per_seconds - int((now or clock.now()).timestamp())
+
+
 def allow(
     scope: str, who: str, *, limit: int, per_seconds: int, now: datetime | None = None
 ) -> bool:
     """Count one request of ``who`` in ``scope``; whether it is within the limit (0: none)."""
     if limit <= 0:
         return True
-    t = int((now or clock.now()).timestamp())
-    window = t - t % per_seconds
-    key = hashlib.sha256(f"{scope}\0{who}".encode()).hexdigest()
-    with transaction.atomic():
-        row, _ = RateCount.objects.get_or_create(key=key, window=window)
-        RateCount.objects.filter(pk=row.pk).update(count=F("count") + 1)
-        count = RateCount.objects.filter(pk=row.pk).values_list("count", flat=True).get()
-    return count <= limit
+    return hit(scope, who, per_seconds=per_seconds, now=now) <= limit
 
 
 def client_address(request: HttpRequest, trusted_proxies: int) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from tidings.core.admin import checked_form
 from tidings.customers.models import Contact, Customer
 
 
@@ -9,6 +10,7 @@ class ContactInline(admin.TabularInline[Contact, Customer]):
     model = Contact
     extra = 0
     fields = ("name", "role", "email", "phone", "language", "channels")
+    form = checked_form(single_line=("name", "role", "email", "phone"))
 
 
 @admin.register(Customer)
@@ -18,3 +20,4 @@ class CustomerAdmin(admin.ModelAdmin[Customer]):
     search_fields = ("name", "contract_ref", "contacts__email")
     filter_horizontal = ("components",)
     inlines = (ContactInline,)
+    form = checked_form(single_line=("name", "contract_ref"))

@@ -11,15 +11,18 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
+from ninja.params.functions import Path, Query
 from pydantic import Field
 
 from tidings.core import clock
 from tidings.core.auth import actor_of
-from tidings.customers import csvio, services
+from tidings.customers import csvio, imports, jobs, services
 from tidings.customers.models import Contact, Customer
 
 router = Router(tags=["customers"])
 
+#: A contact's id in a path; a number the database cannot hold is a 422, not an overflow.
+CONTACT_ID = Path(..., ge=1, le=2**53)
 CSV_HINT = (
     "send the CSV as a multipart/form-data field named 'file', "
     "or as the request body with Content-Type: text/csv"
@@ -101,6 +104,35 @@ class ImportOut(Schema):
     detail: str = ""
 
 
+class ImportJobOut(Schema):
+    id: str
+    url: str = Field(description="poll this address for progress and, when done, the result")
+    state: str = Field(description="queued, checking, writing, done or failed")
+    dry_run: bool
+    rows_total: int = Field(description="rows in the file (about, until done)")
+    rows_done: int = Field(description="rows checked so far")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    result: ImportOut | None = Field(description="when done: what the import did or found")
+    detail: str = ""
+
+
+def _job_out(job: Any) -> ImportJobOut:
+    result = None
+    if job.report is not None:
+        report = dict(job.report)
+        n = report.get("error_count", 0)
+        detail = "" if not n else f"{n} problem{'s' if n > 1 else ''} found; nothing was imported"
+        result = ImportOut(**report, detail=detail)
+    return ImportJobOut(
+        id=job.public_id, url=f"/api/v1/customers/import/{job.public_id}", state=job.state,
+        dry_run=job.dry_run, rows_total=job.rows_total, rows_done=job.rows_done,
+        created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+        result=result, detail=job.error,
+    )  # fmt: skip
+
+
 def _contact_out(c: Contact) -> ContactOut:
     return ContactOut(
         id=c.pk,
@@ -140,8 +172,8 @@ def list_customers(
     plan: str | None = None,
     strategic: bool | None = None,
     q: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ) -> list[CustomerOut]:
     qs = _customers()
     if plan:
@@ -163,23 +195,33 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Cus
 
 @router.post(
     "/customers/import",
-    response={200: ImportOut, 413: ImportOut, 422: ImportOut},
+    response={200: ImportOut, 202: ImportJobOut, 413: ImportOut, 422: ImportOut},
     summary="Import customers and contacts from CSV (all or nothing)",
 )
 def import_customers(
     request: HttpRequest, dry_run: bool = False, file: File[UploadedFile | None] = None
-) -> tuple[int, ImportOut]:
+) -> tuple[int, ImportOut | ImportJobOut]:
     """One row per contact, columns `customer,plan,strategic,contract_ref,account_manager,
     components,contact_name,role,email,phone,language,channels` (`;` between several
     components or channels). Every row is checked first; with any error the answer is 422,
     lists each (row, column, message) and nothing is written. `dry_run=true` only checks and
-    counts."""
+    counts. A file of more than 2,000 rows (`TIDINGS_IMPORT_BACKGROUND_ROWS`) is imported by
+    a background job: the answer is 202 with the job, whose `url` shows its progress and, once
+    `state` is `done`, the same result."""
     try:
         data = _read_upload(request, file)
+        rows = jobs.rows_in(csvio.decode(data))
     except _UploadProblem as exc:
-        return exc.status, _import_out(services.ImportReport(dry_run=dry_run), exc.message)
+        return exc.status, _import_out(imports.ImportReport(dry_run=dry_run), exc.message)
+    except csvio.CsvRejected as exc:
+        status = 413 if exc.too_large else 422
+        return status, _import_out(imports.ImportReport(dry_run=dry_run), exc.message)
+    if jobs.in_background(rows):
+        with transaction.atomic():
+            job = jobs.start(actor=actor_of(request), data=data, rows=rows, dry_run=dry_run)
+        return 202, _job_out(job)
     with transaction.atomic():
-        report = services.import_customers(actor=actor_of(request), data=data, dry_run=dry_run)
+        report = imports.import_customers(actor=actor_of(request), data=data, dry_run=dry_run)
     if report.too_large:
         return 413, _import_out(report, report.errors[0].message)
     if not report.ok:
@@ -232,12 +274,21 @@ def _read_upload(request: HttpRequest, file: DjangoUploadedFile | None) -> bytes
     return data
 
 
-def _import_out(report: services.ImportReport, detail: str) -> ImportOut:
+def _import_out(report: imports.ImportReport, detail: str) -> ImportOut:
     doc = report.as_dict()
     if detail and not report.errors:
         doc["errors"] = [{"row": 0, "column": "", "message": detail}]
         doc["error_count"] = 1
     return ImportOut(**doc, detail=detail)
+
+
+@router.get(
+    "/customers/import/{job_id}",
+    response=ImportJobOut,
+    summary="A background import's progress and result",
+)
+def import_job(request: HttpRequest, job_id: str) -> ImportJobOut:
+    return _job_out(jobs.get(job_id))
 
 
 @router.get(
@@ -249,7 +300,7 @@ def _import_out(report: services.ImportReport, detail: str) -> ImportOut:
 def export_customers(request: HttpRequest, bom: bool = True) -> HttpResponse:
     """One row per contact (a customer without contacts gets one row of its own). UTF-8 with a
     byte-order mark unless `bom=false`, so spreadsheets show Hebrew names correctly."""
-    body = services.export_customers(bom=bom)
+    body = imports.export_customers(bom=bom)
     response = HttpResponse(body.encode(), content_type="text/csv; charset=utf-8")
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.csv"'
@@ -289,13 +340,13 @@ def add_contact(
 
 
 @router.get("/customers/{customer_id}/contacts/{contact_id}", response=ContactOut)
-def get_contact(request: HttpRequest, customer_id: str, contact_id: int) -> ContactOut:
+def get_contact(request: HttpRequest, customer_id: str, contact_id: int = CONTACT_ID) -> ContactOut:
     return _contact_out(services.get_contact(services.get_customer(customer_id), contact_id))
 
 
 @router.patch("/customers/{customer_id}/contacts/{contact_id}", response=ContactOut)
 def patch_contact(
-    request: HttpRequest, customer_id: str, contact_id: int, payload: ContactPatch
+    request: HttpRequest, customer_id: str, payload: ContactPatch, contact_id: int = CONTACT_ID
 ) -> ContactOut:
     with transaction.atomic():
         contact = services.get_contact(services.get_customer(customer_id), contact_id)

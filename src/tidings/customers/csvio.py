@@ -19,7 +19,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,9 +141,11 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
         raise CsvRejected(
-            f"the file is not UTF-8 text (undecodable byte at offset {exc.start}): "
-            "save it from the spreadsheet as 'CSV UTF-8'"
+            f"the file is not UTF-8 text: line {line} has a byte UTF-8 does not use "
+            f"(0x{data[exc.start]:02x} at offset {exc.start}), as files saved in a legacy encoding "
+            "such as Windows-1255 or ISO-8859-8 do; save it from the spreadsheet as 'CSV UTF-8'"
         ) from None
 
 
@@ -223,23 +225,53 @@ def _prepare(text: str) -> tuple[str, str]:
 
 
 def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    try:
-        # Numbered as a spreadsheet shows the file: every record counts, blank ones too.
-        for number, record in enumerate(reader, start=1):
-            if number > MAX_ROWS + 1:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    number = 0  # numbered as a spreadsheet shows the file: every record counts, blank ones too
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
                 raise CsvRejected(
-                    f"the file has more than {MAX_ROWS:,} rows: split it into smaller files",
-                    too_large=True,
-                )
-            if any(cell.strip() for cell in record):
-                yield number, record  # else a blank line, or empty cells a spreadsheet left
-    except csv.Error as exc:
-        raise CsvRejected(f"the file is not valid CSV near line {reader.line_num}: {exc}") from None
+                    _open_quote(first_line, number + 1, "the end of the file")
+                ) from None
+            if reader.line_num > first_line:  # e.g. "field larger than field limit"
+                until = f"line {reader.line_num} and beyond"
+                raise CsvRejected(_open_quote(first_line, number + 1, until)) from None
+            raise CsvRejected(
+                f"the file is not valid CSV on line {reader.line_num}: {exc}"
+            ) from None
+        number += 1
+        if reader.line_num > first_line and any("\n" in c or "\r" in c for c in record):
+            # No column holds a line break: a quote was left open and closed lines later.
+            raise CsvRejected(_open_quote(first_line, number, f"line {reader.line_num}"))
+        if number > MAX_ROWS + 1:
+            raise CsvRejected(
+                f"the file has more than {MAX_ROWS:,} rows: split it into smaller files",
+                too_large=True,
+            )
+        if any(cell.strip() for cell in record):
+            yield number, record  # else a blank line, or empty cells a spreadsheet left
 
 
-def parse(text: str, vocab: Vocabulary) -> Parsed:
-    """Read and check every row; the customers it describes and every problem found."""
+def _open_quote(line: int, row: int, until: str) -> str:
+    return (
+        f'the file is not valid CSV: a quote (") opened on line {line} (row {row}) runs to '
+        f"{until}, so those lines would be read as one cell; check the quotes on line {line} "
+        '(a quote inside a cell is written twice: "")'
+    )
+
+
+#: Rows between two progress reports of a long import.
+PROGRESS_EVERY = 500
+
+
+def parse(text: str, vocab: Vocabulary, progress: Callable[[int], None] | None = None) -> Parsed:
+    """Read and check every row; the customers it describes and every problem found.
+    ``progress`` hears the number of rows read every :data:`PROGRESS_EVERY`."""
     text, delimiter = _prepare(text)
     records = _records(text, delimiter)
     try:
@@ -251,6 +283,8 @@ def parse(text: str, vocab: Vocabulary) -> Parsed:
     count = 0
     for row, record in records:
         count += 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
         if len(record) > len(columns):
             hint = (
                 f"; in a {delimiter!r}-separated file, put a cell with several values in quotes"

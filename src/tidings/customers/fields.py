@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from tidings.core import text
+from tidings.core.errors import InvalidInput
+
 LIST_SEP = ";"
 DEFAULT_LANGUAGE = "en"
 _LIMITS = {"customer": 200, "contract_ref": 100, "contact_name": 200, "role": 100, "email": 254}
@@ -45,12 +48,14 @@ class Vocabulary:
 
 
 def clean_text(value: str, column: str) -> str:
-    value = unquote_formula(value.strip())
+    """One line of text (every text column is one): see :func:`tidings.core.text.clean`."""
+    try:
+        value = unquote_formula(text.line(value, field=column))
+    except InvalidInput as exc:
+        raise BadValue(exc.message) from None
     limit = _LIMITS.get(column)
     if limit and len(value) > limit:
         raise BadValue(f"{column} is {len(value)} characters long; the limit is {limit}")
-    if "\x00" in value:
-        raise BadValue(f"{column} contains a NUL character")
     return value
 
 

@@ -69,3 +69,36 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.customer})"
+
+
+IMPORT_STATES = ("queued", "checking", "writing", "done", "failed")
+
+
+class ImportJob(models.Model):
+    """A CSV import too large to run inside a request, done by a background task. ``data``
+    holds the upload until the job has run; ``report`` its verdict, as the API returns it."""
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_id, editable=False)
+    actor = models.CharField(max_length=150)
+    dry_run = models.BooleanField(default=False)
+    state = models.CharField(
+        max_length=8, choices=[(s, s) for s in IMPORT_STATES], default="queued"
+    )
+    data = models.BinaryField(default=b"")
+    rows_total = models.IntegerField(default=0)  # about: the file's lines less the header
+    rows_done = models.IntegerField(default=0)
+    report = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=IMPORT_STATES), name="import_job_state_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.public_id} ({self.state})"

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from tidings.core import clock, events
+from tidings.core.admin import checked_form
 from tidings.incidents import services
 from tidings.incidents.models import FaqEntry, Incident, IncidentUpdate, Resource
 
@@ -25,12 +26,14 @@ class FaqInline(admin.StackedInline[FaqEntry, Incident]):
     model = FaqEntry
     extra = 0
     fields = ("question", "answer", "position")
+    form = checked_form(single_line=("question",), multi_line=("answer",))
 
 
 class ResourceInline(admin.StackedInline[Resource, Incident]):
     model = Resource
     extra = 0
     fields = ("kind", "title", "body", "url", "position")
+    form = checked_form(single_line=("title",), multi_line=("body",))
 
 
 @admin.register(Incident)
@@ -38,6 +41,7 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
     list_display = ("title", "kind", "status", "severity", "impact", "visibility", "started_at")
     list_filter = ("kind", "status", "severity", "visibility")
     search_fields = ("title", "public_id")
+    form = checked_form(single_line=("title",))
     fields = (
         "title",
         "severity",

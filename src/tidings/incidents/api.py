@@ -77,7 +77,7 @@ class MaintenanceIn(Schema):
 class FaqIn(Schema):
     question: Localized
     answer: Localized
-    position: int = Field(default=0, ge=0)
+    position: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class ResourceIn(Schema):
@@ -85,7 +85,7 @@ class ResourceIn(Schema):
     title: Localized
     body: Localized | None = None
     url: str = Field(default="", max_length=500)
-    position: int = Field(default=0, ge=0)
+    position: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class UpdateOut(BaseModel):

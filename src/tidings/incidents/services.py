@@ -10,7 +10,7 @@ from tidings.components import services as components
 from tidings.components.models import Component
 from tidings.components.rules import impact_from_components
 from tidings.config import get_settings
-from tidings.core import clock, db, events
+from tidings.core import clock, db, events, text
 from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
 from tidings.core.text import check_localized
 from tidings.incidents import rules
@@ -34,6 +34,10 @@ def _bodies(body: object, *, required: bool) -> dict[str, str]:
     return check_localized(
         body, field="body", max_chars=get_settings().max_body_chars, required=required
     )
+
+
+def _title(value: str) -> str:
+    return text.line(value, field="title", max_chars=200)
 
 
 def _resolve_components(wanted: dict[str, str] | None) -> list[tuple[Component, str]]:
@@ -179,7 +183,8 @@ def create_incident(
 ) -> Incident:
     """Declare an incident and publish its first update, the public acknowledgement."""
     audience = rules.check_audience(audience)
-    if not title.strip():
+    title = _title(title)
+    if not title:
         raise InvalidInput("an incident needs a title")
     rules.check_transition("incident", "investigating", status)
     _check_choice(severity, rules.SEVERITIES, "severity")
@@ -193,7 +198,7 @@ def create_incident(
         raise InvalidInput("started_at cannot be in the future")
     incident = Incident.objects.create(
         kind="incident",
-        title=title.strip(),
+        title=title,
         status=status,
         impact=impact or impact_from_components(s for _, s in targets),
         severity=severity,
@@ -241,7 +246,8 @@ def create_maintenance(
     visibility: str = "public",
     audience: Audience = "all",
 ) -> Incident:
-    if not title.strip():
+    title = _title(title)
+    if not title:
         raise InvalidInput("a maintenance needs a title")
     audience = rules.check_audience(audience)
     rules.check_window(scheduled_for, scheduled_until)
@@ -253,7 +259,7 @@ def create_maintenance(
     now = clock.now()
     incident = Incident.objects.create(
         kind="maintenance",
-        title=title.strip(),
+        title=title,
         status="scheduled",
         impact="maintenance",
         visibility=visibility,
@@ -437,8 +443,10 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
     unknown = set(fields) - set(_CHANGEABLE)
     if unknown:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} here")
-    if "title" in fields and not str(fields["title"]).strip():
-        raise InvalidInput("an incident needs a title")
+    if "title" in fields:
+        fields["title"] = _title(str(fields["title"] or ""))
+        if not fields["title"]:
+            raise InvalidInput("an incident needs a title")
     _check_choice(fields.get("severity"), rules.SEVERITIES, "severity")
     _check_choice(fields.get("impact"), rules.IMPACTS, "impact")
     _check_choice(fields.get("visibility"), ("public", "internal"), "visibility")
@@ -471,7 +479,9 @@ def add_faq(
     limit = get_settings().max_body_chars
     entry = FaqEntry.objects.create(
         incident=incident,
-        question=check_localized(question, field="question", max_chars=500, required=True),
+        question=check_localized(
+            question, field="question", max_chars=500, required=True, single_line=True
+        ),
         answer=check_localized(answer, field="answer", max_chars=limit, required=True),
         position=position,
         updated_at=clock.now(),
@@ -504,7 +514,7 @@ def add_resource(
     resource = Resource.objects.create(
         incident=incident,
         kind=kind,
-        title=check_localized(title, field="title", max_chars=200, required=True),
+        title=check_localized(title, field="title", max_chars=200, required=True, single_line=True),
         body=check_localized(body, field="body", max_chars=limit, required=False),
         url=url,
         position=position,

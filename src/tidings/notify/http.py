@@ -1,7 +1,8 @@
 """The one way Tidings makes outbound HTTP requests: a shared aiohttp session per worker whose
 resolver refuses private, loopback and link-local addresses after DNS resolution (an SSRF
 guard), unless the operator allows them (``TIDINGS_ALLOW_PRIVATE_TARGETS``, used by tests
-against local sinks)."""
+against local sinks). A request refused for its address is a permanent failure: the target
+is disabled rather than retried. Which hosts count as private: :mod:`tidings.notify.hosts`."""
 
 from __future__ import annotations
 
@@ -15,12 +16,19 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from django.utils.translation import gettext as _
 
+from tidings.notify import hosts
 from tidings.notify.protocol import InvalidTarget, Outgoing, Result
+
+#: Whether a URL's host (in any form a resolver accepts) is private: for the channels.
+is_private_host = hosts.is_private_host
 
 
 def is_public_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return ip.is_global and not ip.is_multicast
+    return hosts.is_public(ipaddress.ip_address(address.partition("%")[0]))
+
+
+class AddressRefused(OSError):
+    """The host is, or resolves only to, a private or local address."""
 
 
 class GuardedResolver(AbstractResolver):
@@ -36,25 +44,31 @@ class GuardedResolver(AbstractResolver):
             return results
         allowed = [r for r in results if is_public_address(r["host"])]
         if not allowed:
-            raise OSError(f"{host} resolves only to private or local addresses; refused")
+            raise AddressRefused(f"{host} resolves only to private or local addresses; refused")
         return allowed
 
     async def close(self) -> None:
         await self._inner.close()
 
 
-def private_refused() -> str:
+def private_refused(host: str = "") -> str:
+    """Why a URL is refused; names the address an odd form such as ``2130706433`` stands for."""
+    seen = hosts.canonical(host) if host else ""
+    if seen and seen != host.strip("[]").lower():
+        return _("URLs on local or private networks are not allowed (%(host)s is %(address)s)") % {
+            "host": host,
+            "address": seen,
+        }
     return _("URLs on local or private networks are not allowed")
 
 
 def literal_private(url: str) -> bool:
-    """A literal private or local IP address as host: refused at send time (permanently) when
-    private targets are not allowed, since it may have been stored while they were."""
-    try:
-        ip = ipaddress.ip_address((urlsplit(url).hostname or "").strip("[]"))
-    except ValueError:
-        return False
-    return not is_public_address(str(ip))
+    """A literal private or local IP address (in any form) as host: refused at send time
+    (permanently) when private targets are not allowed, since it may have been stored while
+    they were."""
+    host = urlsplit(url).hostname or ""
+    ip = hosts.literal(hosts.canonical(host))
+    return ip is not None and not hosts.is_public(ip)
 
 
 def check_url(url: str, *, allow_private: bool) -> str:
@@ -68,21 +82,23 @@ def check_url(url: str, *, allow_private: bool) -> str:
         raise InvalidTarget(_("the URL has no host name"))
     if len(url) > 2000:
         raise InvalidTarget(_("the URL is longer than 2000 characters"))
-    if not allow_private:
-        host = parts.hostname
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
-            if host == "localhost" or host.endswith((".local", ".internal", ".localhost")):
-                raise InvalidTarget(private_refused()) from None
-        else:
-            if not is_public_address(str(ip)):
-                raise InvalidTarget(private_refused())
+    if not allow_private and hosts.is_private_host(parts.hostname):
+        raise InvalidTarget(private_refused(parts.hostname))
     return url
 
 
 class PrivateAddressRefused(aiohttp.ClientError):
-    pass
+    """A literal private address, refused before connecting."""
+
+
+def refused_for_address(exc: BaseException) -> bool:
+    """Whether a failed request was refused for its address (permanent), not a network fault."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, PrivateAddressRefused | AddressRefused):
+            return True
+        seen = getattr(seen, "os_error", None) or seen.__cause__
+    return False
 
 
 async def _refuse_private_literal(
@@ -90,11 +106,10 @@ async def _refuse_private_literal(
 ) -> None:
     """aiohttp connects to a literal IP without asking the resolver; check those here."""
     host = params.url.host or ""
-    try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
+    ip = hosts.literal(host)
+    if ip is None:
         return  # a name: the guarded resolver checks what it resolves to
-    if not is_public_address(str(ip)):
+    if not hosts.is_public(ip):
         raise PrivateAddressRefused(f"{host} is a private or local address; refused")
 
 
@@ -170,7 +185,9 @@ async def post_json(
         async with http.post(out.target, data=body, headers=sent, allow_redirects=False) as r:
             return r.status, (await r.text(errors="replace"))[:200]
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        return Result(out.delivery_id, ok=False, error=f"request failed: {exc!r}"[:500])
+        permanent = refused_for_address(exc)
+        return Result(out.delivery_id, ok=False, permanent=permanent,
+                      error=f"{'refused' if permanent else 'request failed'}: {exc!r}"[:500])  # fmt: skip
 
 
 async def post_for_json(

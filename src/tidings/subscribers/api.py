@@ -13,7 +13,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from tidings.core.errors import TooManyRequests
-from tidings.subscribers import services
+from tidings.subscribers import manage, services
 from tidings.subscribers.views import client, subscribe_atomically
 
 router = Router(tags=["subscriptions"], auth=None)
@@ -60,7 +60,11 @@ class Detail(Schema):
     detail: str
 
 
-def _out(who: services.Holder) -> SubscriptionOut:
+class Secret(Schema):
+    secret: str = Field(description="The webhook's new HMAC-SHA256 signing secret, shown once.")
+
+
+def _out(who: manage.Holder) -> SubscriptionOut:
     if who.subscriber is not None:
         s = who.subscriber
         return SubscriptionOut(
@@ -101,7 +105,10 @@ def create_subscription(request: HttpRequest, payload: SubscriptionIn) -> tuple[
 
 @router.get("/subscriptions/{token}", response=SubscriptionOut, auth=None, summary="Show")
 def get_subscription(request: HttpRequest, token: str) -> SubscriptionOut:
-    return _out(services.holder(token=token))
+    """Show, change (``PATCH``) and give a webhook a new secret (``POST .../secret``) with the
+    token of a message's manage link, for ``TIDINGS_MANAGE_LINK_DAYS`` (365) after the message;
+    ``DELETE`` unsubscribes with a token of any age."""
+    return _out(manage.holder(token=token))
 
 
 @router.patch("/subscriptions/{token}", response=SubscriptionOut, auth=None, summary="Change")
@@ -109,7 +116,7 @@ def change_subscription(
     request: HttpRequest, token: str, payload: PreferencesIn
 ) -> SubscriptionOut:
     with transaction.atomic():
-        who = services.update_preferences(
+        who = manage.update_preferences(
             token=token, language=payload.language, component_ids=payload.components,
             all_components=payload.all_components,
         )  # fmt: skip
@@ -119,5 +126,12 @@ def change_subscription(
 @router.delete("/subscriptions/{token}", response=Detail, auth=None, summary="Unsubscribe")
 def delete_subscription(request: HttpRequest, token: str) -> Detail:
     with transaction.atomic():
-        services.unsubscribe(token=token)
+        manage.unsubscribe(token=token)
     return Detail(detail=_("Unsubscribed."))
+
+
+@router.post("/subscriptions/{token}/secret", response=Secret, auth=None, summary="New secret")
+def new_secret(request: HttpRequest, token: str) -> Secret:
+    """A webhook's new signing secret, shown once; the old one stops working at once."""
+    with transaction.atomic():
+        return Secret(secret=manage.new_signing_secret(token=token))

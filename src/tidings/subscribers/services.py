@@ -21,7 +21,8 @@ mail (at most one per :data:`RESEND_AFTER`); an active one gets nothing new.
 
 Tokens: confirmation links sign ``"confirm:<public id>"`` with :data:`CONFIRM_SALT`; manage and
 unsubscribe links use the delivery ledger's token (``"s:<public id>"`` for a subscriber,
-``"c:<contact pk>"`` for a customer contact, see :func:`tidings.notify.ledger.unsubscribe_token`).
+``"c:<contact pk>"`` for a customer contact, see :func:`tidings.notify.ledger.unsubscribe_token`)
+and are read by :mod:`tidings.subscribers.manage`.
 """
 
 from __future__ import annotations
@@ -42,11 +43,10 @@ from django.utils.translation import gettext_lazy
 
 from tidings.components.models import Component
 from tidings.config import TidingsSettings, get_settings
-from tidings.core import clock, events, throttle
+from tidings.core import clock, events, text, throttle
 from tidings.core.errors import DomainError, InvalidInput
-from tidings.customers.models import CONTACT_CHANNELS, NO_CHANNEL, Contact
 from tidings.notify import registry
-from tidings.notify.ledger import UNSUBSCRIBE_SALT, unsubscribe_token
+from tidings.notify.ledger import UNSUBSCRIBE_SALT
 from tidings.notify.models import Delivery, Message
 from tidings.notify.protocol import InvalidTarget
 from tidings.subscribers.models import CHANNELS, Subscriber, new_secret
@@ -103,16 +103,6 @@ class Subscription:
     secret: str = ""
 
 
-@dataclass(frozen=True)
-class Holder:
-    """Whoever a manage or unsubscribe token names: a subscriber or a customer contact."""
-
-    subscriber: Subscriber | None = None
-    contact: Contact | None = None
-    #: For a contact: the channel the link came through ("email" when the token does not say).
-    channel: str = ""
-
-
 def languages() -> list[str]:
     return [code for code, _name in django_settings.LANGUAGES]
 
@@ -135,20 +125,41 @@ def target_key(normalised: str) -> str:
 
 
 def normalise(channel: str, target: str) -> str:
-    """The canonical target, or :class:`InvalidInput` saying what is wrong with it."""
+    """The canonical target, or :class:`InvalidInput` saying what is wrong with it. For the
+    public: an Apprise URL must use one of ``TIDINGS_APPRISE_PUBLIC_SCHEMES``."""
     if channel not in available_channels():
         raise InvalidInput(_("Choose one of the offered channels."))
+    try:
+        target = text.line(target, field="target")
+    except InvalidInput:
+        raise InvalidInput(
+            _("The address contains a control character (such as a line break); remove it.")
+        ) from None
+    if channel == "apprise":
+        _check_apprise_scheme(target)
     try:
         value = registry.channel_class(channel).normalise_target(target)
     except InvalidTarget as exc:
         lead = _TARGET_PROBLEM.get(channel, gettext_lazy("This URL cannot be used"))
         raise InvalidInput(f"{lead}: {exc}") from None
-    if channel == "apprise" and value.partition("://")[0].lower() in _APPRISE_MAIL_SCHEMES:
-        raise InvalidInput(_("To get updates by email, choose the email channel."))
     return value
 
 
-def _language(language: str) -> str:
+def _check_apprise_scheme(url: str) -> None:
+    scheme = url.partition("://")[0].strip().lower()
+    allowed = get_settings().apprise_public_schemes
+    if scheme in _APPRISE_MAIL_SCHEMES:
+        raise InvalidInput(_("To get updates by email, choose the email channel."))
+    if scheme and scheme not in allowed:
+        raise InvalidInput(
+            _(
+                "Apprise URLs starting with %(scheme)s:// cannot be used here; use one of: %(schemes)s."
+            )
+            % {"scheme": scheme, "schemes": ", ".join(f"{s}://" for s in allowed)}
+        )
+
+
+def language_code(language: str) -> str:
     if language not in languages():
         raise InvalidInput(
             _("Choose a language: %(choices)s.") % {"choices": ", ".join(languages())}
@@ -156,7 +167,7 @@ def _language(language: str) -> str:
     return language
 
 
-def _components(component_ids: Iterable[str] | None) -> list[Component] | None:
+def chosen_components(component_ids: Iterable[str] | None) -> list[Component] | None:
     """``None`` means every component; otherwise at least one, each of them known."""
     if component_ids is None:
         return None
@@ -187,8 +198,8 @@ def subscribe(
 ) -> Subscription:
     """Subscribe ``target`` on ``channel`` to updates about ``component_ids`` (``None``: all)."""
     value = normalise(channel, target)
-    language = _language(language)
-    chosen = _components(component_ids)
+    language = language_code(language)
+    chosen = chosen_components(component_ids)
     now = clock.now()
     key = target_key(value)
     existing = Subscriber.objects.filter(channel=channel, target_key=key).first()
@@ -213,7 +224,11 @@ def _subscribe_again(
     sub: Subscriber, *, language: str, chosen: list[Component] | None
 ) -> Subscription:
     """The same target again. An active subscription is left exactly as it is (a stranger who
-    knows the address must not change it); any other starts over with the new choices."""
+    knows the address must not change it); any other starts over with the new choices. A
+    webhook keeps its signing secret: anyone may subscribe a URL, so whoever does must not
+    learn the secret its owner verifies our messages with. The answer carries a throwaway
+    secret, as for an active one; the owner gets a new secret through the manage link that
+    every message carries (:func:`tidings.subscribers.manage.new_signing_secret`)."""
     throwaway = new_secret() if sub.channel == "webhook" else ""
     if sub.status == "active":
         return Subscription(sub, throwaway)
@@ -222,8 +237,6 @@ def _subscribe_again(
         sub.confirmed_at = None if sub.channel == "email" else clock.now()
         sub.unsubscribed_at = sub.disabled_at = None
         sub.disabled_reason = ""
-        if sub.channel == "webhook":  # the old secret may be lost with the old receiver
-            sub.secret = new_secret()
         events.record(kind="subscriber.resubscribed", actor=ACTOR, subject_type="subscriber",
                       subject_id=sub.public_id, public=False, channel=sub.channel, status=sub.status)  # fmt: skip
     sub.language = language
@@ -232,13 +245,13 @@ def _subscribe_again(
     sub.components.set(chosen or [])
     if sub.status == "pending":
         send_confirmation(sub)
-    return Subscription(sub, sub.secret if sub.channel == "webhook" else "")
+    return Subscription(sub, throwaway)
 
 
 # --- Confirmation ---------------------------------------------------------------------------
 
 
-class _ClockSigner(signing.TimestampSigner):
+class ClockSigner(signing.TimestampSigner):
     """A timestamp signer on :mod:`tidings.core.clock`, so a frozen clock ages links in tests."""
 
     def timestamp(self) -> str:
@@ -256,7 +269,7 @@ class _ClockSigner(signing.TimestampSigner):
 
 
 def confirm_token(subscriber: Subscriber) -> str:
-    return _ClockSigner(salt=CONFIRM_SALT).sign_object(f"confirm:{subscriber.public_id}")
+    return ClockSigner(salt=CONFIRM_SALT).sign_object(f"confirm:{subscriber.public_id}")
 
 
 def confirm_url(subscriber: Subscriber) -> str:
@@ -264,7 +277,9 @@ def confirm_url(subscriber: Subscriber) -> str:
 
 
 def manage_token(subscriber: Subscriber) -> str:
-    return unsubscribe_token(subscriber_id=subscriber.public_id)
+    """A manage and unsubscribe token, as :func:`tidings.notify.ledger.unsubscribe_token` makes
+    them, stamped with :mod:`tidings.core.clock` time so a frozen clock ages it in tests."""
+    return ClockSigner(salt=UNSUBSCRIBE_SALT).sign_object(f"s:{subscriber.public_id}")
 
 
 def send_confirmation(subscriber: Subscriber) -> Delivery | None:
@@ -308,7 +323,7 @@ def confirm(*, token: str) -> Subscriber:
     """Activate the pending subscriber a confirmation link names. Following it twice is fine;
     a link to a subscription since ended is refused (subscribe again)."""
     try:
-        value = _ClockSigner(salt=CONFIRM_SALT).unsign_object(token, max_age=CONFIRM_MAX_AGE)
+        value = ClockSigner(salt=CONFIRM_SALT).unsign_object(token, max_age=CONFIRM_MAX_AGE)
     except signing.SignatureExpired:
         raise ExpiredToken(_("This confirmation link has expired.")) from None
     except signing.BadSignature:
@@ -348,98 +363,3 @@ def forget_unconfirmed(now: datetime | None = None) -> int:
         events.record(kind="subscribers.unconfirmed_forgotten", actor="scheduler",
                       subject_type="subscriber", subject_id="", public=False, count=len(ids))  # fmt: skip
     return len(ids)
-
-
-# --- Manage and unsubscribe -----------------------------------------------------------------
-
-
-def holder(*, token: str) -> Holder:
-    """Who a manage or unsubscribe token names. Tokens carry no expiry: the link in a year-old
-    mail must still unsubscribe. Contact tokens may name the channel (``"c:<pk>:sms"``)."""
-    try:
-        value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        raise InvalidToken(_("This link is not valid.")) from None
-    if not isinstance(value, str):
-        raise InvalidToken(_("This link is not valid."))
-    kind, _sep, rest = value.partition(":")
-    if kind == "s":
-        sub = Subscriber.objects.filter(public_id=rest).first()
-        if sub is not None:
-            return Holder(subscriber=sub)
-    elif kind == "c":
-        pk, _sep, channel = rest.partition(":")
-        contact = Contact.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
-        if contact is not None and (not channel or channel in CONTACT_CHANNELS):
-            return Holder(contact=contact, channel=channel or "email")
-    raise InvalidToken(_("This link is no longer valid."))
-
-
-def unsubscribe(*, token: str) -> Holder:
-    """Stop messages to whoever the token names. For a subscriber the row stays, marked
-    ``unsubscribed`` (so a later subscription of the same target is recognised); for a customer
-    contact the link's channel leaves ``Contact.channels`` (``["none"]`` when none is left,
-    since an empty list means "email")."""
-    who = holder(token=token)
-    now = clock.now()
-    if who.subscriber is not None:
-        sub = who.subscriber
-        if sub.status != "unsubscribed":
-            previous = sub.status
-            sub.status = "unsubscribed"
-            sub.unsubscribed_at = now
-            sub.save(update_fields=["status", "unsubscribed_at"])
-            events.record(kind="subscriber.unsubscribed", actor=ACTOR, subject_type="subscriber",
-                          subject_id=sub.public_id, public=False, channel=sub.channel, previous=previous)  # fmt: skip
-    elif who.contact is not None:
-        _unsubscribe_contact(who.contact, who.channel)
-    return who
-
-
-def _unsubscribe_contact(contact: Contact, channel: str) -> None:
-    current = [c for c in (contact.channels or ["email"]) if c != NO_CHANNEL]
-    if channel not in current:
-        return
-    remaining = [c for c in current if c != channel]
-    contact.channels = remaining or [NO_CHANNEL]
-    contact.save(update_fields=["channels"])
-    events.record(kind="contact.unsubscribed", actor=ACTOR, subject_type="contact",
-                  subject_id=str(contact.pk), public=False, channel=channel, channels=contact.channels)  # fmt: skip
-
-
-def update_preferences(
-    *,
-    token: str,
-    language: str,
-    component_ids: Iterable[str] | None = None,
-    all_components: bool = True,
-) -> Holder:
-    """Change a subscriber's language and components. A customer contact may change only the
-    language: the components that concern them follow their company's contract."""
-    who = holder(token=token)
-    language = _language(language)
-    if who.contact is not None:
-        contact = who.contact
-        if contact.language != language:
-            contact.language = language
-            contact.save(update_fields=["language"])
-            events.record(kind="contact.preferences_changed", actor=ACTOR, subject_type="contact",
-                          subject_id=str(contact.pk), public=False, fields=["language"])  # fmt: skip
-        return who
-    sub = who.subscriber
-    assert sub is not None
-    chosen = None if all_components else _components(list(component_ids or []))
-    changed = []
-    if sub.language != language:
-        sub.language = language
-        changed.append("language")
-    before = set(sub.components.values_list("public_id", flat=True))
-    if sub.all_components != (chosen is None) or before != {c.public_id for c in chosen or []}:
-        sub.all_components = chosen is None
-        sub.components.set(chosen or [])
-        changed.append("components")
-    if changed:
-        sub.save(update_fields=["language", "all_components"])
-        events.record(kind="subscriber.preferences_changed", actor=ACTOR, subject_type="subscriber",
-                      subject_id=sub.public_id, public=False, fields=changed)  # fmt: skip
-    return who

@@ -23,6 +23,7 @@ from tidings.components.models import Component
 from tidings.config import get_settings
 from tidings.core import throttle
 from tidings.core.errors import InvalidInput
+from tidings.subscribers import manage as links
 from tidings.subscribers import services
 
 Choices = list[tuple[str, Any]]
@@ -164,11 +165,17 @@ def page(
     return response
 
 
-def invalid(request: HttpRequest, exc: services.InvalidToken, lang: str) -> HttpResponse:
+def invalid(
+    request: HttpRequest, exc: services.InvalidToken, lang: str, token: str = ""
+) -> HttpResponse:
     context = {
         "message": exc.message,
         "expired": isinstance(exc, services.ExpiredToken),
         "days": services.CONFIRM_MAX_AGE.days,
+        # An old manage link still unsubscribes.
+        "unsubscribe_url": f"/unsubscribe/{token}"
+        if isinstance(exc, links.ExpiredManageLink)
+        else "",
     }
     return page(request, "subscribers/invalid.html", lang, context, status=400)
 
@@ -218,24 +225,32 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return page(request, "subscribers/confirmed.html", lang, {"manage_url": manage_url})
 
 
-def _language_of(who: services.Holder) -> str:
+def _language_of(who: links.Holder) -> str:
     if who.subscriber is not None:
         return who.subscriber.language
     return who.contact.language if who.contact is not None else ""
 
 
-def _status_of(who: services.Holder) -> str:
+def _status_of(who: links.Holder) -> str:
     if who.subscriber is not None:
         return who.subscriber.status
     assert who.contact is not None
     return "active" if who.channel in (who.contact.channels or ["email"]) else "unsubscribed"
 
 
-def _target_of(who: services.Holder) -> str:
+def _target_of(who: links.Holder) -> str:
     if who.subscriber is not None:
         return who.subscriber.target
     assert who.contact is not None
     return who.contact.email if who.channel == "email" else who.contact.phone
+
+
+def _initial(who: links.Holder) -> dict[str, Any]:
+    initial: dict[str, Any] = {"language": _language_of(who)}
+    if who.subscriber is not None:
+        initial["scope"] = "all" if who.subscriber.all_components else "some"
+        initial["components"] = list(who.subscriber.components.values_list("public_id", flat=True))
+    return initial
 
 
 @never_cache
@@ -244,19 +259,26 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     fallback = page_language(request)
     try:
         with translation.override(fallback):
-            who = services.holder(token=token)
+            who = links.holder(token=token)
     except services.InvalidToken as exc:
-        return invalid(request, exc, fallback)
+        return invalid(request, exc, fallback, token)
     lang = page_language(request, _language_of(who))
     with_components = who.subscriber is not None
-    status = 200
+    status, secret, problem = 200, "", ""
     with translation.override(lang):
-        if request.method == "POST":
+        if request.method == "POST" and "new_secret" in request.POST:
+            form = PreferencesForm(initial=_initial(who), with_components=with_components)
+            try:
+                with transaction.atomic():
+                    secret = links.new_signing_secret(token=token)
+            except InvalidInput as exc:
+                problem, status = exc.message, 400
+        elif request.method == "POST":
             form = PreferencesForm(request.POST, with_components=with_components)
             if form.is_valid():
                 try:
                     with transaction.atomic():
-                        services.update_preferences(
+                        links.update_preferences(
                             token=token, language=form.cleaned_data["language"],
                             component_ids=form.component_ids(),
                             all_components=form.component_ids() is None,
@@ -267,13 +289,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                     return redirect(f"{request.path}?saved=1")
             status = 400
         else:
-            initial: dict[str, Any] = {"language": _language_of(who)}
-            if who.subscriber is not None:
-                initial["scope"] = "all" if who.subscriber.all_components else "some"
-                initial["components"] = list(
-                    who.subscriber.components.values_list("public_id", flat=True)
-                )
-            form = PreferencesForm(initial=initial, with_components=with_components)
+            form = PreferencesForm(initial=_initial(who), with_components=with_components)
         channel = who.subscriber.channel if who.subscriber is not None else who.channel
         context = {
             "form": form,
@@ -282,6 +298,10 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             "target": _target_of(who),
             "saved": request.method == "GET" and "saved" in request.GET,
             "unsubscribe_url": f"/unsubscribe/{token}",
+            "manage_until": who.manage_until,
+            "webhook": channel == "webhook",
+            "secret": secret,
+            "problem": problem,
         }
     return page(request, "subscribers/manage.html", lang, context, status=status)
 
@@ -297,9 +317,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         with translation.override(fallback):
             if request.method == "POST":
                 with transaction.atomic():
-                    who = services.unsubscribe(token=token)
+                    who = links.unsubscribe(token=token)
             else:
-                who = services.holder(token=token)
+                who = links.holder(token=token, purpose="unsubscribe")
     except services.InvalidToken as exc:
         return invalid(request, exc, fallback)
     lang = page_language(request, _language_of(who))

@@ -13,13 +13,14 @@ Apprise no longer accepts (a plugin removed by an upgrade), which can never work
 
 SSRF: Apprise makes its own connections (requests, smtplib), outside the guarded aiohttp
 session. Unless private targets are allowed, URLs whose host (or ``smtp=`` host) is local or
-private are refused when stored, and again at send time after resolving the name; a name that
-changes its address between that check and Apprise's own lookup is not caught."""
+private, in any spelling (``2130706433``, ``localhost.``...), are refused when stored, and
+again at send time after resolving the name; while Apprise sends, :mod:`.guard` refuses any
+socket to a private address and any redirect. A refusal for the address is permanent: the
+target is disabled, not retried."""
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import socket
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.utils.translation import gettext as _
 
-from tidings.notify.http import is_public_address, private_refused
+from tidings.notify.channels.apprise import guard
+from tidings.notify.http import is_private_host, is_public_address, private_refused
 from tidings.notify.protocol import (
     UNSUBSCRIBE_URL,
     InvalidTarget,
@@ -54,15 +56,6 @@ NOTIFY_TYPES = {
     "operational": "success", "degraded_performance": "warning", "partial_outage": "warning",
     "major_outage": "failure", "under_maintenance": "warning",
 }  # fmt: skip
-
-
-def _private_name(host: str) -> bool:
-    host = host.strip("[]").lower()
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return host == "localhost" or host.endswith((".local", ".internal", ".localhost"))
-    return not is_public_address(str(ip))
 
 
 def _hosts(plugin: Any) -> list[str]:
@@ -148,8 +141,9 @@ class AppriseChannel:
             )
         if not get_settings().allow_private_targets:
             for plugin in found:
-                if any(_private_name(h) for h in _hosts(plugin)):
-                    raise InvalidTarget(private_refused())
+                for host in _hosts(plugin):
+                    if is_private_host(host):
+                        raise InvalidTarget(private_refused(host))
         return url
 
     @staticmethod
@@ -170,14 +164,20 @@ class AppriseChannel:
                           error="this Apprise no longer accepts the URL")  # fmt: skip
         if not self.allow_private:
             for plugin in sender:
-                if any(_resolves_to_private(h) for h in _hosts(plugin)):
-                    return Result(out.delivery_id, ok=False,
+                if any(is_private_host(h) or _resolves_to_private(h) for h in _hosts(plugin)):
+                    return Result(out.delivery_id, ok=False, permanent=True,
                                   error="the URL's host resolves only to private addresses; refused")  # fmt: skip
         notify_type = (out.payload or {}).get("notify_type", "info")
-        result = sender.notify(body=personalise(out.text, out.unsubscribe_url), title=out.subject,
-                               notify_type=notify_type, body_format=apprise.NotifyFormat.TEXT)  # fmt: skip
+        with guard.guarded(allow_private=self.allow_private) as seen:
+            result = sender.notify(body=personalise(out.text, out.unsubscribe_url), title=out.subject,
+                                   notify_type=notify_type, body_format=apprise.NotifyFormat.TEXT)  # fmt: skip
+        if seen.refused:
+            return Result(out.delivery_id, ok=False, permanent=True, error=seen.refused)
         if result:
             return Result(out.delivery_id, ok=True)
+        if seen.redirect:
+            return Result(out.delivery_id, ok=False,
+                          error=f"the service answered with a redirect to {seen.redirect}, which is not followed")  # fmt: skip
         return Result(out.delivery_id, ok=False, error=_describe(result))
 
     async def _send_one(self, out: Outgoing) -> Result:
