@@ -38,6 +38,7 @@ def test_the_banner_names_the_active_incident_in_both_languages(now, site_settin
         "id": outage.public_id,
         "kind": "incident",
         "title": "Elevated API errors",
+        "titles": {"en": "Elevated API errors", "he": "שגיאות מוגברות ב-API"},
         "status": "investigating",
         "status_label": {"en": "Investigating", "he": i["status_label"]["he"]},
         "impact": "major",

@@ -58,5 +58,28 @@ def check_localized(value: object, *, field: str, max_chars: int, required: bool
     return cleaned
 
 
+def check_localized_line(
+    value: object, *, field: str, max_chars: int, required: bool = True
+) -> dict[str, str]:
+    """A single-line text per language (a title, a name): as :func:`check_localized`, and no
+    line breaks or other control characters, which would break subjects, SMS and feeds."""
+    cleaned = check_localized(value, field=field, max_chars=max_chars, required=required)
+    for lang, text in cleaned.items():
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+            raise InvalidInput(f"{field}.{lang} must be a single line without control characters")
+    return cleaned
+
+
+def default_language() -> str:
+    from django.conf import settings
+
+    return str(settings.LANGUAGE_CODE)
+
+
 def pick(localized: dict[str, str], lang: str, fallback: str = "en") -> str:
     return localized.get(lang) or localized.get(fallback) or next(iter(localized.values()), "")
+
+
+def default_text(localized: dict[str, str]) -> str:
+    """The text in the default language, else any: what sorts, searches and names a row."""
+    return pick(localized, default_language(), default_language())

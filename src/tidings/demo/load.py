@@ -23,6 +23,45 @@ GROUPS = {
     "Messaging": ["Email delivery", "SMS gateway", "Mobile push", "Billing"],
 }
 
+#: Hebrew for every name and title the demo writes in English.
+HEBREW = {
+    "Platform": "פלטפורמה",
+    "Data": "נתונים",
+    "Messaging": "הודעות",
+    "API": "API",
+    "Web dashboard": "לוח הבקרה",
+    "Authentication": "הזדהות",
+    "Webhooks": "Webhooks",
+    "Databases": "מסדי נתונים",
+    "Object storage": "אחסון קבצים",
+    "Backups": "גיבויים",
+    "Search": "חיפוש",
+    "Email delivery": "שליחת דוא״ל",
+    "SMS gateway": "שער SMS",
+    "Mobile push": "התראות לנייד",
+    "Billing": "חיובים",
+    "Slow dashboard loading": "טעינה איטית של לוח הבקרה",
+    "API errors for some customers": "שגיאות API אצל חלק מהלקוחות",
+    "Delayed email delivery": "עיכוב בשליחת דוא״ל",
+    "Login failures": "כשלים בהתחברות",
+    "Search results out of date": "תוצאות חיפוש לא מעודכנות",
+    "SMS messages not delivered": "הודעות SMS לא נמסרו",
+    "Webhook delivery delays": "עיכובים במסירת Webhooks",
+    "Object storage unavailable": "אחסון הקבצים אינו זמין",
+    "Billing page errors": "שגיאות בדף החיובים",
+    "Push notifications delayed": "עיכוב בהתראות לנייד",
+    "Elevated database latency": "השהיה גבוהה במסדי הנתונים",
+    "Dashboard unavailable": "לוח הבקרה אינו זמין",
+    "Database version upgrade": "שדרוג גרסת מסד הנתונים",
+    "Network equipment replacement": "החלפת ציוד רשת",
+    "Elevated error rates on the API": "שיעור שגיאות גבוה ב-API",
+}
+
+
+def both(english: str) -> dict[str, str]:
+    return {"en": english, "he": HEBREW[english]}
+
+
 # (title, components, worst status, severity, minutes to resolve, en cause, he cause)
 HISTORY = [
     (
@@ -162,7 +201,7 @@ def _history(now: datetime, ids: dict[str, str], rng: random.Random) -> None:
             inc = incidents.create_incident(
                 audience="none",
                 actor="demo",
-                title=title,
+                title=both(title),
                 severity=sev,
                 components=comps,
                 body={
@@ -200,7 +239,7 @@ def _maintenances(now: datetime, ids: dict[str, str]) -> None:
         m = incidents.create_maintenance(
             audience="none",
             actor="demo",
-            title="Database version upgrade",
+            title=both("Database version upgrade"),
             scheduled_for=past,
             scheduled_until=past + timedelta(hours=2),
             components={ids["Databases"]: "under_maintenance"},
@@ -217,7 +256,7 @@ def _maintenances(now: datetime, ids: dict[str, str]) -> None:
     incidents.create_maintenance(
         audience="none",
         actor="demo",
-        title="Network equipment replacement",
+        title=both("Network equipment replacement"),
         scheduled_for=soon,
         scheduled_until=soon + timedelta(hours=3),
         components={ids["API"]: "under_maintenance", ids["Webhooks"]: "under_maintenance"},
@@ -235,7 +274,7 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
         inc = incidents.create_incident(
             audience="none",
             actor="demo",
-            title="Elevated error rates on the API",
+            title=both("Elevated error rates on the API"),
             severity="SEV2",
             components={ids["API"]: "partial_outage", ids["Webhooks"]: "degraded_performance"},
             body={
@@ -419,10 +458,10 @@ def load_demo(*, quiet: bool = True) -> str:
         ids: dict[str, str] = {}
         with clock.frozen(now - timedelta(days=120)):
             for group_name, names in GROUPS.items():
-                group = components.create_group(actor="demo", name=group_name)
+                group = components.create_group(actor="demo", name=both(group_name))
                 for name in names:
                     ids[name] = components.create_component(
-                        actor="demo", name=name, group_id=group.public_id
+                        actor="demo", name=both(name), group_id=group.public_id
                     ).public_id
         _history(now, ids, rng)
         _maintenances(now, ids)

@@ -29,8 +29,11 @@ AUDIENCE_DOC = (
 )
 
 
+TITLE_DOC = 'Text, or per language: {"en": "...", "he": "..."}'
+
+
 class IncidentIn(Schema):
-    title: str = Field(min_length=1, max_length=200)
+    title: Localized = Field(description=TITLE_DOC)
     body: Localized = Field(description='Markdown, per language: {"en": "...", "he": "..."}')
     severity: Severity = "SEV3"
     impact: Impact | None = None
@@ -45,7 +48,7 @@ class IncidentIn(Schema):
 
 
 class IncidentPatch(Schema):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: Localized | None = Field(default=None, description=TITLE_DOC)
     severity: Severity | None = None
     impact: Impact | None = None
     visibility: Visibility | None = None
@@ -63,7 +66,7 @@ class UpdateIn(Schema):
 
 
 class MaintenanceIn(Schema):
-    title: str = Field(min_length=1, max_length=200)
+    title: Localized = Field(description=TITLE_DOC)
     body: Localized
     scheduled_for: datetime
     scheduled_until: datetime
@@ -101,6 +104,7 @@ class IncidentOut(Schema):
     id: str
     kind: str
     title: str
+    titles: dict[str, str]
     status: str
     impact: str
     severity: str
@@ -141,6 +145,7 @@ def _out(i: Incident) -> IncidentOut:
         id=i.public_id,
         kind=i.kind,
         title=i.title,
+        titles=i.titles or {"en": i.title},
         status=i.status,
         impact=i.impact,
         severity=i.severity,

@@ -12,7 +12,7 @@ from tidings.components.rules import impact_from_components
 from tidings.config import get_settings
 from tidings.core import clock, events
 from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
-from tidings.core.text import check_localized
+from tidings.core.text import check_localized, check_localized_line, default_text
 from tidings.incidents import rules
 from tidings.incidents.models import FaqEntry, Incident, IncidentComponent, IncidentUpdate, Resource
 from tidings.incidents.rules import Audience
@@ -34,6 +34,13 @@ def _bodies(body: object, *, required: bool) -> dict[str, str]:
     return check_localized(
         body, field="body", max_chars=get_settings().max_body_chars, required=required
     )
+
+
+def _titles(value: object, what: str) -> dict[str, str]:
+    """A title as text (the default language's) or per language: ``{"en": ..., "he": ...}``."""
+    if not (value.strip() if isinstance(value, str) else value):
+        raise InvalidInput(f"{what} needs a title")
+    return check_localized_line(value, field="title", max_chars=200, required=True)
 
 
 def _resolve_components(wanted: dict[str, str] | None) -> list[tuple[Component, str]]:
@@ -133,7 +140,7 @@ def _stamp(incident: Incident, status: str, at: datetime) -> None:
 def create_incident(
     *,
     actor: str,
-    title: str,
+    title: object,
     body: object,
     severity: str = "SEV3",
     impact: str | None = None,
@@ -148,8 +155,7 @@ def create_incident(
 ) -> Incident:
     """Declare an incident and publish its first update, the public acknowledgement."""
     audience = rules.check_audience(audience)
-    if not title.strip():
-        raise InvalidInput("an incident needs a title")
+    titles = _titles(title, "an incident")
     rules.check_transition("incident", "investigating", status)
     _check_choice(severity, rules.SEVERITIES, "severity")
     _check_choice(impact, rules.IMPACTS[:4], "impact")
@@ -162,7 +168,8 @@ def create_incident(
         raise InvalidInput("started_at cannot be in the future")
     incident = Incident.objects.create(
         kind="incident",
-        title=title.strip(),
+        title=default_text(titles),
+        titles=titles,
         status=status,
         impact=impact or impact_from_components(s for _, s in targets),
         severity=severity,
@@ -201,7 +208,7 @@ def create_incident(
 def create_maintenance(
     *,
     actor: str,
-    title: str,
+    title: object,
     body: object,
     scheduled_for: datetime,
     scheduled_until: datetime,
@@ -210,8 +217,7 @@ def create_maintenance(
     visibility: str = "public",
     audience: Audience = "all",
 ) -> Incident:
-    if not title.strip():
-        raise InvalidInput("a maintenance needs a title")
+    titles = _titles(title, "a maintenance")
     audience = rules.check_audience(audience)
     rules.check_window(scheduled_for, scheduled_until)
     _check_choice(visibility, ("public", "internal"), "visibility")
@@ -222,7 +228,8 @@ def create_maintenance(
     now = clock.now()
     incident = Incident.objects.create(
         kind="maintenance",
-        title=title.strip(),
+        title=default_text(titles),
+        titles=titles,
         status="scheduled",
         impact="maintenance",
         visibility=visibility,
@@ -404,12 +411,13 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
     unknown = set(fields) - set(_CHANGEABLE)
     if unknown:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} here")
-    if "title" in fields and not str(fields["title"]).strip():
-        raise InvalidInput("an incident needs a title")
+    titles = _titles(fields.pop("title"), "an incident") if "title" in fields else None
     _check_choice(fields.get("severity"), rules.SEVERITIES, "severity")
     _check_choice(fields.get("impact"), rules.IMPACTS, "impact")
     _check_choice(fields.get("visibility"), ("public", "internal"), "visibility")
     _check_choice(fields.get("eta_confidence"), rules.ETA_CONFIDENCE, "eta_confidence")
+    if titles is not None:
+        fields["titles"], fields["title"] = titles, default_text(titles)
     before = {name: getattr(incident, name) for name in fields}
     for name, value in fields.items():
         setattr(incident, name, "" if value is None and name == "eta_confidence" else value)
