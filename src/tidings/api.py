@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
 
+from tidings.comms.api import router as templates_router
 from tidings.components.api import router as components_router
 from tidings.core.auth import TokenAuth
 from tidings.core.errors import DomainError
@@ -24,6 +25,7 @@ api = NinjaAPI(
 )
 api.add_router("/", components_router)
 api.add_router("/", incidents_router)
+api.add_router("/", templates_router)
 api.add_router("/", customers_router)
 api.add_router("/", notify_router)
 # Public: subscribing needs no account; tokens in the links authorise the rest.

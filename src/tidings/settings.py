@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "tidings.incidents",
     "tidings.customers",
     "tidings.subscribers",
+    "tidings.comms",
     "tidings.notify",
     "tidings.statuspage",
     "tidings.console",

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from tests.conftest import published
 from tidings.components import services as components
+from tidings.incidents import maintenances
 from tidings.incidents import services as incidents
 from tidings.statuspage import snapshot
 from tidings.statuspage.edgecore import Edge
@@ -69,7 +70,7 @@ def test_feeds_and_the_calendar_exist_per_language(db, now, site_settings):
             body={"en": "Payments fail.", "he": "תשלומים נכשלים."},
             components={ids["Checkout"]: "partial_outage"},
         )
-        incidents.create_maintenance(
+        maintenances.create_maintenance(
             actor="dana",
             title={"en": "Database upgrade", "he": "שדרוג מסד הנתונים"},
             body={"en": "Planned work.", "he": "עבודה מתוכננת."},

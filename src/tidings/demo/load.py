@@ -14,6 +14,7 @@ from django.db import transaction
 from tidings.components import services as components
 from tidings.components.models import Component
 from tidings.core import clock
+from tidings.incidents import content, maintenances
 from tidings.incidents import services as incidents
 from tidings.incidents.models import Incident
 
@@ -236,7 +237,7 @@ def _history(now: datetime, ids: dict[str, str], rng: random.Random) -> None:
 def _maintenances(now: datetime, ids: dict[str, str]) -> None:
     past = (now - timedelta(days=20)).replace(hour=2, minute=0, second=0, microsecond=0)
     with clock.frozen(past - timedelta(days=7)):
-        m = incidents.create_maintenance(
+        m = maintenances.create_maintenance(
             audience="none",
             actor="demo",
             title=both("Database version upgrade"),
@@ -249,11 +250,11 @@ def _maintenances(now: datetime, ids: dict[str, str]) -> None:
             },
         )
     with clock.frozen(past):
-        incidents.run_due_maintenances(now=past, audience="none")
+        maintenances.run_due_maintenances(now=past, audience="none")
     with clock.frozen(past + timedelta(hours=2)):
-        incidents.run_due_maintenances(now=past + timedelta(hours=2), audience="none")
+        maintenances.run_due_maintenances(now=past + timedelta(hours=2), audience="none")
     soon = (now + timedelta(days=5)).replace(hour=1, minute=0, second=0, microsecond=0)
-    incidents.create_maintenance(
+    maintenances.create_maintenance(
         audience="none",
         actor="demo",
         title=both("Network equipment replacement"),
@@ -292,7 +293,7 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
             "זיהינו שרת אחסון תקול מאחורי ה-API ואנחנו מעבירים ממנו את התעבורה. "
             "עדיין אין לנו זמן משוער אמין לחזרה לשגרה.",
         )
-        incidents.add_faq(
+        content.add_faq(
             actor="demo",
             incident=inc,
             question={"en": "Is my data safe?", "he": "האם המידע שלי בטוח?"},
@@ -301,7 +302,7 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
                 "he": "כן. לא אבד מידע; אפשר לנסות שוב בקשות שנכשלו.",
             },
         )
-        incidents.add_faq(
+        content.add_faq(
             actor="demo",
             incident=inc,
             question={"en": "Should I retry failed requests?", "he": "האם לנסות שוב בקשות שנכשלו?"},
@@ -310,7 +311,7 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
                 "he": "כן, עם המתנה בין ניסיונות. רוב הניסיונות החוזרים מצליחים בתוך דקה.",
             },
         )
-        incidents.add_resource(
+        content.add_resource(
             actor="demo",
             incident=inc,
             kind="workaround",

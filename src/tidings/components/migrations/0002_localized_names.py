@@ -35,7 +35,9 @@ class Migration(migrations.Migration):
             model_name="component", name="names", field=models.JSONField(blank=True, default=dict)
         ),
         migrations.AddField(
-            model_name="component", name="slug", field=models.SlugField(max_length=64, null=True, db_index=False)
+            model_name="component",
+            name="slug",
+            field=models.SlugField(max_length=64, null=True, db_index=False),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.AlterField(
