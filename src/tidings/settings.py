@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "tidings.core",
+    "tidings.staff",
     "tidings.components",
     "tidings.incidents",
     "tidings.customers",
