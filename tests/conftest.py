@@ -89,7 +89,7 @@ def outage(catalog: dict[str, str]) -> Any:
     with transaction.atomic():
         return incidents.create_incident(
             actor="dana",
-            title="Elevated API errors",
+            title={"en": "Elevated API errors", "he": "שגיאות מוגברות ב-API"},
             severity="SEV2",
             components={catalog["API"]: "partial_outage"},
             body={

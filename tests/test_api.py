@@ -198,3 +198,34 @@ def test_an_update_can_target_a_segment_or_nobody(api, catalog, outage):
         "POST", path, {"status": "identified", "body": "x", "audience": {"tier": ["gold"]}}
     )
     assert r.status_code == 422 and "unknown segment keys: tier" in r.json()["detail"]
+
+
+def test_titles_and_names_are_given_per_language_through_the_api(api, catalog):
+    r = api.call("POST", "/components", {"name": {"en": "Checkout", "he": "קופה"}})
+    assert r.status_code == 201, r.json()
+    comp = r.json()
+    assert comp["slug"] == "checkout" and comp["names"] == {"en": "Checkout", "he": "קופה"}
+    r = api.call(
+        "POST",
+        "/incidents",
+        {
+            "title": {"en": "Checkout failing", "he": "התשלום נכשל"},
+            "body": "Checkout fails.",
+            "components": {comp["id"]: "major_outage"},
+        },
+    )
+    assert r.status_code == 201, r.json()
+    assert r.json()["title"] == "Checkout failing"
+    assert r.json()["titles"] == {"en": "Checkout failing", "he": "התשלום נכשל"}
+    iid = r.json()["id"]
+    r = api.call("PATCH", f"/incidents/{iid}", {"title": "Checkout failing for card payments"})
+    assert r.json()["titles"] == {"en": "Checkout failing for card payments"}
+    r = api.call("PATCH", f"/components/{comp['id']}", {"slug": "Not A Slug"})
+    assert r.status_code == 422 and "slug" in r.json()["detail"]
+
+
+def test_a_title_that_would_break_a_message_header_is_refused(api, catalog):
+    r = api.call("POST", "/incidents", {"title": "Down\r\nBcc: everyone@evil.test", "body": "x"})
+    assert r.status_code == 422
+    assert "single line" in r.json()["detail"]
+    assert not Incident.objects.exists()

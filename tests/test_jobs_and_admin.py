@@ -5,7 +5,7 @@ from datetime import timedelta
 from tests.conftest import ROOT
 from tidings.core import clock, jobs
 from tidings.core.models import JobClaim
-from tidings.incidents import services
+from tidings.incidents import maintenances
 
 
 def test_two_schedulers_never_run_the_same_slot_twice(now, db):
@@ -17,7 +17,7 @@ def test_two_schedulers_never_run_the_same_slot_twice(now, db):
 
 
 def test_the_scheduler_starts_a_due_maintenance(now, catalog, site_settings):
-    m = services.create_maintenance(
+    m = maintenances.create_maintenance(
         actor="dana",
         title="Swap disks",
         body="Planned.",

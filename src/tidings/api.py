@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from tidings.comms.api import router as templates_router
 from tidings.components.api import router as components_router
 from tidings.core import db, unavailable
 from tidings.core.auth import Refused, StaffSession, TokenAuth
@@ -47,6 +48,7 @@ api = NinjaAPI(
 )
 api.add_router("/", components_router)
 api.add_router("/", incidents_router)
+api.add_router("/", templates_router)
 api.add_router("/", customers_router)
 api.add_router("/", notify_router)
 # Public: subscribing needs no account; tokens in the links authorise the rest.

@@ -7,7 +7,7 @@ from tidings.components.models import Component, StatusChange
 from tidings.core import clock
 from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
 from tidings.core.models import Event
-from tidings.incidents import services
+from tidings.incidents import maintenances, services
 from tidings.incidents.models import AppendOnly, Incident, IncidentUpdate
 
 
@@ -159,7 +159,7 @@ def test_internal_incidents_record_events_without_asking_for_a_publish(now, cata
 
 def test_maintenance_starts_and_completes_on_its_own(now, catalog):
     start, end = now + timedelta(hours=1), now + timedelta(hours=3)
-    m = services.create_maintenance(
+    m = maintenances.create_maintenance(
         actor="dana",
         title="DB upgrade",
         body="Upgrading.",
@@ -168,23 +168,27 @@ def test_maintenance_starts_and_completes_on_its_own(now, catalog):
         components={catalog["Email"]: "under_maintenance"},
     )
     assert m.status == "scheduled" and status_of(catalog["Email"]) == "operational"
-    assert services.run_due_maintenances(now=now) == []
+    assert maintenances.run_due_maintenances(now=now) == []
     with clock.frozen(start):
-        assert services.run_due_maintenances(now=start) == [m.public_id]
+        assert maintenances.run_due_maintenances(now=start) == [m.public_id]
     m.refresh_from_db()
     assert m.status == "in_progress" and status_of(catalog["Email"]) == "under_maintenance"
     with clock.frozen(end):
-        services.run_due_maintenances(now=end)
+        maintenances.run_due_maintenances(now=end)
     m.refresh_from_db()
     assert m.status == "completed" and m.resolved_at == end
     assert status_of(catalog["Email"]) == "operational"
     bodies = [u.bodies for u in m.updates.order_by("display_at")]
-    assert bodies[1]["en"] == "Scheduled maintenance is currently in progress."
-    assert set(bodies[1]) == {"en", "he"}
+    # Nobody was there to write them: the maintenance templates did, in both languages.
+    assert bodies[1]["en"] == (
+        "The planned maintenance on Email has started. It should be complete by 2026-11-23 15:00 UTC."
+    )
+    assert bodies[2]["en"].startswith("The planned maintenance on Email is complete")
+    assert set(bodies[1]) == {"en", "he"} and "Email" in bodies[1]["he"]
 
 
 def test_maintenance_cannot_go_back_from_completed(now, catalog):
-    m = services.create_maintenance(
+    m = maintenances.create_maintenance(
         actor="dana",
         title="m",
         body="b",
@@ -198,7 +202,7 @@ def test_maintenance_cannot_go_back_from_completed(now, catalog):
 
 def test_maintenance_window_must_end_after_it_starts(now, db):
     with pytest.raises(InvalidTransition, match="end after"):
-        services.create_maintenance(
+        maintenances.create_maintenance(
             actor="dana", title="m", body="b", scheduled_for=now, scheduled_until=now
         )
     assert not Incident.objects.exists()

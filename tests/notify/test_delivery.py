@@ -54,6 +54,8 @@ def test_an_update_is_delivered_by_email_and_webhook(
     assert set(by_rcpt) == {"erez@example.com", "noa@example.com"}
     en, he = by_rcpt["erez@example.com"], by_rcpt["noa@example.com"]
     assert en["Subject"] == "[Acme] Elevated API errors: Identified"
+    # Hebrew readers get the Hebrew title (the fixture's incident is titled in both languages).
+    assert he["Subject"].startswith("[Acme] שגיאות מוגברות ב-API: ")
     assert "We found the cause." in en.get_body(("plain",)).get_content()
     assert "מצאנו את הסיבה." in he.get_body(("html",)).get_content()
     assert 'dir="rtl"' in he.get_body(("html",)).get_content()

@@ -17,7 +17,7 @@ from tests.notify.kit import drain, subscriber
 from tidings.components.models import Component
 from tidings.core import clock
 from tidings.customers.models import Contact, Customer
-from tidings.incidents import services
+from tidings.incidents import maintenances, services
 from tidings.notify import claims, ledger
 from tidings.notify.models import Delivery
 from tidings.notify.protocol import Result
@@ -150,7 +150,7 @@ def test_a_maintenance_notice_whose_moment_passed_is_not_sent(
     subscriber("email", "erez@example.com")
     starts, ends = now + timedelta(hours=1), now + timedelta(hours=2)
     with transaction.atomic():
-        upgrade = services.create_maintenance(
+        upgrade = maintenances.create_maintenance(
             actor="dana", title="Database upgrade", body="We will upgrade the database.",
             scheduled_for=starts, scheduled_until=ends, auto_transition=False,
         )  # fmt: skip
@@ -191,7 +191,7 @@ def test_a_cancelled_maintenance_never_announces_itself_afterwards(
 ):
     subscriber("email", "erez@example.com")
     with transaction.atomic():
-        upgrade = services.create_maintenance(
+        upgrade = maintenances.create_maintenance(
             actor="dana", title="Database upgrade", body="We will upgrade the database.",
             scheduled_for=now + timedelta(days=1), scheduled_until=now + timedelta(days=1, hours=2),
         )  # fmt: skip

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import published
 from tests.statuspage.conftest import served_by_edge
-from tidings.incidents import services
+from tidings.incidents import maintenances, services
 from tidings.statuspage import snapshot
 from tidings.statuspage.banner import plain_text
 from tidings.statuspage.edge import is_public_path
@@ -38,6 +38,7 @@ def test_the_banner_names_the_active_incident_in_both_languages(now, site_settin
         "id": outage.public_id,
         "kind": "incident",
         "title": "Elevated API errors",
+        "titles": {"en": "Elevated API errors", "he": "שגיאות מוגברות ב-API"},
         "status": "investigating",
         "status_label": {"en": "Investigating", "he": i["status_label"]["he"]},
         "impact": "major",
@@ -63,7 +64,7 @@ def test_the_banner_is_empty_when_nothing_is_going_on(now, site_settings, outage
         actor="dana", incident=outage, status="resolved", body="Fixed.",
         components={catalog["API"]: "operational"},
     )  # fmt: skip
-    services.create_maintenance(
+    maintenances.create_maintenance(
         actor="dana", title="Upgrade", body="Planned.", scheduled_for=now + timedelta(days=1),
         scheduled_until=now + timedelta(days=1, hours=2),
     )  # fmt: skip
@@ -79,7 +80,7 @@ def test_the_banner_is_empty_when_nothing_is_going_on(now, site_settings, outage
 
 
 def test_a_maintenance_in_progress_comes_after_the_incidents(now, site_settings, outage, catalog):
-    m = services.create_maintenance(
+    m = maintenances.create_maintenance(
         actor="dana", title="Database upgrade", body="Planned.",
         scheduled_for=now - timedelta(minutes=5), scheduled_until=now + timedelta(hours=1),
         components={catalog["Email"]: "under_maintenance"},

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import published
 from tidings.core import clock
-from tidings.incidents import services
+from tidings.incidents import content, maintenances, services
 from tidings.statuspage import snapshot
 
 ENDPOINTS = {
@@ -36,7 +36,7 @@ def doc(snap, path):
 def test_all_eight_statuspage_endpoints_have_the_documented_shape(
     now, site_settings, outage, catalog
 ):
-    services.create_maintenance(
+    maintenances.create_maintenance(
         actor="dana",
         title="Upgrade",
         body="Planned.",
@@ -149,10 +149,10 @@ def test_internal_incidents_never_appear_publicly(now, site_settings, catalog):
 
 
 def test_incident_page_has_timeline_faq_and_workarounds(now, site_settings, outage):
-    services.add_faq(
+    content.add_faq(
         actor="dana", incident=outage, question="Is data lost?", answer="No data was lost."
     )
-    services.add_resource(
+    content.add_resource(
         actor="dana",
         incident=outage,
         kind="workaround",
@@ -181,7 +181,7 @@ def test_history_is_grouped_by_month(now, site_settings, catalog):
 
 
 def test_feeds_are_well_formed(now, site_settings, outage):
-    services.create_maintenance(
+    maintenances.create_maintenance(
         actor="dana",
         title="Upgrade, with commas; and semicolons",
         body="Planned.",

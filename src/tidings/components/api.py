@@ -18,21 +18,33 @@ router = Router(tags=["components"])
 MAX_POSITION = 1_000_000
 
 
+Localized = dict[str, str] | str
+NAME_DOC = 'Text, or per language: {"en": "...", "he": "..."}'
+
+
 class GroupIn(Schema):
-    name: str = Field(min_length=1, max_length=120)
+    name: Localized = Field(description=NAME_DOC)
     description: str = Field(default="", max_length=2000)
+    position: int | None = Field(default=None, ge=0, le=MAX_POSITION)
+
+
+class GroupPatch(Schema):
+    name: Localized | None = Field(default=None, description=NAME_DOC)
+    description: str | None = Field(default=None, max_length=2000)
     position: int | None = Field(default=None, ge=0, le=MAX_POSITION)
 
 
 class GroupOut(BaseModel):
     id: str
     name: str
+    names: dict[str, str]
     description: str
     position: int
 
 
 class ComponentIn(Schema):
-    name: str = Field(min_length=1, max_length=120)
+    name: Localized = Field(description=NAME_DOC)
+    slug: str | None = Field(default=None, max_length=64, description="default: made from the name")
     description: str = Field(default="", max_length=2000)
     group_id: str | None = None
     position: int | None = Field(default=None, ge=0, le=MAX_POSITION)
@@ -42,7 +54,8 @@ class ComponentIn(Schema):
 
 
 class ComponentPatch(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=120)
+    name: Localized | None = Field(default=None, description=NAME_DOC)
+    slug: str | None = Field(default=None, max_length=64)
     description: str | None = Field(default=None, max_length=2000)
     group_id: str | None = None
     position: int | None = Field(default=None, ge=0, le=MAX_POSITION)
@@ -53,7 +66,9 @@ class ComponentPatch(Schema):
 
 class ComponentOut(BaseModel):
     id: str
+    slug: str
     name: str
+    names: dict[str, str]
     description: str
     group_id: str | None
     position: int
@@ -66,7 +81,9 @@ class ComponentOut(BaseModel):
 def _out(c: Component) -> ComponentOut:
     return ComponentOut(
         id=c.public_id,
+        slug=c.slug,
         name=c.name,
+        names=c.names or {"en": c.name},
         description=c.description,
         group_id=c.group.public_id if c.group else None,
         position=c.position,
@@ -78,7 +95,13 @@ def _out(c: Component) -> ComponentOut:
 
 
 def _group_out(g: ComponentGroup) -> GroupOut:
-    return GroupOut(id=g.public_id, name=g.name, description=g.description, position=g.position)
+    return GroupOut(
+        id=g.public_id,
+        name=g.name,
+        names=g.names or {"en": g.name},
+        description=g.description,
+        position=g.position,
+    )
 
 
 @router.get("/groups", response=list[GroupOut])
@@ -91,6 +114,17 @@ def create_group(request: HttpRequest, payload: GroupIn) -> tuple[int, GroupOut]
     with transaction.atomic():
         g = services.create_group(actor=actor_of(request), **payload.dict())
     return 201, _group_out(g)
+
+
+@router.patch("/groups/{group_id}", response=GroupOut)
+def patch_group(request: HttpRequest, group_id: str, payload: GroupPatch) -> GroupOut:
+    with transaction.atomic():
+        g = services.change_group(
+            actor=actor_of(request),
+            group=services.get_group(group_id),
+            **payload.dict(exclude_unset=True),
+        )
+    return _group_out(g)
 
 
 @router.get("/components", response=list[ComponentOut])

@@ -10,7 +10,9 @@ STATUS_CHOICES = [(s, s.replace("_", " ").capitalize()) for s in COMPONENT_STATU
 
 class ComponentGroup(models.Model):
     public_id = models.CharField(max_length=12, unique=True, default=new_id, editable=False)
+    #: The name in the default language; ``names`` holds it per language code.
     name = models.CharField(max_length=120, unique=True)
+    names = models.JSONField(default=dict, blank=True)
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
@@ -25,7 +27,11 @@ class ComponentGroup(models.Model):
 
 class Component(models.Model):
     public_id = models.CharField(max_length=12, unique=True, default=new_id, editable=False)
+    #: The name in the default language; ``names`` holds it per language code.
     name = models.CharField(max_length=120)
+    names = models.JSONField(default=dict, blank=True)
+    #: A stable handle for the CLI, alert labels and URLs (``api``, ``checkout``).
+    slug = models.SlugField(max_length=64, unique=True)
     description = models.TextField(blank=True)
     group = models.ForeignKey(
         ComponentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="components"

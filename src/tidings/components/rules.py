@@ -12,6 +12,7 @@ The roll-up (documented in the README):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 COMPONENT_STATUSES = (
@@ -83,3 +84,29 @@ def overall_indicator(
 
 def describe_indicator(indicator: str) -> str:
     return INDICATOR_DESCRIPTIONS[indicator]
+
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def check_slug(value: str) -> str:
+    """A slug names a component in commands and alert labels: lowercase Latin letters, digits
+    and single hyphens, at most 64 characters."""
+    slug = value.strip().lower()
+    if not slug or len(slug) > 64 or not _SLUG.match(slug):
+        raise ValueError(
+            f"{value!r} is not a usable slug: use lowercase letters, digits and hyphens"
+        )
+    return slug
+
+
+def slug_for(name: str, taken: Iterable[str], fallback: str) -> str:
+    """A free slug made from ``name`` (``fallback`` when it has no Latin letters or digits)."""
+    from django.utils.text import slugify
+
+    base = slugify(name)[:56].strip("-") or fallback
+    used = set(taken)
+    slug, n = base, 2
+    while slug in used:
+        slug, n = f"{base}-{n}", n + 1
+    return slug

@@ -36,7 +36,7 @@ class Job:
 
 
 def run_due_maintenances() -> object:
-    from tidings.incidents.services import run_due_maintenances
+    from tidings.incidents.maintenances import run_due_maintenances
 
     return db.retrying(lambda: run_due_maintenances(now=clock.now()))
 

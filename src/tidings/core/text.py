@@ -119,5 +119,26 @@ def check_localized(
     return cleaned
 
 
+def check_localized_line(
+    value: object, *, field: str, max_chars: int, required: bool = True
+) -> dict[str, str]:
+    """A single-line text per language (a title, a name): :func:`check_localized` with no line
+    breaks or other control characters, which would break subjects, SMS and feeds."""
+    return check_localized(
+        value, field=field, max_chars=max_chars, required=required, single_line=True
+    )
+
+
+def default_language() -> str:
+    from django.conf import settings
+
+    return str(settings.LANGUAGE_CODE)
+
+
 def pick(localized: dict[str, str], lang: str, fallback: str = "en") -> str:
     return localized.get(lang) or localized.get(fallback) or next(iter(localized.values()), "")
+
+
+def default_text(localized: dict[str, str]) -> str:
+    """The text in the default language, else any: what sorts, searches and names a row."""
+    return pick(localized, default_language(), default_language())

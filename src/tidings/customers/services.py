@@ -24,11 +24,12 @@ CONTACT_FIELDS = ("name", "role", "email", "phone", "language", "channels")
 def vocabulary() -> cells.Vocabulary:
     comps: dict[str, str] = {}
     names: dict[str, int] = {}
-    for pid, name in Component.objects.values_list("public_id", "name"):
+    for pid, name, slug in Component.objects.values_list("public_id", "name", "slug"):
         comps[pid] = pid
         key = name.strip().casefold()
         names[key] = names.get(key, 0) + 1
         comps.setdefault(key, pid)
+        comps.setdefault(slug, pid)
     languages = {}
     for code, label in Contact.LANGUAGES:
         languages[code] = code

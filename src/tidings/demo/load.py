@@ -14,6 +14,7 @@ from django.db import transaction
 from tidings.components import services as components
 from tidings.components.models import Component
 from tidings.core import clock
+from tidings.incidents import content, maintenances
 from tidings.incidents import services as incidents
 from tidings.incidents.models import Incident
 
@@ -22,6 +23,45 @@ GROUPS = {
     "Data": ["Databases", "Object storage", "Backups", "Search"],
     "Messaging": ["Email delivery", "SMS gateway", "Mobile push", "Billing"],
 }
+
+#: Hebrew for every name and title the demo writes in English.
+HEBREW = {
+    "Platform": "פלטפורמה",
+    "Data": "נתונים",
+    "Messaging": "הודעות",
+    "API": "API",
+    "Web dashboard": "לוח הבקרה",
+    "Authentication": "הזדהות",
+    "Webhooks": "Webhooks",
+    "Databases": "מסדי נתונים",
+    "Object storage": "אחסון קבצים",
+    "Backups": "גיבויים",
+    "Search": "חיפוש",
+    "Email delivery": "שליחת דוא״ל",
+    "SMS gateway": "שער SMS",
+    "Mobile push": "התראות לנייד",
+    "Billing": "חיובים",
+    "Slow dashboard loading": "טעינה איטית של לוח הבקרה",
+    "API errors for some customers": "שגיאות API אצל חלק מהלקוחות",
+    "Delayed email delivery": "עיכוב בשליחת דוא״ל",
+    "Login failures": "כשלים בהתחברות",
+    "Search results out of date": "תוצאות חיפוש לא מעודכנות",
+    "SMS messages not delivered": "הודעות SMS לא נמסרו",
+    "Webhook delivery delays": "עיכובים במסירת Webhooks",
+    "Object storage unavailable": "אחסון הקבצים אינו זמין",
+    "Billing page errors": "שגיאות בדף החיובים",
+    "Push notifications delayed": "עיכוב בהתראות לנייד",
+    "Elevated database latency": "השהיה גבוהה במסדי הנתונים",
+    "Dashboard unavailable": "לוח הבקרה אינו זמין",
+    "Database version upgrade": "שדרוג גרסת מסד הנתונים",
+    "Network equipment replacement": "החלפת ציוד רשת",
+    "Elevated error rates on the API": "שיעור שגיאות גבוה ב-API",
+}
+
+
+def both(english: str) -> dict[str, str]:
+    return {"en": english, "he": HEBREW[english]}
+
 
 # (title, components, worst status, severity, minutes to resolve, en cause, he cause)
 HISTORY = [
@@ -162,7 +202,7 @@ def _history(now: datetime, ids: dict[str, str], rng: random.Random) -> None:
             inc = incidents.create_incident(
                 audience="none",
                 actor="demo",
-                title=title,
+                title=both(title),
                 severity=sev,
                 components=comps,
                 body={
@@ -197,10 +237,10 @@ def _history(now: datetime, ids: dict[str, str], rng: random.Random) -> None:
 def _maintenances(now: datetime, ids: dict[str, str]) -> None:
     past = (now - timedelta(days=20)).replace(hour=2, minute=0, second=0, microsecond=0)
     with clock.frozen(past - timedelta(days=7)):
-        m = incidents.create_maintenance(
+        m = maintenances.create_maintenance(
             audience="none",
             actor="demo",
-            title="Database version upgrade",
+            title=both("Database version upgrade"),
             scheduled_for=past,
             scheduled_until=past + timedelta(hours=2),
             components={ids["Databases"]: "under_maintenance"},
@@ -210,14 +250,14 @@ def _maintenances(now: datetime, ids: dict[str, str]) -> None:
             },
         )
     with clock.frozen(past):
-        incidents.run_due_maintenances(now=past, audience="none")
+        maintenances.run_due_maintenances(now=past, audience="none")
     with clock.frozen(past + timedelta(hours=2)):
-        incidents.run_due_maintenances(now=past + timedelta(hours=2), audience="none")
+        maintenances.run_due_maintenances(now=past + timedelta(hours=2), audience="none")
     soon = (now + timedelta(days=5)).replace(hour=1, minute=0, second=0, microsecond=0)
-    incidents.create_maintenance(
+    maintenances.create_maintenance(
         audience="none",
         actor="demo",
-        title="Network equipment replacement",
+        title=both("Network equipment replacement"),
         scheduled_for=soon,
         scheduled_until=soon + timedelta(hours=3),
         components={ids["API"]: "under_maintenance", ids["Webhooks"]: "under_maintenance"},
@@ -235,7 +275,7 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
         inc = incidents.create_incident(
             audience="none",
             actor="demo",
-            title="Elevated error rates on the API",
+            title=both("Elevated error rates on the API"),
             severity="SEV2",
             components={ids["API"]: "partial_outage", ids["Webhooks"]: "degraded_performance"},
             body={
@@ -253,7 +293,7 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
             "זיהינו שרת אחסון תקול מאחורי ה-API ואנחנו מעבירים ממנו את התעבורה. "
             "עדיין אין לנו זמן משוער אמין לחזרה לשגרה.",
         )
-        incidents.add_faq(
+        content.add_faq(
             actor="demo",
             incident=inc,
             question={"en": "Is my data safe?", "he": "האם המידע שלי בטוח?"},
@@ -262,7 +302,7 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
                 "he": "כן. לא אבד מידע; אפשר לנסות שוב בקשות שנכשלו.",
             },
         )
-        incidents.add_faq(
+        content.add_faq(
             actor="demo",
             incident=inc,
             question={"en": "Should I retry failed requests?", "he": "האם לנסות שוב בקשות שנכשלו?"},
@@ -271,7 +311,7 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
                 "he": "כן, עם המתנה בין ניסיונות. רוב הניסיונות החוזרים מצליחים בתוך דקה.",
             },
         )
-        incidents.add_resource(
+        content.add_resource(
             actor="demo",
             incident=inc,
             kind="workaround",
@@ -419,10 +459,10 @@ def load_demo(*, quiet: bool = True) -> str:
         ids: dict[str, str] = {}
         with clock.frozen(now - timedelta(days=120)):
             for group_name, names in GROUPS.items():
-                group = components.create_group(actor="demo", name=group_name)
+                group = components.create_group(actor="demo", name=both(group_name))
                 for name in names:
                     ids[name] = components.create_component(
-                        actor="demo", name=name, group_id=group.public_id
+                        actor="demo", name=both(name), group_id=group.public_id
                     ).public_id
         _history(now, ids, rng)
         _maintenances(now, ids)

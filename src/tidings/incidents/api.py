@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from tidings.core.auth import actor_of
 from tidings.core.models import Event
-from tidings.incidents import services
+from tidings.incidents import content, maintenances, services
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
 
 router = Router(tags=["incidents"])
@@ -30,9 +30,22 @@ AUDIENCE_DOC = (
 )
 
 
+TITLE_DOC = 'Text, or per language: {"en": "...", "he": "..."}'
+
+
+TEMPLATE_DOC = "a message template's key (GET /templates); it writes the body when none is given"
+VALUES_DOC = (
+    'words for the template\'s slots: {"cause": "..."} or {"cause": {"en": ..., "he": ...}}'
+)
+
+
 class IncidentIn(Schema):
-    title: str = Field(min_length=1, max_length=200)
-    body: Localized = Field(description='Markdown, per language: {"en": "...", "he": "..."}')
+    title: Localized = Field(description=TITLE_DOC)
+    body: Localized | None = Field(
+        default=None, description='Markdown, per language: {"en": "...", "he": "..."}'
+    )
+    template: str | None = Field(default=None, description=TEMPLATE_DOC)
+    template_values: dict[str, Localized] = Field(default_factory=dict, description=VALUES_DOC)
     severity: Severity = "SEV3"
     impact: Impact | None = None
     status: Literal["investigating", "identified", "monitoring"] = "investigating"
@@ -46,7 +59,7 @@ class IncidentIn(Schema):
 
 
 class IncidentPatch(Schema):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: Localized | None = Field(default=None, description=TITLE_DOC)
     severity: Severity | None = None
     impact: Impact | None = None
     visibility: Visibility | None = None
@@ -55,8 +68,12 @@ class IncidentPatch(Schema):
 
 
 class UpdateIn(Schema):
-    status: str
-    body: Localized
+    status: str | None = Field(
+        default=None, description="default: the template's status, else the current one"
+    )
+    body: Localized | None = None
+    template: str | None = Field(default=None, description=TEMPLATE_DOC)
+    template_values: dict[str, Localized] = Field(default_factory=dict, description=VALUES_DOC)
     components: dict[str, str] = Field(default_factory=dict)
     impact: Impact | None = None
     next_update_due_at: datetime | None = None
@@ -64,8 +81,10 @@ class UpdateIn(Schema):
 
 
 class MaintenanceIn(Schema):
-    title: str = Field(min_length=1, max_length=200)
-    body: Localized
+    title: Localized = Field(description=TITLE_DOC)
+    body: Localized | None = Field(default=None, description="default: the scheduled template")
+    template: str | None = Field(default=None, description=TEMPLATE_DOC)
+    template_values: dict[str, Localized] = Field(default_factory=dict, description=VALUES_DOC)
     scheduled_for: datetime
     scheduled_until: datetime
     components: list[str] = Field(default_factory=list)
@@ -102,6 +121,7 @@ class IncidentOut(BaseModel):
     id: str
     kind: str
     title: str
+    titles: dict[str, str]
     status: str
     impact: str
     severity: str
@@ -162,6 +182,7 @@ def _out(i: Incident, components: dict[str, str], updates: list[UpdateOut]) -> I
         id=i.public_id,
         kind=i.kind,
         title=i.title,
+        titles=i.titles or {"en": i.title},
         status=i.status,
         impact=i.impact,
         severity=i.severity,
@@ -229,7 +250,7 @@ def post_update(request: HttpRequest, incident_id: str, payload: UpdateIn) -> tu
 @router.post("/incidents/{incident_id}/faq", response={201: dict[str, int]})
 def add_faq(request: HttpRequest, incident_id: str, payload: FaqIn) -> tuple[int, dict[str, int]]:
     with transaction.atomic():
-        entry = services.add_faq(
+        entry = content.add_faq(
             actor=actor_of(request), incident=services.get_incident(incident_id), **payload.dict()
         )
     return 201, {"id": entry.pk}
@@ -240,7 +261,7 @@ def add_resource(
     request: HttpRequest, incident_id: str, payload: ResourceIn
 ) -> tuple[int, dict[str, int]]:
     with transaction.atomic():
-        r = services.add_resource(
+        r = content.add_resource(
             actor=actor_of(request), incident=services.get_incident(incident_id), **payload.dict()
         )
     return 201, {"id": r.pk}
@@ -260,5 +281,5 @@ def create_maintenance(request: HttpRequest, payload: MaintenanceIn) -> tuple[in
     data = payload.dict()
     data["components"] = {cid: "under_maintenance" for cid in data["components"]}
     with transaction.atomic():
-        m = services.create_maintenance(actor=actor_of(request), **data)
+        m = maintenances.create_maintenance(actor=actor_of(request), **data)
     return 201, _one(m)

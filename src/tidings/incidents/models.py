@@ -27,7 +27,11 @@ class Incident(models.Model):
 
     public_id = models.CharField(max_length=12, unique=True, default=new_id, editable=False)
     kind = models.CharField(max_length=12, choices=KIND_CHOICES, default="incident")
+    #: The title in the default language: what the console sorts and searches by.
     title = models.CharField(max_length=200)
+    #: The title per language code (the default language's included); pages and messages in a
+    #: language without one fall back to ``title``.
+    titles = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=_choices(INCIDENT_STATES + MAINTENANCE_STATES))
     impact = models.CharField(max_length=12, choices=_choices(IMPACTS), default="none")
     severity = models.CharField(max_length=4, choices=_choices(SEVERITIES), blank=True)

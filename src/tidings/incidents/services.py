@@ -1,20 +1,32 @@
-"""Incident and maintenance use cases. Every function validates everything before it writes
-anything, so a rejected request leaves no trace; the caller owns the transaction."""
+"""Incident use cases: declare, update, change. Every function validates everything before it
+writes anything, so a rejected request leaves no trace; the caller owns the transaction.
+Maintenances are in :mod:`maintenances`, an incident page's FAQ and resources in
+:mod:`content`, the shared posting machinery in :mod:`posting`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from tidings.components import services as components
-from tidings.components.models import Component
+from tidings.comms import services as templates
 from tidings.components.rules import impact_from_components
-from tidings.config import get_settings
-from tidings.core import clock, db, events, text
+from tidings.core import clock, events
 from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
-from tidings.core.text import check_localized
+from tidings.core.ids import new_id
+from tidings.core.text import default_text
 from tidings.incidents import rules
-from tidings.incidents.models import FaqEntry, Incident, IncidentComponent, IncidentUpdate, Resource
+from tidings.incidents.models import Incident, IncidentUpdate
+from tidings.incidents.posting import (
+    bodies_of,
+    check_choice,
+    lock,
+    post,
+    promised_next_update,
+    resolve_components,
+    template_for,
+    titles_of,
+    written,
+)
 from tidings.incidents.rules import Audience
 
 _CHANGEABLE = ("title", "severity", "impact", "visibility", "eta_at", "eta_confidence")
@@ -30,146 +42,13 @@ def get_incident(public_id: str, kind: str | None = None) -> Incident:
         raise NotFound(f"no {kind or 'incident'} with id {public_id!r}") from None
 
 
-def _bodies(body: object, *, required: bool) -> dict[str, str]:
-    return check_localized(
-        body, field="body", max_chars=get_settings().max_body_chars, required=required
-    )
-
-
-def _title(value: str) -> str:
-    return text.line(value, field="title", max_chars=200)
-
-
-def _resolve_components(wanted: dict[str, str] | None) -> list[tuple[Component, str]]:
-    if not wanted:
-        return []
-    found = {c.public_id: c for c in Component.objects.filter(public_id__in=list(wanted))}
-    missing = sorted(set(wanted) - set(found))
-    if missing:
-        raise NotFound(f"unknown component id(s): {', '.join(missing)}")
-    return [(found[cid], components.check_status(status)) for cid, status in wanted.items()]
-
-
-def _check_choice(value: str | None, allowed: tuple[str, ...], field: str) -> None:
-    if value and value not in allowed:
-        raise InvalidInput(f"{field} must be one of {', '.join(allowed)}, not {value!r}")
-
-
-def _promised(incident: Incident, at: datetime, explicit: datetime | None) -> datetime | None:
-    if explicit is not None:
-        if explicit <= at:
-            raise InvalidInput("next_update_due_at must be in the future")
-        return explicit
-    s = get_settings()
-    return rules.next_update_due(
-        status=incident.status,
-        severity=incident.severity or None,
-        at=at,
-        sev1_minutes=s.update_interval_minutes_sev1,
-        other_minutes=s.update_interval_minutes_other,
-    )
-
-
-def _lock(incident: Incident) -> None:
-    """Lock the incident's row and re-read it: it is the first lock a change of the incident
-    takes (see tidings.core.db), and the status it moves from is then the committed one."""
-    if incident.pk is not None and db.in_transaction():
-        incident.refresh_from_db(from_queryset=Incident.objects.select_for_update())
-
-
-def _lock_components(
-    incident: Incident, targets: list[tuple[Component, str]], closing: bool
-) -> list[tuple[Component, str]]:
-    """Lock every component this post may change in one statement, in primary-key order: two
-    posts naming the same components in different orders would otherwise each hold one and
-    wait for the other. Returns the targets as re-read under the lock, in the order given."""
-    ids = {c.pk for c, _ in targets}
-    if closing:
-        ids |= set(incident.impacts.values_list("component_id", flat=True))
-    if not ids or not db.in_transaction():
-        return targets
-    fresh = {
-        c.pk: c for c in Component.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    }
-    return [(fresh[c.pk], status) for c, status in targets]
-
-
-def _apply_components(
-    *, actor: str, incident: Incident, targets: list[tuple[Component, str]]
-) -> list[dict[str, str]]:
-    changes = []
-    for component, status in targets:
-        old, new = components.set_status(
-            actor=actor, component=component, status=status, incident_id=incident.pk, locked=True
-        )
-        # Not update_or_create (a savepoint and a locking read per row): the incident row is
-        # locked, so nobody else can add this pair meanwhile.
-        if not IncidentComponent.objects.filter(incident=incident, component=component).update(
-            status=status
-        ):
-            IncidentComponent.objects.create(incident=incident, component=component, status=status)
-        changes.append(
-            {
-                "code": component.public_id,
-                "name": component.name,
-                "old_status": old,
-                "new_status": new,
-            }
-        )
-    return changes
-
-
-def _release_components(*, actor: str, incident: Incident, keep: set[str]) -> list[dict[str, str]]:
-    """On close, return components this incident held to operational unless another open
-    incident still holds them."""
-    changes = []
-    for impact in incident.impacts.select_related("component"):
-        component = impact.component
-        if component.public_id in keep or component.status == "operational":
-            continue
-        held = IncidentComponent.objects.filter(component=component).exclude(incident=incident)
-        if (
-            held.exclude(incident__status__in=rules.CLOSED_STATES)
-            .exclude(incident__status="scheduled")
-            .exists()
-        ):
-            continue
-        old, new = components.set_status(
-            actor=actor,
-            component=component,
-            status="operational",
-            incident_id=incident.pk,
-            locked=True,  # by _lock_components, and read since
-        )
-        changes.append(
-            {
-                "code": component.public_id,
-                "name": component.name,
-                "old_status": old,
-                "new_status": new,
-            }
-        )
-    return changes
-
-
-def _stamp(incident: Incident, status: str, at: datetime) -> None:
-    if status == "identified" and incident.identified_at is None:
-        incident.identified_at = at
-    if status == "monitoring" and incident.monitoring_at is None:
-        incident.monitoring_at = at
-    if rules.is_closed(status):
-        incident.resolved_at = at
-    elif incident.resolved_at is not None:
-        incident.resolved_at = None  # reopened
-    if status == "in_progress" and incident.started_at > at:
-        incident.started_at = at
-
-
 def create_incident(
     *,
     actor: str,
-    title: str,
-    body: object,
+    title: object,
+    body: object = None,
+    template: str | None = None,
+    template_values: dict[str, object] | None = None,
     severity: str = "SEV3",
     impact: str | None = None,
     status: str = "investigating",
@@ -181,24 +60,40 @@ def create_incident(
     eta_confidence: str = "",
     audience: Audience = "affected",
 ) -> Incident:
-    """Declare an incident and publish its first update, the public acknowledgement."""
+    """Declare an incident and publish its first update, the public acknowledgement. The
+    message is the author's ``body``, or a ``template`` filled from the incident (and the
+    author's ``template_values`` for its slots)."""
     audience = rules.check_audience(audience)
-    title = _title(title)
-    if not title:
-        raise InvalidInput("an incident needs a title")
+    titles = titles_of(title, "an incident")
+    chosen = template_for(template, "incident")
+    status = (chosen.status if chosen else "") or status
     rules.check_transition("incident", "investigating", status)
-    _check_choice(severity, rules.SEVERITIES, "severity")
-    _check_choice(impact, rules.IMPACTS[:4], "impact")
-    _check_choice(visibility, ("public", "internal"), "visibility")
-    _check_choice(eta_confidence, rules.ETA_CONFIDENCE, "eta_confidence")
-    bodies = _bodies(body, required=True)
-    targets = _resolve_components(components)
+    check_choice(severity, rules.SEVERITIES, "severity")
+    check_choice(impact, rules.IMPACTS[:4], "impact")
+    check_choice(visibility, ("public", "internal"), "visibility")
+    check_choice(eta_confidence, rules.ETA_CONFIDENCE, "eta_confidence")
+    targets = resolve_components(components)
     now = clock.now()
     if started_at is not None and started_at > now:
         raise InvalidInput("started_at cannot be in the future")
+    public_id = new_id()
+    if chosen is not None and not written(body):
+        bodies = templates.check_complete(
+            templates.compose(
+                template=chosen, title=titles, component_ids=[c.public_id for c, _ in targets],
+                started_at=started_at or now, incident_id=public_id, values=template_values,
+                next_update_due_at=promised_next_update(
+                    status=status, severity=severity, at=now, explicit=next_update_due_at
+                ),
+            )
+        )  # fmt: skip
+    else:
+        bodies = bodies_of(body, required=True)
     incident = Incident.objects.create(
+        public_id=public_id,
         kind="incident",
-        title=title,
+        title=default_text(titles),
+        titles=titles,
         status=status,
         impact=impact or impact_from_components(s for _, s in targets),
         severity=severity,
@@ -221,7 +116,7 @@ def create_incident(
         severity=severity,
         public=incident.is_public,
     )
-    _post(
+    post(
         actor=actor,
         incident=incident,
         status=status,
@@ -230,75 +125,7 @@ def create_incident(
         next_update_due_at=next_update_due_at,
         at=now,
         audience=audience,
-    )
-    return incident
-
-
-def create_maintenance(
-    *,
-    actor: str,
-    title: str,
-    body: object,
-    scheduled_for: datetime,
-    scheduled_until: datetime,
-    components: dict[str, str] | None = None,
-    auto_transition: bool = True,
-    visibility: str = "public",
-    audience: Audience = "all",
-) -> Incident:
-    title = _title(title)
-    if not title:
-        raise InvalidInput("a maintenance needs a title")
-    audience = rules.check_audience(audience)
-    rules.check_window(scheduled_for, scheduled_until)
-    _check_choice(visibility, ("public", "internal"), "visibility")
-    bodies = _bodies(body, required=True)
-    # A planned maintenance names the components it will touch; their status changes only
-    # when it starts, so here they are recorded but not applied.
-    targets = _resolve_components({cid: "under_maintenance" for cid in (components or {})})
-    now = clock.now()
-    incident = Incident.objects.create(
-        kind="maintenance",
-        title=title,
-        status="scheduled",
-        impact="maintenance",
-        visibility=visibility,
-        created_at=now,
-        updated_at=now,
-        started_at=scheduled_for,
-        scheduled_for=scheduled_for,
-        scheduled_until=scheduled_until,
-        auto_transition=auto_transition,
-        created_by=actor,
-    )
-    for component, _ in targets:
-        IncidentComponent.objects.create(
-            incident=incident, component=component, status="under_maintenance"
-        )
-    events.record(
-        kind="incident.created",
-        actor=actor,
-        subject_type="incident",
-        subject_id=incident.public_id,
-        incident_kind="maintenance",
-        status="scheduled",
-        scheduled_for=scheduled_for.isoformat(),
-        scheduled_until=scheduled_until.isoformat(),
-        public=incident.is_public,
-    )
-    affected = [
-        {"code": c.public_id, "name": c.name, "old_status": c.status, "new_status": c.status}
-        for c, _ in targets
-    ]
-    _write_update(
-        actor=actor,
-        incident=incident,
-        status="scheduled",
-        bodies=bodies,
-        affected=affected or None,
-        next_due=None,
-        at=now,
-        audience=audience,
+        template=chosen.key if chosen else "",
     )
     return incident
 
@@ -307,8 +134,10 @@ def post_update(
     *,
     actor: str,
     incident: Incident,
-    status: str,
-    body: object,
+    status: str | None = None,
+    body: object = None,
+    template: str | None = None,
+    template_values: dict[str, object] | None = None,
     components: dict[str, str] | None = None,
     impact: str | None = None,
     next_update_due_at: datetime | None = None,
@@ -317,14 +146,29 @@ def post_update(
     """Post an update: a status (maybe the same, "still working on it"), a message and the
     component statuses it sets. ``audience`` says who is notified: ``affected`` (subscribers and
     customers of the incident's components), ``all``, ``none``, or a segment
-    (``{"plans": [...], "strategic": true, "customers": [...]}``)."""
-    _lock(incident)
-    _check_choice(impact, rules.IMPACTS[:4], "impact")
+    (``{"plans": [...], "strategic": true, "customers": [...]}``). Without a ``status`` the
+    template's applies, else the current one; without a ``body`` the template writes it."""
+    lock(incident)
+    check_choice(impact, rules.IMPACTS[:4], "impact")
     audience = rules.check_audience(audience)
     if incident.kind == "maintenance" and impact:
         raise InvalidInput("a maintenance has no impact to set")
-    bodies = _bodies(body, required=True)
-    targets = _resolve_components(components)
+    chosen = template_for(template, incident.kind)
+    status = status or (chosen.status if chosen else "") or incident.status
+    targets = resolve_components(components)
+    if chosen is not None and not written(body):
+        rules.check_transition(incident.kind, incident.status, status)
+        due = promised_next_update(
+            status=status, severity=incident.severity, at=clock.now(), explicit=next_update_due_at
+        )
+        bodies = templates.check_complete(
+            templates.compose_for(
+                template=chosen, incident=incident, status=status, next_update_due_at=due,
+                values=template_values, component_ids=[c.public_id for c, _ in targets] or None,
+            )
+        )  # fmt: skip
+    else:
+        bodies = bodies_of(body, required=True)
     if (
         rules.is_closed(incident.status)
         and rules.is_closed(status)
@@ -334,7 +178,7 @@ def post_update(
     now = clock.now()
     if impact:
         incident.impact = impact
-    return _post(
+    return post(
         actor=actor,
         incident=incident,
         status=status,
@@ -343,115 +187,22 @@ def post_update(
         next_update_due_at=next_update_due_at,
         at=now,
         audience=audience,
+        template=chosen.key if chosen else "",
     )
-
-
-def _post(
-    *,
-    actor: str,
-    incident: Incident,
-    status: str,
-    bodies: dict[str, str],
-    targets: list[tuple[Component, str]],
-    next_update_due_at: datetime | None,
-    at: datetime,
-    audience: Audience = "affected",
-) -> IncidentUpdate:
-    old = incident.status
-    backward = rules.check_transition(incident.kind, old, status)
-    incident.status = status
-    next_due = _promised(incident, at, next_update_due_at)
-    if incident.kind == "maintenance" and status == "in_progress" and not targets:
-        targets = [
-            (i.component, "under_maintenance") for i in incident.impacts.select_related("component")
-        ]
-    targets = _lock_components(incident, targets, closing=rules.is_closed(status))
-    affected = _apply_components(actor=actor, incident=incident, targets=targets)
-    if rules.is_closed(status):
-        affected += _release_components(
-            actor=actor, incident=incident, keep={c.public_id for c, _ in targets}
-        )
-    if old != status:
-        events.record(
-            kind="incident.status_changed",
-            actor=actor,
-            subject_type="incident",
-            subject_id=incident.public_id,
-            old=old,
-            new=status,
-            backward=backward,
-            public=incident.is_public,
-        )
-    _stamp(incident, status, at)
-    return _write_update(
-        actor=actor,
-        incident=incident,
-        status=status,
-        bodies=bodies,
-        affected=affected or None,
-        next_due=next_due,
-        at=at,
-        audience=audience,
-    )
-
-
-def _write_update(
-    *,
-    actor: str,
-    incident: Incident,
-    status: str,
-    bodies: dict[str, str],
-    affected: list[dict[str, str]] | None,
-    next_due: datetime | None,
-    at: datetime,
-    audience: Audience = "affected",
-) -> IncidentUpdate:
-    if not incident.is_public:
-        audience = "none"  # internal incidents never reach customers
-    update = IncidentUpdate.objects.create(
-        incident=incident,
-        status=status,
-        bodies=bodies,
-        affected_components=affected,
-        created_at=at,
-        display_at=at,
-        next_update_due_at=next_due,
-        deliver_notifications=audience != "none",
-        author=actor,
-    )
-    if incident.acknowledged_at is None and incident.kind == "incident" and incident.is_public:
-        incident.acknowledged_at = at
-    incident.next_update_due_at = next_due
-    incident.updated_at = at
-    incident.save()
-    events.record(
-        kind="incident.update_posted",
-        actor=actor,
-        subject_type="incident",
-        subject_id=incident.public_id,
-        update_id=update.public_id,
-        status=status,
-        components=affected or [],
-        next_update_due_at=next_due.isoformat() if next_due else None,
-        audience=audience,
-        public=incident.is_public,
-    )
-    return update
 
 
 def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Incident:
     unknown = set(fields) - set(_CHANGEABLE)
     if unknown:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} here")
-    if "title" in fields:
-        fields["title"] = _title(str(fields["title"] or ""))
-        if not fields["title"]:
-            raise InvalidInput("an incident needs a title")
-    _check_choice(fields.get("severity"), rules.SEVERITIES, "severity")
-    _check_choice(fields.get("impact"), rules.IMPACTS, "impact")
-    _check_choice(fields.get("visibility"), ("public", "internal"), "visibility")
-    _check_choice(fields.get("eta_confidence"), rules.ETA_CONFIDENCE, "eta_confidence")
-    _lock(incident)
+    titles = titles_of(fields.pop("title"), "an incident") if "title" in fields else None
+    check_choice(fields.get("severity"), rules.SEVERITIES, "severity")
+    check_choice(fields.get("impact"), rules.IMPACTS, "impact")
+    check_choice(fields.get("visibility"), ("public", "internal"), "visibility")
+    check_choice(fields.get("eta_confidence"), rules.ETA_CONFIDENCE, "eta_confidence")
+    if titles is not None:
+        fields["titles"], fields["title"] = titles, default_text(titles)
+    lock(incident)
     before = {name: getattr(incident, name) for name in fields}
     for name, value in fields.items():
         setattr(incident, name, "" if value is None and name == "eta_confidence" else value)
@@ -471,101 +222,3 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
 
 def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
-
-
-def add_faq(
-    *, actor: str, incident: Incident, question: object, answer: object, position: int = 0
-) -> FaqEntry:
-    limit = get_settings().max_body_chars
-    entry = FaqEntry.objects.create(
-        incident=incident,
-        question=check_localized(
-            question, field="question", max_chars=500, required=True, single_line=True
-        ),
-        answer=check_localized(answer, field="answer", max_chars=limit, required=True),
-        position=position,
-        updated_at=clock.now(),
-    )
-    events.record(
-        kind="incident.faq_changed",
-        actor=actor,
-        subject_type="incident",
-        subject_id=incident.public_id,
-        faq_id=entry.pk,
-        public=incident.is_public,
-    )
-    return entry
-
-
-def add_resource(
-    *,
-    actor: str,
-    incident: Incident,
-    kind: str,
-    title: object,
-    body: object = None,
-    url: str = "",
-    position: int = 0,
-) -> Resource:
-    _check_choice(kind, ("workaround", "link"), "kind")
-    if url and not url.startswith(("https://", "http://")):
-        raise InvalidInput("url must start with http:// or https://")
-    limit = get_settings().max_body_chars
-    resource = Resource.objects.create(
-        incident=incident,
-        kind=kind,
-        title=check_localized(title, field="title", max_chars=200, required=True, single_line=True),
-        body=check_localized(body, field="body", max_chars=limit, required=False),
-        url=url,
-        position=position,
-        updated_at=clock.now(),
-    )
-    events.record(
-        kind="incident.resource_changed",
-        actor=actor,
-        subject_type="incident",
-        subject_id=incident.public_id,
-        resource_id=resource.pk,
-        public=incident.is_public,
-    )
-    return resource
-
-
-def run_due_maintenances(
-    *, now: datetime, actor: str = "scheduler", audience: Audience = "affected"
-) -> list[str]:
-    """Start and complete automatic maintenances whose time has come; returns their ids.
-
-    Rows are locked and re-read, so two schedulers running at once move each one once."""
-    from django.db.models import Q
-    from django.utils import translation
-
-    due = Q(status="scheduled", scheduled_for__lte=now) | Q(
-        status__in=rules.ACTIVE_MAINTENANCE_STATES, scheduled_until__lte=now
-    )
-    moved = []
-    qs = Incident.objects.select_for_update(skip_locked=True).filter(
-        due, kind="maintenance", auto_transition=True
-    )
-    for incident in qs:
-        target = "in_progress" if incident.status == "scheduled" else "completed"
-        bodies = {}
-        for lang in ("en", "he"):
-            with translation.override(lang):
-                bodies[lang] = str(
-                    translation.gettext("Scheduled maintenance is currently in progress.")
-                    if target == "in_progress"
-                    else translation.gettext("The scheduled maintenance has been completed.")
-                )
-        _post(
-            actor=actor,
-            incident=incident,
-            status=target,
-            bodies=bodies,
-            targets=[],
-            next_update_due_at=None,
-            at=now,
-            audience=audience,
-        )
-        moved.append(incident.public_id)
-    return moved

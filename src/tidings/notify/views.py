@@ -100,10 +100,12 @@ def build_views(update: IncidentUpdate, languages: set[str]) -> dict[str, Update
                 language=lang, site_name=settings.site_name, page_url=settings.public_url,
                 incident_id=incident.public_id,
                 incident_url=f"{settings.public_url}{'' if lang == 'en' else '/' + lang}/incidents/{incident.public_id}",
-                title=incident.title, kind=incident.kind, status=update.status,
+                title=pick(incident.titles or {}, lang, "") or incident.title, kind=incident.kind,
+                status=update.status,
                 status_label=labels.get(update.status, update.status), impact=incident.impact,
                 body_markdown=source, body_html=render_markdown(source), body_text=source,
-                components=[c.name for c in components], next_update_due_at=update.next_update_due_at,
+                components=[pick(c.names or {}, lang, "") or c.name for c in components],
+                next_update_due_at=update.next_update_due_at,
                 scheduled_for=incident.scheduled_for, scheduled_until=incident.scheduled_until,
                 posted_at=update.display_at, is_first=len(updates) == 1,
                 statuspage_payload=payload, page_status=status, labels=labels,
@@ -129,10 +131,11 @@ def build_component_views(
     status = page_status()
     views = {}
     for lang in languages:
+        name = pick(component.names or {}, lang, "") or component.name
         with translation.override(lang):
             labels = _labels()
             text = _("%(name)s is now: %(new)s (was: %(old)s).") % {
-                "name": component.name,
+                "name": name,
                 "new": labels.get(new, new),
                 "old": labels.get(old, old),
             }
@@ -140,9 +143,9 @@ def build_component_views(
                 language=lang, site_name=settings.site_name, page_url=settings.public_url,
                 incident_id=component.public_id,
                 incident_url=f"{settings.public_url}{'' if lang == 'en' else '/' + lang + '/'}",
-                title=component.name, kind="component", status=new, status_label=labels.get(new, new),
+                title=name, kind="component", status=new, status_label=labels.get(new, new),
                 impact="none", body_markdown=text, body_html=f"<p>{escape(text)}</p>", body_text=text,
-                components=[component.name], next_update_due_at=None, scheduled_for=None,
+                components=[name], next_update_due_at=None, scheduled_for=None,
                 scheduled_until=None, posted_at=at, is_first=True, statuspage_payload=obj,
                 page_status=status, labels=labels, component_update=update,
             )  # fmt: skip

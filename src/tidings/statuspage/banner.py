@@ -49,6 +49,7 @@ def _entry(site: Site, i: IncidentData, status_labels: dict[str, dict[str, str]]
         "id": i.id,
         "kind": i.kind,
         "title": i.title,
+        "titles": {lang: i.titles.get(lang) or i.title for lang in LANGS},
         "status": i.status,
         "status_label": {lang: status_labels[lang].get(i.status, i.status) for lang in LANGS},
         "impact": "maintenance" if i.kind == "maintenance" else i.impact,

@@ -38,6 +38,7 @@ def _incident(i: Incident) -> IncidentData:
         id=i.public_id,
         kind=i.kind,
         title=i.title,
+        titles=dict(i.titles or {}),
         status=i.status,
         impact=i.impact,
         created_at=i.created_at,
@@ -76,6 +77,7 @@ def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
         ComponentData(
             id=c.public_id,
             name=c.name,
+            names=dict(c.names or {}),
             description=c.description,
             status=c.status,
             position=c.position,
@@ -92,6 +94,7 @@ def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
         GroupData(
             id=g.public_id,
             name=g.name,
+            names=dict(g.names or {}),
             description=g.description,
             position=g.position,
             status=worst_component_status(c.status for c in comps if c.group_id == g.pk),

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 
@@ -19,7 +19,7 @@ class PageInfo:
 @dataclass(frozen=True)
 class ComponentData:
     id: str
-    name: str
+    name: str  # in the language being rendered (see Site.in_language)
     description: str
     status: str
     position: int
@@ -29,6 +29,7 @@ class ComponentData:
     start_date: date | None
     created_at: datetime
     updated_at: datetime
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class GroupData:
     component_ids: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class IncidentData:
     updates: tuple[UpdateData, ...]  # newest first
     faq: tuple[FaqData, ...] = ()
     resources: tuple[ResourceData, ...] = ()
+    titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_active(self) -> bool:
@@ -125,3 +128,17 @@ class Site:
 
     def component(self, cid: str) -> ComponentData | None:
         return next((c for c in self.components if c.id == cid), None)
+
+    def in_language(self, lang: str) -> Site:
+        """This site with every title and name in ``lang`` where one was written, else in the
+        default language: each renderer then works on one language without knowing it."""
+
+        def pick(texts: dict[str, str], default: str) -> str:
+            return texts.get(lang) or default
+
+        return replace(
+            self,
+            components=tuple(replace(c, name=pick(c.names, c.name)) for c in self.components),
+            groups=tuple(replace(g, name=pick(g.names, g.name)) for g in self.groups),
+            incidents=tuple(replace(i, title=pick(i.titles, i.title)) for i in self.incidents),
+        )

@@ -109,7 +109,9 @@ class Edge:
         lang = explicit or lang_pref
         if lang != DEFAULT_LANG:
             found = entries.get(f"/{lang}/" if canonical == "/" else f"/{lang}{canonical}")
-            if found is not None:
+            # Only pages follow the visitor's language; a feed or calendar URL without a
+            # language prefix always answers in the default language, as subscribed.
+            if found is not None and (explicit or found.content_type.startswith("text/html")):
                 return found, explicit is None
         found = entries.get(canonical)
         return found, explicit is None and found is not None and found.content_type.startswith(

@@ -7,77 +7,108 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from tidings.core.text import pick, render_markdown
 from tidings.statuspage.data import IncidentData, Site
 
 FEED_LIMIT = 25
+#: Feeds exist per language: ``/history.atom`` in the default language, ``/he/history.atom``...
+#: Each renders from ``site.in_language(lang)``, so titles and names are in that language.
+XML_LANG = {"en": "en-US", "he": "he-IL"}
+
+
+def _prefix(lang: str) -> str:
+    return "" if lang == "en" else f"/{lang}"
+
+
+def _feed_title(site: Site) -> str:
+    return _("%(name)s Status - Incident History") % {"name": site.page.name}
 
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _content(i: IncidentData) -> str:
+def _content(i: IncidentData, lang: str, labels: dict[str, str]) -> str:
     parts = []
     for u in i.updates:
+        label = labels.get(u.status) or u.status.replace("_", " ").capitalize()
         parts.append(
-            f"<p><small>{u.display_at.astimezone(UTC):%b %d, %H:%M} UTC</small><br>"
-            f"<strong>{escape(u.status.replace('_', ' ').capitalize())}</strong> - "
-            f"{render_markdown(pick(u.bodies, 'en'))}</p>"
+            f"<p><small>{u.display_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC</small><br>"
+            f"<strong>{escape(label)}</strong> - "
+            f"{render_markdown(pick(u.bodies, lang))}</p>"
         )
     return "".join(parts)
+
+
+def _status_labels(lang: str) -> dict[str, str]:
+    from tidings.statuspage.html import _status_labels as labels
+
+    with translation.override(lang):
+        return labels()
 
 
 def _recent(site: Site) -> list[IncidentData]:
     return sorted(site.incidents, key=lambda i: i.updated_at, reverse=True)[:FEED_LIMIT]
 
 
-def atom(site: Site) -> str:
+def atom(site: Site, lang: str = "en") -> str:
     url = site.page.url
+    base = url + _prefix(lang)
+    labels = _status_labels(lang)
     entries = []
     for i in _recent(site):
-        link = f"{url}/incidents/{i.id}"
+        link = f"{base}/incidents/{i.id}"
         entries.append(
             "<entry>"
             f"<id>tag:{escape(_host(url))},2005:Incident/{i.id}</id>"
             f"<published>{_iso(i.created_at)}</published><updated>{_iso(i.updated_at)}</updated>"
             f'<link rel="alternate" type="text/html" href="{escape(link)}"/>'
             f"<title>{escape(i.title)}</title>"
-            f'<content type="html">{escape(_content(i))}</content>'
+            f'<content type="html">{escape(_content(i, lang, labels))}</content>'
             "</entry>"
         )
+    with translation.override(lang):
+        title = _feed_title(site)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<feed xml:lang="en-US" xmlns="http://www.w3.org/2005/Atom">'
-        f"<id>tag:{escape(_host(url))},2005:/history</id>"
-        f'<link rel="alternate" type="text/html" href="{escape(url)}"/>'
-        f'<link rel="self" type="application/atom+xml" href="{escape(url)}/history.atom"/>'
-        f"<title>{escape(site.page.name)} Status - Incident History</title>"
+        f'<feed xml:lang="{XML_LANG.get(lang, lang)}" xmlns="http://www.w3.org/2005/Atom">'
+        f"<id>tag:{escape(_host(url))},2005:{_prefix(lang)}/history</id>"
+        f'<link rel="alternate" type="text/html" href="{escape(base)}/"/>'
+        f'<link rel="self" type="application/atom+xml" href="{escape(base)}/history.atom"/>'
+        f"<title>{escape(title)}</title>"
         f"<updated>{_iso(site.page.updated_at)}</updated>"
         f"<author><name>{escape(site.page.name)}</name></author>" + "".join(entries) + "</feed>\n"
     )
 
 
-def rss(site: Site) -> str:
+def rss(site: Site, lang: str = "en") -> str:
     url = site.page.url
+    base = url + _prefix(lang)
+    labels = _status_labels(lang)
     items = []
     for i in _recent(site):
-        link = f"{url}/incidents/{i.id}"
+        link = f"{base}/incidents/{i.id}"
         items.append(
             "<item>"
             f"<title>{escape(i.title)}</title>"
-            f"<description>{escape(_content(i))}</description>"
+            f"<description>{escape(_content(i, lang, labels))}</description>"
             f"<pubDate>{format_datetime(i.created_at.astimezone(UTC), usegmt=True)}</pubDate>"
             f"<link>{escape(link)}</link><guid>{escape(link)}</guid>"
             "</item>"
         )
+    with translation.override(lang):
+        title = _feed_title(site)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
-        f"<title>{escape(site.page.name)} Status - Incident History</title>"
-        f"<link>{escape(url)}</link>"
-        f'<atom:link href="{escape(url)}/history.rss" rel="self" type="application/rss+xml"/>'
-        f"<description>Statuspage</description>"
+        f"<title>{escape(title)}</title>"
+        f"<link>{escape(base)}/</link>"
+        f'<atom:link href="{escape(base)}/history.rss" rel="self" type="application/rss+xml"/>'
+        f"<description>{escape(title)}</description>"
+        f"<language>{XML_LANG.get(lang, lang)}</language>"
         f"<lastBuildDate>{format_datetime(site.page.updated_at.astimezone(UTC), usegmt=True)}</lastBuildDate>"
         + "".join(items)
         + "</channel></rss>\n"
@@ -105,14 +136,16 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def ical(site: Site) -> str:
+def ical(site: Site, lang: str = "en") -> str:
     stamp = site.generated_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    with translation.override(lang):
+        calendar = _("%(name)s maintenances") % {"name": site.page.name}
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
-        f"PRODID:-//Tidings//{_ics_text(site.page.name)} maintenances//EN",
+        f"PRODID:-//Tidings//{_ics_text(site.page.name)} maintenances//{lang.upper()}",
         "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_ics_text(site.page.name)} maintenances",
+        f"X-WR-CALNAME:{_ics_text(calendar)}",
     ]
     for m in site.incidents:
         if m.kind != "maintenance" or m.scheduled_for is None or m.scheduled_until is None:
@@ -125,8 +158,8 @@ def ical(site: Site) -> str:
             f"DTSTART:{m.scheduled_for.astimezone(UTC):%Y%m%dT%H%M%SZ}",
             f"DTEND:{m.scheduled_until.astimezone(UTC):%Y%m%dT%H%M%SZ}",
             f"SUMMARY:{_ics_text(m.title)}",
-            f"DESCRIPTION:{_ics_text(pick(latest.bodies, 'en') if latest else '')}",
-            f"URL:{site.page.url}/incidents/{m.id}",
+            f"DESCRIPTION:{_ics_text(pick(latest.bodies, lang) if latest else '')}",
+            f"URL:{site.page.url}{_prefix(lang)}/incidents/{m.id}",
             f"STATUS:{'CANCELLED' if m.status == 'cancelled' else 'CONFIRMED'}",
             "END:VEVENT",
         ]

@@ -181,14 +181,15 @@ def _context(site: Site, lang: str) -> dict[str, Any]:
     }
 
 
-def render_pages(site: Site) -> dict[str, str]:
+def render_pages(whole: Site) -> dict[str, str]:
     """Every HTML page of the site: URL path -> HTML."""
     pages: dict[str, str] = {}
-    months: dict[str, list[IncidentData]] = defaultdict(list)
-    for i in site.incidents:
-        if not i.is_upcoming:
-            months[i.started_at.astimezone(UTC).strftime("%Y-%m")].append(i)
     for lang in LANGS:
+        site = whole.in_language(lang)
+        months: dict[str, list[IncidentData]] = defaultdict(list)
+        for i in site.incidents:
+            if not i.is_upcoming:
+                months[i.started_at.astimezone(UTC).strftime("%Y-%m")].append(i)
         with translation.override(lang):
             base = _context(site, lang)
             p = prefix(lang)

@@ -17,6 +17,7 @@ from tidings.core import clock, db, events
 from tidings.core.models import PublishState
 from tidings.statuspage import banner, feeds, html, snapshot, v2
 from tidings.statuspage.collect import collect
+from tidings.statuspage.data import Site
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +35,8 @@ def build(settings: TidingsSettings, version: int) -> list[snapshot.Entry]:
         snapshot.make_entry(p, body.encode(), HTML) for p, body in html.render_pages(site).items()
     ]
     entries += [snapshot.make_entry(p, _json(doc), JSON) for p, doc in v2.documents(site).items()]
+    entries += _feeds(site)
     entries += [
-        snapshot.make_entry(
-            "/history.atom", feeds.atom(site).encode(), "application/atom+xml; charset=utf-8"
-        ),
-        snapshot.make_entry(
-            "/history.rss", feeds.rss(site).encode(), "application/rss+xml; charset=utf-8"
-        ),
-        snapshot.make_entry(
-            "/maintenances.ics", feeds.ical(site).encode(), "text/calendar; charset=utf-8"
-        ),
         snapshot.make_entry(
             "/live.json",
             _json(
@@ -69,6 +62,31 @@ def build(settings: TidingsSettings, version: int) -> list[snapshot.Entry]:
         ),
     ]
     return entries
+
+
+def _feeds(site: Site) -> list[snapshot.Entry]:
+    """Atom, RSS and the maintenance calendar in every language (``/he/history.atom`` ...)."""
+    out = []
+    for lang in html.LANGS:
+        local, p = site.in_language(lang), html.prefix(lang)
+        out += [
+            snapshot.make_entry(
+                f"{p}/history.atom",
+                feeds.atom(local, lang).encode(),
+                "application/atom+xml; charset=utf-8",
+            ),
+            snapshot.make_entry(
+                f"{p}/history.rss",
+                feeds.rss(local, lang).encode(),
+                "application/rss+xml; charset=utf-8",
+            ),
+            snapshot.make_entry(
+                f"{p}/maintenances.ics",
+                feeds.ical(local, lang).encode(),
+                "text/calendar; charset=utf-8",
+            ),
+        ]
+    return out
 
 
 def publish(*, force: bool = False, settings: TidingsSettings | None = None) -> int | None:

@@ -124,7 +124,7 @@
       if (first.kind === "maintenance") {
         heading.appendChild(make("span", labels.maintenance + ": ", { fontWeight: "400" }));
       }
-      var title = make("span", String(first.title));
+      var title = make("span", pick(first.titles, lang) || String(first.title));
       title.className = "tidings-title";
       heading.appendChild(title);
       var status = pick(first.status_label, lang) || String(first.status || "");

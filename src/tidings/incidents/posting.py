@@ -1,0 +1,277 @@
+"""How an update is posted: the machinery every incident and maintenance use case shares
+(component statuses set and released, the promised next update, the update row and its event).
+Plain functions; the caller owns the transaction and has validated its own input."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tidings.comms import services as templates
+from tidings.comms.rules import Template
+from tidings.components import services as components
+from tidings.components.models import Component
+from tidings.config import get_settings
+from tidings.core import db, events
+from tidings.core.errors import InvalidInput, NotFound
+from tidings.core.text import check_localized, check_localized_line
+from tidings.incidents import rules
+from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
+from tidings.incidents.rules import Audience
+
+
+def bodies_of(body: object, *, required: bool) -> dict[str, str]:
+    return check_localized(
+        body, field="body", max_chars=get_settings().max_body_chars, required=required
+    )
+
+
+def titles_of(value: object, what: str) -> dict[str, str]:
+    """A title as text (the default language's) or per language: ``{"en": ..., "he": ...}``."""
+    if not (value.strip() if isinstance(value, str) else value):
+        raise InvalidInput(f"{what} needs a title")
+    return check_localized_line(value, field="title", max_chars=200, required=True)
+
+
+def template_for(key: str | None, kind: str) -> Template | None:
+    """The template an update is written from, checked to fit the incident's kind."""
+    if not key:
+        return None
+    template = templates.get_template(key)
+    if template.kind != kind:
+        raise InvalidInput(f"the template {key!r} is for a {template.kind}, not a {kind}")
+    return template
+
+
+def written(body: object) -> bool:
+    """Whether the author wrote a body (else a template writes it)."""
+    if isinstance(body, dict):
+        return any(isinstance(v, str) and v.strip() for v in body.values())
+    return bool(body.strip()) if isinstance(body, str) else body is not None
+
+
+def resolve_components(wanted: dict[str, str] | None) -> list[tuple[Component, str]]:
+    if not wanted:
+        return []
+    found = {c.public_id: c for c in Component.objects.filter(public_id__in=list(wanted))}
+    missing = sorted(set(wanted) - set(found))
+    if missing:
+        raise NotFound(f"unknown component id(s): {', '.join(missing)}")
+    return [(found[cid], components.check_status(status)) for cid, status in wanted.items()]
+
+
+def check_choice(value: str | None, allowed: tuple[str, ...], field: str) -> None:
+    if value and value not in allowed:
+        raise InvalidInput(f"{field} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+def promised_next_update(
+    *, status: str, severity: str | None, at: datetime, explicit: datetime | None = None
+) -> datetime | None:
+    """When the next update is promised: the author's time if given (and in the future),
+    else the default for the severity (nothing once closed)."""
+    if explicit is not None:
+        if explicit <= at:
+            raise InvalidInput("next_update_due_at must be in the future")
+        return explicit
+    s = get_settings()
+    return rules.next_update_due(
+        status=status,
+        severity=severity or None,
+        at=at,
+        sev1_minutes=s.update_interval_minutes_sev1,
+        other_minutes=s.update_interval_minutes_other,
+    )
+
+
+def lock(incident: Incident) -> None:
+    """Lock the incident's row and re-read it: it is the first lock a change of the incident
+    takes (see tidings.core.db), and the status it moves from is then the committed one."""
+    if incident.pk is not None and db.in_transaction():
+        incident.refresh_from_db(from_queryset=Incident.objects.select_for_update())
+
+
+def lock_components(
+    incident: Incident, targets: list[tuple[Component, str]], closing: bool
+) -> list[tuple[Component, str]]:
+    """Lock every component this post may change in one statement, in primary-key order: two
+    posts naming the same components in different orders would otherwise each hold one and
+    wait for the other. Returns the targets as re-read under the lock, in the order given."""
+    ids = {c.pk for c, _ in targets}
+    if closing:
+        ids |= set(incident.impacts.values_list("component_id", flat=True))
+    if not ids or not db.in_transaction():
+        return targets
+    fresh = {
+        c.pk: c for c in Component.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    return [(fresh[c.pk], status) for c, status in targets]
+
+
+def apply_components(
+    *, actor: str, incident: Incident, targets: list[tuple[Component, str]]
+) -> list[dict[str, str]]:
+    changes = []
+    for component, status in targets:
+        old, new = components.set_status(
+            actor=actor, component=component, status=status, incident_id=incident.pk, locked=True
+        )
+        # Not update_or_create (a savepoint and a locking read per row): the incident row is
+        # locked, so nobody else can add this pair meanwhile.
+        if not IncidentComponent.objects.filter(incident=incident, component=component).update(
+            status=status
+        ):
+            IncidentComponent.objects.create(incident=incident, component=component, status=status)
+        changes.append(
+            {
+                "code": component.public_id,
+                "name": component.name,
+                "old_status": old,
+                "new_status": new,
+            }
+        )
+    return changes
+
+
+def release_components(*, actor: str, incident: Incident, keep: set[str]) -> list[dict[str, str]]:
+    """On close, return components this incident held to operational unless another open
+    incident still holds them."""
+    changes = []
+    for impact in incident.impacts.select_related("component"):
+        component = impact.component
+        if component.public_id in keep or component.status == "operational":
+            continue
+        held = IncidentComponent.objects.filter(component=component).exclude(incident=incident)
+        if (
+            held.exclude(incident__status__in=rules.CLOSED_STATES)
+            .exclude(incident__status="scheduled")
+            .exists()
+        ):
+            continue
+        old, new = components.set_status(
+            actor=actor,
+            component=component,
+            status="operational",
+            incident_id=incident.pk,
+            locked=True,  # by lock_components, and read since
+        )
+        changes.append(
+            {
+                "code": component.public_id,
+                "name": component.name,
+                "old_status": old,
+                "new_status": new,
+            }
+        )
+    return changes
+
+
+def stamp(incident: Incident, status: str, at: datetime) -> None:
+    if status == "identified" and incident.identified_at is None:
+        incident.identified_at = at
+    if status == "monitoring" and incident.monitoring_at is None:
+        incident.monitoring_at = at
+    if rules.is_closed(status):
+        incident.resolved_at = at
+    elif incident.resolved_at is not None:
+        incident.resolved_at = None  # reopened
+    if status == "in_progress" and incident.started_at > at:
+        incident.started_at = at
+
+
+def post(
+    *,
+    actor: str,
+    incident: Incident,
+    status: str,
+    bodies: dict[str, str],
+    targets: list[tuple[Component, str]],
+    next_update_due_at: datetime | None,
+    at: datetime,
+    audience: Audience = "affected",
+    template: str = "",
+) -> IncidentUpdate:
+    old = incident.status
+    backward = rules.check_transition(incident.kind, old, status)
+    incident.status = status
+    next_due = promised_next_update(
+        status=status, severity=incident.severity, at=at, explicit=next_update_due_at
+    )
+    if incident.kind == "maintenance" and status == "in_progress" and not targets:
+        targets = [
+            (i.component, "under_maintenance") for i in incident.impacts.select_related("component")
+        ]
+    targets = lock_components(incident, targets, closing=rules.is_closed(status))
+    affected = apply_components(actor=actor, incident=incident, targets=targets)
+    if rules.is_closed(status):
+        affected += release_components(
+            actor=actor, incident=incident, keep={c.public_id for c, _ in targets}
+        )
+    if old != status:
+        events.record(
+            kind="incident.status_changed",
+            actor=actor,
+            subject_type="incident",
+            subject_id=incident.public_id,
+            old=old,
+            new=status,
+            backward=backward,
+            public=incident.is_public,
+        )
+    stamp(incident, status, at)
+    return write_update(
+        actor=actor,
+        incident=incident,
+        status=status,
+        bodies=bodies,
+        affected=affected or None,
+        next_due=next_due,
+        at=at,
+        audience=audience,
+        template=template,
+    )
+
+
+def write_update(
+    *,
+    actor: str,
+    incident: Incident,
+    status: str,
+    bodies: dict[str, str],
+    affected: list[dict[str, str]] | None,
+    next_due: datetime | None,
+    at: datetime,
+    audience: Audience = "affected",
+    template: str = "",
+) -> IncidentUpdate:
+    if not incident.is_public:
+        audience = "none"  # internal incidents never reach customers
+    update = IncidentUpdate.objects.create(
+        incident=incident,
+        status=status,
+        bodies=bodies,
+        affected_components=affected,
+        created_at=at,
+        display_at=at,
+        next_update_due_at=next_due,
+        deliver_notifications=audience != "none",
+        author=actor,
+    )
+    if incident.acknowledged_at is None and incident.kind == "incident" and incident.is_public:
+        incident.acknowledged_at = at
+    incident.next_update_due_at = next_due
+    incident.updated_at = at
+    incident.save()
+    events.record(
+        kind="incident.update_posted",
+        actor=actor,
+        subject_type="incident",
+        subject_id=incident.public_id,
+        update_id=update.public_id,
+        status=status,
+        components=affected or [],
+        next_update_due_at=next_due.isoformat() if next_due else None,
+        audience=audience,
+        template=template,
+        public=incident.is_public,
+    )
+    return update

@@ -1,0 +1,86 @@
+"""Staff roles and contact details. The caller owns the transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+
+from tidings.core import events
+from tidings.core.errors import InvalidInput, NotFound
+from tidings.staff import rules
+from tidings.staff.models import STAFF_CHANNELS, StaffProfile
+
+
+def role_of(user: Any) -> str | None:
+    """The role of an active staff user; None for anyone else. A superuser is an admin; a
+    staff user nobody gave a role reads only."""
+    if (
+        user is None
+        or not getattr(user, "is_active", False)
+        or not getattr(user, "is_staff", False)
+    ):
+        return None
+    if user.is_superuser:
+        return "admin"
+    profile = StaffProfile.objects.filter(user=user).only("role").first()
+    return profile.role if profile else "viewer"
+
+
+def may(user: Any, action: str) -> bool:
+    role = role_of(user)
+    return role is not None and rules.can(role, action)
+
+
+def get_staff(username: str) -> User:
+    user = User.objects.filter(username=username, is_staff=True).first()
+    if user is None:
+        raise NotFound(f"no staff user {username!r}")
+    return user
+
+
+def set_profile(*, actor: str, user: User, **fields: Any) -> StaffProfile:
+    """Set a staff member's role, language, phone, channels or on-call flag."""
+    unknown = set(fields) - {"role", "language", "phone", "channels", "on_call"}
+    if unknown:
+        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of a staff member")
+    if "role" in fields:
+        try:
+            rules.check_role(fields["role"])
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+    if "channels" in fields:
+        fields["channels"] = _channels(fields["channels"])
+    profile, _ = StaffProfile.objects.get_or_create(user=user)
+    before = {k: getattr(profile, k) for k in fields}
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.save()
+    events.record(
+        kind="staff.changed", actor=actor, subject_type="staff", subject_id=user.username,
+        public=False, fields={k: [before[k], getattr(profile, k)] for k in fields},
+    )  # fmt: skip
+    return profile
+
+
+def _channels(value: object) -> list[dict[str, str]]:
+    if not isinstance(value, list):
+        raise InvalidInput('channels is a list such as [{"channel": "sms", "target": "+972..."}]')
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or item.get("channel") not in STAFF_CHANNELS:
+            raise InvalidInput(f"each channel is one of {', '.join(STAFF_CHANNELS)} with a target")
+        target = str(item.get("target") or "").strip()
+        if not target and item["channel"] != "email":
+            raise InvalidInput(f"the {item['channel']} channel needs a target")
+        out.append({"channel": str(item["channel"]), "target": target})
+    return out
+
+
+def on_call() -> list[User]:
+    """Active staff on call, for pages from monitors and alerts."""
+    return list(
+        User.objects.filter(is_active=True, is_staff=True, staff_profile__on_call=True).order_by(
+            "username"
+        )
+    )
