@@ -96,6 +96,7 @@ def check_localized(
 
     if value is None:
         value = {}
+    plain = isinstance(value, str)  # given as plain text: name the field, not "field.en"
     if isinstance(value, str):
         value = {"en": value}
     if not isinstance(value, dict):
@@ -107,11 +108,10 @@ def check_localized(
             raise InvalidInput(f"{field}: unknown language {lang!r} (use one of {sorted(known)})")
         if not isinstance(given, str):
             raise InvalidInput(f"{field}.{lang} must be text")
-        text = clean(given, field=f"{field}.{lang}", single_line=single_line)
+        where = field if plain else f"{field}.{lang}"
+        text = clean(given, field=where, single_line=single_line)
         if len(text) > max_chars:
-            raise InvalidInput(
-                f"{field}.{lang} is {len(text)} characters; the limit is {max_chars}"
-            )
+            raise InvalidInput(f"{where} is {len(text)} characters; the limit is {max_chars}")
         if text:
             cleaned[lang] = text
     if required and not cleaned:
