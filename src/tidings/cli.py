@@ -1,6 +1,6 @@
 """The ``tidings`` command.
 
-tidings up [--demo]     migrate, publish, then web + edge + worker + scheduler on one port
+tidings up [--demo]     migrate, publish, then edge + web + worker + scheduler on one port
 tidings serve           the web app (public site from memory + console, admin, API)
 tidings worker          background tasks (publishing, later notifications)
 tidings scheduler       periodic jobs (maintenance start/finish, stale snapshots)
@@ -24,6 +24,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tidings import launch
 
 
 def _django() -> None:
@@ -40,17 +43,21 @@ def _manage(*args: str) -> None:
     call_command(*args)
 
 
-def _web_command(host: str, port: int, workers: int) -> list[str]:
+def _web_command(host: str, port: int, workers: int, uds: Path | None = None) -> list[str]:
+    """The one command that serves the Django app: on (host, port), or on the unix socket
+    ``uds`` behind the edge in ``tidings up``."""
+    bind = (
+        ["--uds", str(uds), "--uds-permissions", "0o600"]
+        if uds
+        else ["--host", host, "--port", str(port)]
+    )
     return [
         sys.executable,
         "-m",
         "granian",
         "--interface",
         "asgi",
-        "--host",
-        host,
-        "--port",
-        str(port),
+        *bind,
         "--workers",
         str(workers),
         "--no-ws",
@@ -61,6 +68,9 @@ def _web_command(host: str, port: int, workers: int) -> list[str]:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    launch.links_follow_port(args.host, args.port)
+    if not launch.port_is_free("up", args.host, args.port):
+        return 1
     _manage("migrate", "--verbosity", "0")
     if args.demo:
         from tidings.demo.load import load_demo
@@ -68,30 +78,49 @@ def cmd_up(args: argparse.Namespace) -> int:
         created = load_demo(quiet=False)
         if created:
             print(created)
+    from tidings.config import get_settings
     from tidings.statuspage.publisher import publish
 
     publish(force=True)
+    settings = get_settings()
+    sock = launch.web_socket(settings.data_dir)
     me = [sys.executable, "-m", "tidings.cli"]
+    # The edge holds the public port: it answers the public pages from memory and passes
+    # everything else to Django on a private socket (bench/README.md: why and how fast).
     commands = {
-        "web": _web_command(args.host, args.port, args.web_workers),
+        "web": _web_command(args.host, args.port, args.web_workers, uds=sock),
+        "edge": [
+            *me, "edge", "--host", args.host, "--port", str(args.port),
+            "--processes", str(args.edge_processes), "--upstream", f"unix:{sock}",
+        ],
         "worker": [*me, "worker", "--interval", "0.2"],
         "scheduler": [*me, "scheduler"],
-    }
-    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
-    base = f"http://{shown}:{args.port}"
-    print(
+    }  # fmt: skip
+    # Django believes X-Forwarded-For from the edge, one hop more than from the outside.
+    envs = {"web": {"TIDINGS_TRUSTED_PROXIES": str(settings.trusted_proxies + 1)}}
+    base = launch.local_base(args.host, args.port)
+    banner = (
         f"\nTidings is up.\n  Status page:    {base}/\n  Statuspage API: {base}/api/v2/summary.json\n"
         f"  Staff console:  {base}/console/\n  Admin:          {base}/admin/\n  API docs:       {base}/api/v1/docs\n"
-        "Press Ctrl-C to stop.",
-        flush=True,
+        "Press Ctrl-C to stop."
     )
-    return _supervise(commands, essential={"web"})
+    return _supervise(
+        commands, essential={"edge"}, envs=envs, ready={"web": lambda: launch.listening(sock)},
+        started=lambda: print(banner, flush=True),
+    )  # fmt: skip
 
 
-def _supervise(commands: dict[str, list[str]], essential: set[str]) -> int:
-    """Run the children until Ctrl-C or SIGTERM. A worker or scheduler that dies (say, while the
-    database is down) is restarted with backoff; the web process serves the status page from
-    memory, so only its own exit stops the tree."""
+def _supervise(
+    commands: dict[str, list[str]],
+    essential: set[str],
+    envs: dict[str, dict[str, str]] | None = None,
+    ready: dict[str, Callable[[], bool]] | None = None,
+    started: Callable[[], None] | None = None,
+) -> int:
+    """Run the children until Ctrl-C or SIGTERM, in order; a child named in ``ready`` must
+    answer before the next starts. A child that dies (the worker while the database is down,
+    the web app) is restarted with backoff; only an ``essential`` one's exit stops the tree:
+    the edge serves the status page from memory whatever else is down."""
     stopping = False
 
     def stop(signum: int, _frame: object) -> None:
@@ -100,7 +129,9 @@ def _supervise(commands: dict[str, list[str]], essential: set[str]) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+
+    spawn = launch.launcher(commands, envs or {})
+    procs = launch.start_in_order(list(commands), spawn, ready or {}, lambda: stopping, started)
     failures = dict.fromkeys(commands, 0)
     restart_at: dict[str, float] = {}
     code = 0
@@ -108,7 +139,7 @@ def _supervise(commands: dict[str, list[str]], essential: set[str]) -> int:
         for name, proc in list(procs.items()):
             if name in restart_at:
                 if time.monotonic() >= restart_at.pop(name):
-                    procs[name] = subprocess.Popen(commands[name])
+                    procs[name] = spawn(name)
                 continue
             if proc.poll() is None:
                 continue
@@ -137,6 +168,9 @@ def _supervise(commands: dict[str, list[str]], essential: set[str]) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    launch.links_follow_port(args.host, args.port)
+    if not launch.port_is_free("serve", args.host, args.port):
+        return 1
     _manage("migrate", "--verbosity", "0")
     os.execv(sys.executable, _web_command(args.host, args.port, args.workers))  # noqa: S606
 
@@ -216,21 +250,22 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 def cmd_edge(args: argparse.Namespace) -> int:
     # Deliberately no Django: the edge must start and serve while the database is down.
     from tidings.config import get_settings
-    from tidings.statuspage.fastedge import serve
+    from tidings.statuspage.fastedge import EdgeOptions, serve
 
+    if not launch.port_is_free("edge", args.host, args.port):
+        return 1
     s = get_settings()
     print(
         f"tidings edge: serving {s.snapshot_dir.resolve()} on http://{args.host}:{args.port}/ "
-        f"with {args.processes} process(es)",
+        f"with {args.processes} process(es)"
+        + (f", passing other paths to {args.upstream}" if args.upstream else ""),
         flush=True,
     )
     serve(
-        s.snapshot_dir,
+        EdgeOptions.from_settings(s, upstream=args.upstream),
         args.host,
         args.port,
         processes=args.processes,
-        max_age=s.edge_max_age,
-        reload_seconds=s.edge_reload_seconds,
     )
     return 0
 
@@ -321,6 +356,7 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--web-workers", type=int, default=1)
+    up.add_argument("--edge-processes", type=int, default=os.cpu_count() or 1)
     up.set_defaults(fn=cmd_up)
 
     serve = sub.add_parser("serve", help="the web app")
@@ -342,6 +378,11 @@ def parser() -> argparse.ArgumentParser:
     edge.add_argument("--host", default="127.0.0.1")
     edge.add_argument("--port", type=int, default=8080)
     edge.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    edge.add_argument(
+        "--upstream",
+        default="",
+        help="pass what the snapshot does not hold to this app (unix:/path or host:port)",
+    )
     edge.set_defaults(fn=cmd_edge)
 
     sub.add_parser("demo", help="load demo data").set_defaults(fn=cmd_demo)
