@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from tidings.config import TidingsSettings, get_settings
 from tidings.core import clock
@@ -95,6 +96,13 @@ def publish(*, force: bool = False, settings: TidingsSettings | None = None) -> 
         PublishState.objects.filter(id=1, published__lt=version).update(
             published=version, published_at=clock.now()
         )
+        # A forced publish runs ahead of the requests: move them on by as much, or the next
+        # change (which bumps ``requested`` by one) would be taken for published already. A
+        # change committed while we rendered stays one ahead, and gets its own publish.
+        if version > state.requested:
+            PublishState.objects.filter(id=1).update(
+                requested=F("requested") + (version - state.requested)
+            )
     log.info(
         "published snapshot v%s (%d files) in %.0f ms",
         version,
