@@ -350,8 +350,10 @@ def serve_one(options: EdgeOptions, host: str, port: int) -> None:
         loop = asyncio.get_running_loop()
 
         def tick() -> None:
-            site.tick()
-            loop.call_later(every, tick)
+            try:
+                site.tick()
+            finally:  # deadlines must keep being enforced whatever one tick ran into
+                loop.call_later(every, tick)
 
         tick()
         sock = _bind(host, port)
