@@ -14,6 +14,8 @@ import pytest
 from tests.conftest import published
 from tests.statuspage.conftest import edge_process
 from tests.statuspage.rawhttp import Reader, ask, closed_by_server, connect, get, rss_mb
+from tidings.config import overridden
+from tidings.statuspage.edgesite import EdgeOptions
 
 PAGE = get("/")
 
@@ -255,3 +257,11 @@ def test_public_responses_carry_the_security_headers(data_dir):
         assert missing.status == 404 and missing.headers["x-frame-options"] == "DENY"
     with edge_process(data_dir, {"TIDINGS_PUBLIC_URL": "http://127.0.0.1"}) as (port, _):
         assert "strict-transport-security" not in ask(port, PAGE).headers
+
+
+def test_behind_a_trusted_proxy_the_share_per_address_is_left_to_the_proxy():
+    """Every connection then comes from the proxy's address: a share would lock visitors out."""
+    with overridden(trusted_proxies=1) as s:
+        assert EdgeOptions.from_settings(s).per_address is None
+    with overridden(trusted_proxies=0, edge_max_connections_per_address=7) as s:
+        assert EdgeOptions.from_settings(s).per_address == 7

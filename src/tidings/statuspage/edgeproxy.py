@@ -105,8 +105,7 @@ class Upstream:
         ]
         if client.transport is not None:
             client.transport.write(h.response_head(status, headers, self.site.date, False) + body)
-            client.transport.close()
-            client.transport = None
+            client.end()
 
 
 def _page(status: int, lang: str, api: bool) -> bytes:
@@ -234,7 +233,7 @@ class ProxyCall(asyncio.Protocol):
     def _finish(self) -> None:
         keep_alive = self.keep_alive and not self.body_left
         self.cancel()
-        self.client.call_done(keep_alive)
+        self.client.call_done(keep_alive, unread=self.body_left > 0)
 
     # --- the staff app's side -------------------------------------------------------------
 

@@ -198,7 +198,8 @@ class EdgeProtocol(asyncio.Protocol):
                 self.refuse(400)  # a body the edge would have to read past
                 return False
             keep_alive = request.keep_alive and not request.content_length
-            return self.send(site.response(_NOT_ALLOWED, keep_alive, request.http11), keep_alive)
+            refusal = site.response(_NOT_ALLOWED, keep_alive, request.http11)
+            return self.send(refusal, keep_alive, unread=request.content_length > 0)
         lang = site.lang(fields.get(b"cookie", b""), fields.get(b"accept-language", b""))
         entry, negotiated = site.route(request.path, lang)
         keep_alive = request.keep_alive
@@ -224,12 +225,11 @@ class EdgeProtocol(asyncio.Protocol):
         self.last_head, self.last_key, self.last_generation = head, key, site.generation
         return self.send(raw, keep_alive)
 
-    def send(self, raw: bytes, keep_alive: bool) -> bool:
+    def send(self, raw: bytes, keep_alive: bool, unread: bool = False) -> bool:
         assert self.transport is not None
         self.transport.write(raw)
         if not keep_alive:
-            self.transport.close()
-            self.transport = None
+            self.end(unread)
             return False
         self.site.gate.waiting(self)
         return True
@@ -240,15 +240,20 @@ class EdgeProtocol(asyncio.Protocol):
         return False
 
     def refuse(self, status: int) -> None:
-        """Answer ``status`` and end the connection. The client may still be sending (a
-        long head, a body): closing now would reset the connection and could destroy the
-        answer before it is read, so the edge half-closes and reads on for a moment."""
+        """Answer ``status`` and end the connection."""
+        if self.transport is not None:
+            self.transport.write(h.plain(status, self.site.date))
+            self.end()
+
+    def end(self, unread: bool = True) -> None:
+        """End the connection after what was written. The client may still be sending (a
+        long head, a body nobody read): closing at once would reset the connection and could
+        destroy the answer before it is read, so the edge half-closes and reads on a moment."""
         transport = self.transport
         if transport is None:
             return
-        transport.write(h.plain(status, self.site.date))
         self.buffer = b""
-        if self.call is None and transport.can_write_eof():
+        if unread and self.call is None and transport.can_write_eof():
             transport.write_eof()
             self.lingering = True
             self.release_all()
@@ -257,15 +262,15 @@ class EdgeProtocol(asyncio.Protocol):
             transport.close()
             self.transport = None
 
-    def call_done(self, keep_alive: bool) -> None:
-        """The proxied answer is complete: take the next request, or close."""
+    def call_done(self, keep_alive: bool, unread: bool = False) -> None:
+        """The proxied answer is complete: take the next request, or close (lingering when
+        the request's body was not all read)."""
         self.call = None
         self.busy = False
         if self.transport is None:
             return
         if not keep_alive:
-            self.transport.close()
-            self.transport = None
+            self.end(unread)
             return
         self.site.gate.waiting(self)
         self.release("call")
