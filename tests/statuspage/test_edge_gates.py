@@ -15,7 +15,7 @@ from tests.conftest import published
 from tests.statuspage.conftest import edge_process
 from tests.statuspage.rawhttp import Reader, ask, closed_by_server, connect, get, rss_mb
 from tidings.config import overridden
-from tidings.statuspage.edgesite import EdgeOptions
+from tidings.statuspage.edgesite import EdgeOptions, ResponseCache
 
 PAGE = get("/")
 
@@ -265,3 +265,13 @@ def test_behind_a_trusted_proxy_the_share_per_address_is_left_to_the_proxy():
         assert EdgeOptions.from_settings(s).per_address is None
     with overridden(trusted_proxies=0, edge_max_connections_per_address=7) as s:
         assert EdgeOptions.from_settings(s).per_address == 7
+
+
+def test_the_response_cache_keeps_within_its_bytes_dropping_the_oldest():
+    cache = ResponseCache(limit=10_000)
+    for i in range(100):
+        cache.put(("GET", f"/page-{i}"), b"x" * 1000)
+    assert cache.size <= 10_000
+    assert cache.get(("GET", "/page-99")) is not None and cache.get(("GET", "/page-0")) is None
+    cache.put(("GET", "/huge"), b"x" * 20_000)  # more than the whole cache: not kept
+    assert cache.get(("GET", "/huge")) is None
