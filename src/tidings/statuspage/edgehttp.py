@@ -132,8 +132,9 @@ def parse(head: bytes) -> Request:
                 _add_field(fields, name, value.strip(b" \t"))
     if http11 and b"host" not in fields:
         raise Refused(400)
-    connection = fields.get(b"connection", b"").lower()
-    keep_alive = b"close" not in connection if http11 else b"keep-alive" in connection
+    connection = fields.get(b"connection")
+    tokens = connection_tokens(connection) if connection else set()
+    keep_alive = b"close" not in tokens if http11 else b"keep-alive" in tokens
     query = target.find(b"?")
     return Request(
         method=method,
