@@ -212,6 +212,36 @@ def run_wrk(server: Server, path: str, conns: int, duration: float) -> Result:
     )
 
 
+def drive(
+    servers: list[Server],
+    paths: tuple[str, ...],
+    conns: tuple[int, ...],
+    duration: float,
+    repeat: int,
+) -> list[Result]:
+    """wrk against every server, path and connection count, ``repeat`` times interleaved (so
+    that a busy moment of the machine hits every server), the median of each."""
+    results: list[Result] = []
+    for path in paths:
+        for c in conns:
+            runs: dict[str, list[Result]] = {s.name: [] for s in servers}
+            for _ in range(repeat):
+                for s in servers:
+                    print(f"bench: wrk {s.name} {path} -c{c} -d{duration:g}s", flush=True)
+                    runs[s.name].append(run_wrk(s, path, c, duration))
+            results += [median_of(xs) for xs in runs.values()]
+    return results
+
+
+def median_of(runs: list[Result]) -> Result:
+    """The run with the median req/s, reporting the median p99 of all runs and every error."""
+    ordered = sorted(runs, key=lambda r: r.rps)
+    mid = ordered[len(ordered) // 2]
+    errors = "; ".join(r.errors for r in runs if r.errors)
+    p99 = statistics.median(r.p99_ms for r in runs)
+    return Result(mid.server, mid.path, mid.conns, mid.rps, p99, errors)
+
+
 def report(results: list[Result]) -> bool:
     """Print the table; True when every server with a target met it."""
     nginx = {(r.path, r.conns): r.rps for r in results if r.server == "nginx"}
@@ -378,6 +408,12 @@ def main() -> int:
     )
     p.add_argument("--rounds", type=int, default=5, help="publish latency rounds (default 5)")
     p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="wrk runs per server and case, interleaved; the median is reported (default 1)",
+    )
+    p.add_argument(
         "--smoke",
         action="store_true",
         help="1 s runs, 64 connections, / only; exit non-zero on errors only",
@@ -412,12 +448,7 @@ def main() -> int:
         print("bench: " + "; ".join(f"{s.name} on {s.base}" for s in servers))
         for path in paths:
             print("bench: " + verify(servers, path))
-        results: list[Result] = []
-        for path in paths:
-            for c in conns:
-                for s in servers:
-                    print(f"bench: wrk {s.name} {path} -c{c} -d{duration:g}s", flush=True)
-                    results.append(run_wrk(s, path, c, duration))
+        results = drive(servers, paths, conns, duration, args.repeat)
         met = report(results)
         publish_latency(servers, rounds)
         bad = [f"{r.server} {r.path} -c{r.conns}: {r.errors}" for r in results if r.errors]
