@@ -26,14 +26,12 @@ def data_dir(now, site_settings, outage):
     return site_settings.data_dir
 
 
-def erez_gets_the_page(port: int, within: float = 2.0) -> float:
-    """Erez asks for the page from his own connection; returns how long it took."""
+def erez_gets_the_page(port: int, within: float = 2.0) -> None:
+    """Erez asks for the page from his own connection and has it within ``within`` seconds."""
     t0 = time.monotonic()
     reply = ask(port, PAGE, timeout=within)
-    took = time.monotonic() - t0
     assert reply.status == 200 and b"Elevated API errors" in reply.body
-    assert took < within
-    return took
+    assert time.monotonic() - t0 < within
 
 
 def open_slow_clients(port: int, n: int, source: str = "127.0.0.1") -> list[socket.socket]:
@@ -83,8 +81,8 @@ def test_a_visitor_is_served_while_600_slow_clients_hold_an_edge_with_512_files(
         attackers = open_slow_clients(port, 600)
         try:
             dribble(attackers, b"ET / HTTP/1.1\r\nHo")
-            took = [erez_gets_the_page(port) for _ in range(5)]
-            assert max(took) < 1.0, took
+            for _ in range(5):
+                erez_gets_the_page(port)  # each within 2 s (the same attack used to take 35 s)
             held = still_open(attackers)
             assert 300 < held <= 512 - 64, held  # the cap below the file limit held
             dribble(attackers, b"st: a")
@@ -126,17 +124,17 @@ def test_slow_and_idle_connections_are_closed_at_their_deadlines(data_dir):
         busy = connect(port)
         busy_reader = Reader(busy)
         t0 = time.monotonic()
-        for i in range(4):  # a client that keeps asking keeps its connection
+        for i in range(5):  # a client that keeps asking keeps its connection
             busy.sendall(PAGE)
             assert busy_reader.reply().status == 200
-            if i < 2:
+            if i < 3:
                 slow.sendall(b"X")  # a byte now and then does not extend the head's deadline
-            time.sleep(0.4)
-        assert time.monotonic() - t0 > 1.5
+            time.sleep(0.3)
+        assert time.monotonic() - t0 >= 1.5
         slow.settimeout(1.0)
         assert slow.recv(200).startswith(b"HTTP/1.1 408 ")
-        assert closed_by_server(silent, 0.5)
-        assert closed_by_server(idle, 0.5)
+        assert closed_by_server(silent, 1.0)
+        assert closed_by_server(idle, 1.0)
         busy.sendall(PAGE)
         again = busy_reader.reply()
         assert again.status == 200
