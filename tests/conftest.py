@@ -132,7 +132,9 @@ def database_url() -> str:
     return f"postgres://{d['USER']}:{d['PASSWORD'] or ''}@{d['HOST'] or '127.0.0.1'}:{d['PORT'] or 5432}/{d['NAME']}"
 
 
-def tidings_process(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def tidings_process(
+    args: list[str], env: dict[str, str], preexec_fn: Any = None
+) -> subprocess.Popen[bytes]:
     full_env = {**os.environ, **env}
     return subprocess.Popen(
         [sys.executable, "-m", "tidings.cli", *args],
@@ -141,6 +143,7 @@ def tidings_process(args: list[str], env: dict[str, str]) -> subprocess.Popen[by
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=preexec_fn,  # noqa: PLW1509 - only setrlimit, before exec
     )
 
 

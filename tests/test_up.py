@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -94,16 +95,20 @@ def test_up_publishes_through_the_worker_and_survives_losing_the_database(tmp_pa
     env = {
         "TIDINGS_DATA_DIR": str(tmp_path / "data"),
         "TIDINGS_DATABASE_URL": database.url,
-        "TIDINGS_PUBLIC_URL": base,
+        "TIDINGS_PUBLIC_URL": "",  # unset: links follow --port
         "TIDINGS_SITE_NAME": "Acme",
     }
-    run(["createadmin", "--username", "dana", "--password", "pw-for-dana"], env)
-    token = run(["token", "--user", "dana"], env)
+    run(
+        ["createadmin", "--username", "dana", "--password", "pw-for-dana"],
+        env | {"TIDINGS_PUBLIC_URL": base},
+    )
+    token = run(["token", "--user", "dana"], env | {"TIDINGS_PUBLIC_URL": base})
     proc = tidings_process(["up", "--port", str(port)], env)
     try:
         wait_for_port(port, timeout=60, proc=proc)
         status, body = http("GET", f"{base}/api/v2/status.json")
         assert status == 200 and json.loads(body)["status"]["indicator"] == "none"
+        assert json.loads(body)["page"]["url"] == base
         assert http("GET", f"{base}/api/v1/docs")[0] == 200
         assert http("GET", f"{base}/console/")[0] in (302, 200)
 
@@ -147,3 +152,31 @@ def test_up_publishes_through_the_worker_and_survives_losing_the_database(tmp_pa
         output = stop(proc)
         print(output)  # pytest shows it when the test fails: the server's side of the story
     assert proc.returncode == 0, output
+
+
+def test_a_port_in_use_is_reported_and_the_command_exits(tmp_path):
+    """A second Tidings on a taken port used to start silently while the first answered."""
+    env = {**os.environ, "TIDINGS_DATA_DIR": str(tmp_path / "data")}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for command in ("up", "serve", "edge"):
+            out = subprocess.run(
+                [sys.executable, "-m", "tidings.cli", command, "--port", str(port)],
+                env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+            )  # fmt: skip
+            assert out.returncode == 1, (command, out.stdout, out.stderr)
+            assert f"cannot listen on 127.0.0.1:{port}: another program listens" in out.stderr
+    # An edge shares its port between its own processes (SO_REUSEPORT), never with another.
+    port = free_port()
+    first = tidings_process(["edge", "--port", str(port), "--processes", "2"], env)
+    try:
+        wait_for_port(port, proc=first)
+        second = subprocess.run(
+            [sys.executable, "-m", "tidings.cli", "edge", "--port", str(port)],
+            env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert second.returncode == 1 and "another program listens" in second.stderr
+    finally:
+        stop(first)

@@ -103,6 +103,33 @@ class TidingsSettings(BaseSettings):
     login_failures_per_address: int = Field(default=30, ge=0)
     login_window_minutes: int = Field(default=15, ge=1, le=1440)
 
+    # --- The public edge (``tidings edge``, and the public port of ``tidings up``) ---------
+    # Every connection has a deadline and every client address a share, so that one laptop
+    # opening slow or idle connections cannot take a visitor's place (DESIGN.md).
+    #: A request's head (request line and headers) must arrive whole within this many seconds
+    #: of its first byte, or of the connection's opening (slow clients, "slowloris").
+    edge_header_timeout: float = Field(default=10.0, gt=0, le=300)
+    #: A kept-alive connection with no request for this long is closed.
+    edge_keepalive_timeout: float = Field(default=20.0, gt=0, le=3600)
+    #: A client that reads nothing of a response for this long is dropped.
+    edge_send_timeout: float = Field(default=30.0, gt=0, le=3600)
+    #: Open connections per edge process (at most what its open-file limit allows). When full,
+    #: the connection idle the longest is closed to make room for a new one.
+    edge_max_connections: int = Field(default=10_000, ge=16, le=1_000_000)
+    #: Open connections per client address and edge process; at the share, that address's
+    #: longest-idle connection is closed. Not applied behind TIDINGS_TRUSTED_PROXIES (every
+    #: connection then comes from the proxy).
+    edge_max_connections_per_address: int = Field(default=256, ge=1, le=1_000_000)
+    #: Largest request head, in bytes: a longer request line is refused with 414, longer
+    #: headers with 431.
+    edge_max_head_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    #: Bytes of ready-made responses each edge process keeps (the snapshot itself aside).
+    edge_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    #: ``tidings up``: largest request body the edge passes on to the staff app (413 beyond).
+    edge_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
+    #: ``tidings up``: how long the edge waits for the staff app to start answering (504).
+    edge_upstream_timeout: float = Field(default=60.0, gt=0, le=3600)
+
     # --- Notifications -------------------------------------------------------------------
     #: Let webhooks and chat URLs point at private or loopback addresses (tests, on-premises).
     allow_private_targets: bool = False

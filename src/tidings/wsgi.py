@@ -1,6 +1,6 @@
 """The WSGI app ``tidings serve`` and ``tidings up`` run: the edge answers the public site from
 memory, everything else (console, admin, ``/api/v1``) goes to Django, on a fixed pool of
-threads that each keep their database connection (see ``cli._web_command``)."""
+threads that each keep their database connection (see ``tidings.cli.processes._web_command``)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import resource
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,13 +57,42 @@ def served_by_edge(data_dir: Path, **settings: Any) -> Iterator[tuple[str, Any]]
         data_dir=data_dir, site_name="Acme", public_url="http://127.0.0.1", **settings
     ) as s:
         published(s)
-        port = free_port()
-        proc = tidings_process(
-            ["edge", "--port", str(port), "--processes", "1"],
-            {"TIDINGS_DATA_DIR": str(s.data_dir), "TIDINGS_EDGE_RELOAD_SECONDS": "0.1"},
-        )
-        try:
-            wait_for_port(port, proc=proc)
+        with edge_process(s.data_dir) as (port, _):
             yield f"http://127.0.0.1:{port}", s
-        finally:
-            stop(proc)
+
+
+@contextmanager
+def edge_process(
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    nofile: int | None = None,
+    upstream: str = "",
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """A real ``tidings edge`` serving ``data_dir`` (``env``: more TIDINGS_* settings;
+    ``nofile``: its open-file limit, as ``ulimit -n`` would set it; ``upstream``: the app it
+    passes other paths to); yields (port, process)."""
+
+    def limit_files() -> None:
+        if nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+    port = free_port()
+    proc = tidings_process(
+        [
+            "edge",
+            "--port",
+            str(port),
+            "--processes",
+            "1",
+            *(["--upstream", upstream] if upstream else []),
+        ],
+        {"TIDINGS_DATA_DIR": str(data_dir), "TIDINGS_EDGE_RELOAD_SECONDS": "0.1", **(env or {})},
+        preexec_fn=limit_files,
+    )
+    try:
+        wait_for_port(port, proc=proc)
+        yield port, proc
+    finally:
+        output = stop(proc)
+        if proc.returncode not in (0, -15):
+            print(output)  # shown when a test fails: the edge's side of the story

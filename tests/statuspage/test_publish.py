@@ -232,6 +232,18 @@ def test_publish_does_nothing_when_nothing_changed(now, site_settings, outage):
     assert publish(settings=site_settings) is None
 
 
+def test_a_change_after_a_forced_publish_is_published(now, site_settings, outage):
+    """``tidings up`` forces a publish at start; the first change after it used to be taken
+    for published already (the forced version ran ahead of the requested one)."""
+    from tidings.statuspage.publisher import publish
+
+    for _ in range(3):  # forced, like tidings up at each start
+        published(site_settings)
+    services.post_update(actor="dana", incident=outage, status="identified", body="Found it.")
+    assert publish(settings=site_settings) is not None
+    assert b"Found it." in load(site_settings).entries["/"].body
+
+
 @pytest.mark.parametrize(
     "path", ["/", "/he/", "/history", "/api/v2/summary.json", "/live.json", "/status.js"]
 )

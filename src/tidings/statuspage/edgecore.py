@@ -16,6 +16,18 @@ from tidings.statuspage import snapshot as snap
 LANGS = ("en", "he")
 DEFAULT_LANG = "en"
 COOKIE = "tidings_lang"
+# The pages carry a <style> block and one style attribute but no inline script: scripts come
+# from this site only; styles may be inline (they cannot run code). ``frame-ancestors`` ends
+# the policy so that a page meant for embedding can allow any frame.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors "
+)
+OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"  # JSON, feeds, scripts: no document
+#: Paths meant to be shown in another site's frame (an embeddable status widget).
+EMBEDDABLE_PREFIXES = ("/widget", "/embed")
+HSTS = "max-age=31536000"
 NOT_FOUND = (
     b"<!doctype html><html lang=en><meta charset=utf-8><title>Not found</title>"
     b'<p>There is no such page on this status site. <a href="/">Current status</a></p></html>'
@@ -78,8 +90,11 @@ def normalise(path: str) -> tuple[str, str | None]:
 
 
 class Edge:
-    def __init__(self, root: Path, *, max_age: int = 10, reload_seconds: float = 0.25) -> None:
+    def __init__(
+        self, root: Path, *, max_age: int = 10, reload_seconds: float = 0.25, hsts: bool = False
+    ) -> None:
         self.root = root
+        self.hsts = hsts  # only when the public address is https: browsers then refuse http
         self.max_age = max_age
         self.reload_seconds = reload_seconds
         self.snapshot: snap.Snapshot | None = None
@@ -130,7 +145,7 @@ class Edge:
     ) -> Response:
         self.refresh()
         if method not in ("GET", "HEAD"):
-            return Response(405, (("Allow", "GET, HEAD"), ("Content-Length", "0")), b"")
+            return not_allowed()
         entry, negotiated = self.entry(
             path,
             preferred_lang(cookie, accept_language)
@@ -138,18 +153,30 @@ class Edge:
             else DEFAULT_LANG,
         )
         if entry is None:
-            status = 503 if self.snapshot is None else 404
-            body = NOT_FOUND if status == 404 else b"The status page has not been published yet."
-            return Response(
-                status,
-                (
-                    ("Content-Type", "text/html; charset=utf-8"),
-                    ("Content-Length", str(len(body))),
-                    ("Cache-Control", "no-store"),
-                ),
-                b"" if method == "HEAD" else body,
-            )
+            return self.missing(method)
         encoding = pick_encoding(accept_encoding, entry)
+        return self.answer(method, entry, negotiated, encoding, matches(if_none_match, entry.etag))
+
+    def missing(self, method: str) -> Response:
+        """404 for a path the snapshot does not hold; 503 while there is no snapshot at all."""
+        status = 503 if self.snapshot is None else 404
+        body = NOT_FOUND if status == 404 else b"The status page has not been published yet."
+        return Response(
+            status,
+            (
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", "no-store"),
+                *self.security_headers("/", "text/html"),
+            ),
+            b"" if method == "HEAD" else body,
+        )
+
+    def answer(
+        self, method: str, entry: snap.Entry, negotiated: bool, encoding: str, matched: bool
+    ) -> Response:
+        """The response for ``entry`` in ``encoding``: 304 when the visitor's copy ``matched``.
+        Depends on nothing else, so a server may keep it as bytes under exactly these keys."""
         body = entry.variant(encoding) or entry.body
         etag = entry.etag if encoding == "identity" else f'{entry.etag[:-1]}-{encoding}"'
         vary = "Accept-Encoding, Accept-Language, Cookie" if negotiated else "Accept-Encoding"
@@ -161,18 +188,42 @@ class Edge:
             ),
             ("Vary", vary),
             ("Access-Control-Allow-Origin", "*"),
-            ("X-Content-Type-Options", "nosniff"),
             ("X-Snapshot-Version", str(self.snapshot.version if self.snapshot else 0)),
+            *self.security_headers(entry.path, entry.content_type),
         ]
-        if _matches(if_none_match, entry.etag):
+        if matched:
             return Response(304, (*headers, ("Content-Length", "0")), b"")
         headers += [("Content-Type", entry.content_type), ("Content-Length", str(len(body)))]
         if encoding != "identity":
             headers.append(("Content-Encoding", encoding))
         return Response(200, tuple(headers), b"" if method == "HEAD" else body)
 
+    def security_headers(self, path: str, content_type: str) -> tuple[tuple[str, str], ...]:
+        """What a browser must enforce on our responses. Pages may run only our own scripts
+        (``/status.js``) and may not be framed, except a page meant for embedding."""
+        embeddable = path.startswith(EMBEDDABLE_PREFIXES)
+        if content_type.startswith("text/html"):
+            csp = PAGE_CSP + ("*" if embeddable else "'none'")
+        else:
+            csp = OTHER_CSP
+        headers = [
+            ("Content-Security-Policy", csp),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ]
+        if not embeddable:
+            headers.append(("X-Frame-Options", "DENY"))
+        if self.hsts:
+            headers.append(("Strict-Transport-Security", HSTS))
+        return tuple(headers)
 
-def _matches(if_none_match: str, etag: str) -> bool:
+
+def not_allowed() -> Response:
+    return Response(405, (("Allow", "GET, HEAD"), ("Content-Length", "0")), b"")
+
+
+def matches(if_none_match: str, etag: str) -> bool:
+    """Whether the visitor's ``If-None-Match`` names the entry (in any of its encodings)."""
     if not if_none_match:
         return False
     if if_none_match.strip() == "*":

@@ -1,45 +1,20 @@
-"""The ``tidings`` command.
-
-tidings up [--demo]     migrate, publish, then web + edge + worker + scheduler on one port
-tidings serve           the web app (public site from memory + console, admin, API)
-tidings worker          background tasks (publishing, later notifications)
-tidings scheduler       periodic jobs (maintenance start/finish, stale snapshots)
-tidings edge            the fast public-site server alone (no database needed)
-tidings demo            load the demo company into the database
-tidings catcher         the demo's local catcher of mail, SMS and webhooks (up --demo runs it)
-tidings createadmin     create a staff superuser
-tidings token           issue an API token for a staff user
-tidings publish         render the status page snapshot now
-tidings jobs [run NAME] list periodic jobs, or run one once
-tidings manage ...      any Django management command
-"""
+"""The commands that run Tidings' processes: ``up`` (everything on one port), ``serve``,
+``worker``, ``scheduler``, ``edge`` and the demo's ``catcher``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from pathlib import Path
 
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
-    import django
-
-    django.setup()
-
-
-def _manage(*args: str) -> None:
-    _django()
-    from django.core.management import call_command
-
-    call_command(*args)
-
+from tidings import launch
+from tidings.cli.common import django_setup, manage, migrate_if_reachable
 
 #: Threads per web process. Django's views are synchronous: under an ASGI server each request
 #: got a thread (and so a database connection) of its own, opened and dropped every time.
@@ -49,17 +24,21 @@ def _manage(*args: str) -> None:
 WEB_THREADS = min(8, 2 * (os.cpu_count() or 1) + 1)
 
 
-def _web_command(host: str, port: int, workers: int) -> list[str]:
+def _web_command(host: str, port: int, workers: int, uds: Path | None = None) -> list[str]:
+    """The one command that serves the Django app: on (host, port), or on the unix socket
+    ``uds`` behind the edge in ``tidings up``."""
+    bind = (
+        ["--uds", str(uds), "--uds-permissions", "0o600"]
+        if uds
+        else ["--host", host, "--port", str(port)]
+    )
     return [
         sys.executable,
         "-m",
         "granian",
         "--interface",
         "wsgi",
-        "--host",
-        host,
-        "--port",
-        str(port),
+        *bind,
         "--workers",
         str(workers),
         "--blocking-threads",
@@ -106,10 +85,13 @@ def _demo_catcher(args: argparse.Namespace) -> tuple[list[str], str]:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    launch.links_follow_port(args.host, args.port)
+    if not launch.port_is_free("up", args.host, args.port):
+        return 1
     catcher: list[str] = []
     if args.demo:
         catcher, catcher_url = _demo_catcher(args)
-    _manage("migrate", "--verbosity", "0")
+    manage("migrate", "--verbosity", "0")
     if args.demo:
         from tidings.demo.load import demo_webhook, load_demo
 
@@ -117,20 +99,30 @@ def cmd_up(args: argparse.Namespace) -> int:
         if created:
             print(created)
         demo_webhook(f"{catcher_url}/hooks/cyberdyne")
+    from tidings.config import get_settings
     from tidings.statuspage.publisher import publish
 
     publish(force=True)
+    settings = get_settings()
+    sock = launch.web_socket(settings.data_dir)
     me = [sys.executable, "-m", "tidings.cli"]
+    # The edge holds the public port: it answers the public pages from memory and passes
+    # everything else to Django on a private socket (bench/README.md: why and how fast).
     commands = {
-        "web": _web_command(args.host, args.port, args.web_workers),
+        "web": _web_command(args.host, args.port, args.web_workers, uds=sock),
+        "edge": [
+            *me, "edge", "--host", args.host, "--port", str(args.port),
+            "--processes", str(args.edge_processes), "--upstream", f"unix:{sock}",
+        ],
         "worker": [*me, "worker", "--interval", "0.2"],
         "scheduler": [*me, "scheduler"],
-    }
+    }  # fmt: skip
     if catcher:
         commands["catcher"] = catcher
-    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
-    base = f"http://{shown}:{args.port}"
-    print(
+    # Django believes X-Forwarded-For from the edge, one hop more than from the outside.
+    envs = {"web": {"TIDINGS_TRUSTED_PROXIES": str(settings.trusted_proxies + 1)}}
+    base = launch.local_base(args.host, args.port)
+    banner = (
         f"\nTidings is up.\n  Status page:    {base}/\n  Statuspage API: {base}/api/v2/summary.json\n"
         f"  Staff console:  {base}/console/\n  Admin:          {base}/admin/\n  API docs:       {base}/api/v1/docs\n"
         + (
@@ -139,16 +131,25 @@ def cmd_up(args: argparse.Namespace) -> int:
             if catcher
             else ""
         )
-        + "Press Ctrl-C to stop.",
-        flush=True,
+        + "Press Ctrl-C to stop."
     )
-    return _supervise(commands, essential={"web"})
+    return _supervise(
+        commands, essential={"edge"}, envs=envs, ready={"web": lambda: launch.listening(sock)},
+        started=lambda: print(banner, flush=True),
+    )  # fmt: skip
 
 
-def _supervise(commands: dict[str, list[str]], essential: set[str]) -> int:
-    """Run the children until Ctrl-C or SIGTERM. A worker or scheduler that dies (say, while the
-    database is down) is restarted with backoff; the web process serves the status page from
-    memory, so only its own exit stops the tree."""
+def _supervise(
+    commands: dict[str, list[str]],
+    essential: set[str],
+    envs: dict[str, dict[str, str]] | None = None,
+    ready: dict[str, Callable[[], bool]] | None = None,
+    started: Callable[[], None] | None = None,
+) -> int:
+    """Run the children until Ctrl-C or SIGTERM, in order; a child named in ``ready`` must
+    answer before the next starts. A child that dies (the worker while the database is down,
+    the web app) is restarted with backoff; only an ``essential`` one's exit stops the tree:
+    the edge serves the status page from memory whatever else is down."""
     stopping = False
 
     def stop(signum: int, _frame: object) -> None:
@@ -157,7 +158,9 @@ def _supervise(commands: dict[str, list[str]], essential: set[str]) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+
+    spawn = launch.launcher(commands, envs or {})
+    procs = launch.start_in_order(list(commands), spawn, ready or {}, lambda: stopping, started)
     failures = dict.fromkeys(commands, 0)
     restart_at: dict[str, float] = {}
     code = 0
@@ -165,7 +168,7 @@ def _supervise(commands: dict[str, list[str]], essential: set[str]) -> int:
         for name, proc in list(procs.items()):
             if name in restart_at:
                 if time.monotonic() >= restart_at.pop(name):
-                    procs[name] = subprocess.Popen(commands[name])
+                    procs[name] = spawn(name)
                 continue
             if proc.poll() is None:
                 continue
@@ -193,27 +196,11 @@ def _supervise(commands: dict[str, list[str]], essential: set[str]) -> int:
     return code
 
 
-def _migrate_if_reachable() -> None:
-    """Migrate; if the database cannot be reached, say so and carry on: the web app answers 503
-    for what needs it until the database is back, and the status page serves from memory."""
-    try:
-        _manage("migrate", "--verbosity", "0")
-    except Exception as exc:
-        from tidings.core.unavailable import is_unavailable
-
-        if not is_unavailable(exc):
-            raise
-        print(
-            f"tidings: the database is unreachable ({exc.__class__.__name__}: {exc}); starting "
-            "anyway. Pages that need it answer 503 until it is back; migrations run at the "
-            "next start.",
-            file=sys.stderr,
-            flush=True,
-        )
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
-    _migrate_if_reachable()
+    launch.links_follow_port(args.host, args.port)
+    if not launch.port_is_free("serve", args.host, args.port):
+        return 1
+    migrate_if_reachable()
     os.execv(sys.executable, _web_command(args.host, args.port, args.workers))  # noqa: S606
 
 
@@ -229,7 +216,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Deliveries on the event loop of this thread; background tasks (publishing) on another."""
-    _django()
+    django_setup()
     import threading
 
     from django.db import connections
@@ -274,7 +261,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    _django()
+    django_setup()
     from tidings.core import jobs
 
     stop = False
@@ -292,21 +279,22 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 def cmd_edge(args: argparse.Namespace) -> int:
     # Deliberately no Django: the edge must start and serve while the database is down.
     from tidings.config import get_settings
-    from tidings.statuspage.fastedge import serve
+    from tidings.statuspage.fastedge import EdgeOptions, serve
 
+    if not launch.port_is_free("edge", args.host, args.port):
+        return 1
     s = get_settings()
     print(
         f"tidings edge: serving {s.snapshot_dir.resolve()} on http://{args.host}:{args.port}/ "
-        f"with {args.processes} process(es)",
+        f"with {args.processes} process(es)"
+        + (f", passing other paths to {args.upstream}" if args.upstream else ""),
         flush=True,
     )
     serve(
-        s.snapshot_dir,
+        EdgeOptions.from_settings(s, upstream=args.upstream),
         args.host,
         args.port,
         processes=args.processes,
-        max_age=s.edge_max_age,
-        reload_seconds=s.edge_reload_seconds,
     )
     return 0
 
@@ -321,84 +309,7 @@ def cmd_catcher(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    _manage("migrate", "--verbosity", "0")
-    from tidings.demo.load import load_demo
-    from tidings.statuspage.publisher import publish
-
-    print(load_demo(quiet=False) or "The database has data already; the demo was not loaded.")
-    publish(force=True)
-    return 0
-
-
-def cmd_createadmin(args: argparse.Namespace) -> int:
-    _manage("migrate", "--verbosity", "0")
-    from django.contrib.auth.models import User
-
-    password = (
-        args.password or os.environ.get("TIDINGS_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-    )
-    if User.objects.filter(username=args.username).exists():
-        print(f"tidings: user {args.username!r} exists already", file=sys.stderr)
-        return 1
-    User.objects.create_superuser(args.username, args.email, password)
-    print(
-        f"Created staff user {args.username!r}"
-        + ("" if args.password else f" with password {password}")
-    )
-    return 0
-
-
-def cmd_token(args: argparse.Namespace) -> int:
-    _django()
-    from django.contrib.auth.models import User
-
-    from tidings.core.auth import issue_token
-
-    user = User.objects.filter(username=args.user, is_staff=True).first()
-    if user is None:
-        print(f"tidings: no staff user {args.user!r}", file=sys.stderr)
-        return 1
-    print(issue_token(user=user, name=args.name, days=args.days))
-    return 0
-
-
-def cmd_publish(args: argparse.Namespace) -> int:
-    _django()
-    from tidings.statuspage.publisher import publish
-
-    version = publish(force=args.force)
-    print(f"published v{version}" if version else "the snapshot is up to date")
-    return 0
-
-
-def cmd_jobs(args: argparse.Namespace) -> int:
-    _django()
-    from tidings.core.jobs import JOBS
-
-    if args.action == "run":
-        job = JOBS.get(args.name or "")
-        if job is None:
-            print(f"tidings: no job {args.name!r}; known: {', '.join(JOBS)}", file=sys.stderr)
-            return 2
-        print(job.run())
-        return 0
-    for job in JOBS.values():
-        print(f"{job.name:<26} every {job.every_seconds:>5}s  {job.doc}")
-    return 0
-
-
-def cmd_manage(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
-    from django.core.management import execute_from_command_line
-
-    execute_from_command_line(["tidings manage", *args.rest])
-    return 0
-
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tidings", description="Self-hosted incident communication.")
-    sub = p.add_subparsers(dest="command", required=True)
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     up = sub.add_parser("up", help="run everything in one process tree")
     up.add_argument(
@@ -407,6 +318,7 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--web-workers", type=int, default=1)
+    up.add_argument("--edge-processes", type=int, default=os.cpu_count() or 1)
     up.set_defaults(fn=cmd_up)
 
     serve = sub.add_parser("serve", help="the web app")
@@ -428,54 +340,14 @@ def parser() -> argparse.ArgumentParser:
     edge.add_argument("--host", default="127.0.0.1")
     edge.add_argument("--port", type=int, default=8080)
     edge.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    edge.add_argument(
+        "--upstream",
+        default="",
+        help="pass what the snapshot does not hold to this app (unix:/path or host:port)",
+    )
     edge.set_defaults(fn=cmd_edge)
-
-    sub.add_parser("demo", help="load demo data").set_defaults(fn=cmd_demo)
 
     catcher = sub.add_parser("catcher", help="the demo's catcher of mail, SMS and webhooks")
     catcher.add_argument("--smtp-port", type=int, default=8025)
     catcher.add_argument("--http-port", type=int, default=8026)
     catcher.set_defaults(fn=cmd_catcher)
-
-    admin = sub.add_parser("createadmin", help="create a staff superuser")
-    admin.add_argument("--username", default="admin")
-    admin.add_argument("--email", default="")
-    admin.add_argument(
-        "--password", default="", help="default: TIDINGS_ADMIN_PASSWORD or a generated one"
-    )
-    admin.set_defaults(fn=cmd_createadmin)
-
-    token = sub.add_parser("token", help="issue an API token")
-    token.add_argument("--user", required=True)
-    token.add_argument("--name", default="cli")
-    token.add_argument(
-        "--days",
-        type=int,
-        default=None,
-        help="valid this long (default TIDINGS_API_TOKEN_DAYS; 0: no expiry)",
-    )
-    token.set_defaults(fn=cmd_token)
-
-    pub = sub.add_parser("publish", help="publish the status page now")
-    pub.add_argument("--force", action="store_true")
-    pub.set_defaults(fn=cmd_publish)
-
-    jobs = sub.add_parser("jobs", help="list or run periodic jobs")
-    jobs.add_argument("action", nargs="?", choices=["list", "run"], default="list")
-    jobs.add_argument("name", nargs="?")
-    jobs.set_defaults(fn=cmd_jobs)
-
-    manage = sub.add_parser("manage", help="a Django management command")
-    manage.add_argument("rest", nargs=argparse.REMAINDER)
-    manage.set_defaults(fn=cmd_manage)
-    return p
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    result: int = args.fn(args)
-    return result
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,44 @@
+"""The ``tidings`` command.
+
+tidings up [--demo]     migrate, publish, then edge + web + worker + scheduler on one port
+tidings serve           the web app (public site from memory + console, admin, API)
+tidings worker          background tasks (publishing, later notifications)
+tidings scheduler       periodic jobs (maintenance start/finish, stale snapshots)
+tidings edge            the fast public-site server alone (no database needed)
+tidings demo            load the demo company into the database
+tidings catcher         the demo's local catcher of mail, SMS and webhooks (up --demo runs it)
+tidings createadmin     create a staff superuser
+tidings token           issue an API token for a staff user
+tidings publish         render the status page snapshot now
+tidings jobs [run NAME] list periodic jobs, or run one once
+tidings manage ...      any Django management command
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tidings.cli import operations, processes
+
+#: Each module adds its subcommands; a new group of commands is one more line here.
+GROUPS = (processes, operations)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tidings", description="Self-hosted incident communication.")
+    sub = p.add_subparsers(dest="command", required=True)
+    for group in GROUPS:
+        group.register(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    result: int = args.fn(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
