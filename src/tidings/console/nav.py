@@ -18,4 +18,6 @@ class Entry:
 
 NAV: list[Entry] = [
     Entry("console-home", _("Now"), "incidents.read"),
+    Entry("console-declare", _("Declare"), "incidents.write"),
+    Entry("console-schedule", _("Maintenance"), "incidents.write"),
 ]

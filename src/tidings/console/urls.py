@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tidings.console.views import auth, deliveries, home
+from tidings.console.views import auth, content, deliveries, desk, home, live, maintenance
 
 urlpatterns = [
     # shell
@@ -23,5 +23,29 @@ urlpatterns = [
         "incidents/<str:incident_id>/deliveries/enable",
         deliveries.enable_target,
         name="console-enable-target",
+    ),
+    # the crisis desk
+    path("open", live.open_list, name="console-open"),
+    path("declare", desk.declare, name="console-declare"),
+    path("maintenances/new", maintenance.schedule, name="console-schedule"),
+    path("incidents/<str:incident_id>", desk.incident_page, name="console-incident"),
+    path("incidents/<str:incident_id>/post", desk.post_update, name="console-post-update"),
+    path("incidents/<str:incident_id>/timeline", live.timeline, name="console-timeline"),
+    path("incidents/<str:incident_id>/counts", live.counts, name="console-counts"),
+    path("incidents/<str:incident_id>/recipients", live.recipients, name="console-recipients"),
+    path("incidents/<str:incident_id>/faq", content.add_faq, name="console-faq-add"),
+    path("incidents/<str:incident_id>/faq/<int:faq_id>", content.faq, name="console-faq"),
+    path(
+        "incidents/<str:incident_id>/resources", content.add_resource, name="console-resource-add"
+    ),
+    path(
+        "incidents/<str:incident_id>/resources/<int:resource_id>",
+        content.resource,
+        name="console-resource",
+    ),
+    path(
+        "incidents/<str:incident_id>/maintenance",
+        maintenance.action,
+        name="console-maintenance-action",
     ),
 ]

@@ -8,21 +8,23 @@ from django.shortcuts import render
 from tidings.config import get_settings
 from tidings.console.access import console_view
 from tidings.core.models import PublishRequest, PublishState
-from tidings.incidents.models import Incident
 from tidings.statuspage import snapshot
 
 
 @console_view("incidents.read")
 def home(request: HttpRequest) -> HttpResponse:
-    active = Incident.objects.exclude(status__in=("resolved", "completed", "cancelled")).order_by(
-        "-started_at"
-    )
+    from tidings.console.access import may
+    from tidings.console.views.labels import status_labels
+    from tidings.console.views.live import open_incidents
+
     state = PublishState.objects.filter(id=1).first()
     return render(
         request,
         "console/home.html",
         {
-            "active": active,
+            "active": open_incidents(),
+            "statuses": status_labels(),
+            "can_declare": may(request, "incidents.write"),
             "state": state,
             "pending": PublishRequest.objects.count(),
             "served": snapshot.current_version(get_settings().snapshot_dir),
