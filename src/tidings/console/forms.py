@@ -47,7 +47,7 @@ def audience(post: QueryDict) -> Audience:
     if chosen == "plans":
         plans = post.getlist("plans")
         if not plans:
-            raise InvalidInput(_("audience: choose at least one plan"))
+            raise refused("audience", _("audience: choose at least one plan"))
         return {"plans": plans}
     return chosen
 
@@ -60,9 +60,9 @@ def next_due(post: QueryDict, now: datetime) -> datetime | None:
     try:
         minutes = int(raw)
     except ValueError:
-        raise InvalidInput(_("next_update_due_at: give a number of minutes")) from None
+        raise refused("next", _("next_update_due_at: give a number of minutes")) from None
     if not 1 <= minutes <= 24 * 60:
-        raise InvalidInput(_("next_update_due_at: between 1 minute and 24 hours"))
+        raise refused("next", _("next_update_due_at: between 1 minute and 24 hours"))
     return now + timedelta(minutes=minutes)
 
 
@@ -73,12 +73,24 @@ def local_time(value: str, field: str) -> datetime:
     try:
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
     except ValueError:
-        raise InvalidInput(f"{field}: {_('give a date and time')}") from None
+        raise refused(
+            "start" if field == "scheduled_for" else "until", _("give a date and time")
+        ) from None
+
+
+def refused(field: str, message: str) -> InvalidInput:
+    """A refusal written by the console (translated), with the field it is about."""
+    exc = InvalidInput(message)
+    exc.field = field  # type: ignore[attr-defined]
+    return exc
 
 
 class Errors(dict[str, list[str]]):
-    def add(self, message: str) -> None:
-        self.setdefault(error_field(message), []).append(message)
+    def add(self, message: str, field: str | None = None) -> None:
+        self.setdefault(field or error_field(message), []).append(message)
+
+    def refusal(self, exc: Exception) -> None:
+        self.add(getattr(exc, "message", str(exc)), getattr(exc, "field", None))
 
 
 def keep(post: QueryDict) -> dict[str, Any]:

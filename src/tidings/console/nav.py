@@ -20,4 +20,5 @@ NAV: list[Entry] = [
     Entry("console-home", _("Now"), "incidents.read"),
     Entry("console-declare", _("Declare"), "incidents.write"),
     Entry("console-schedule", _("Maintenance"), "incidents.write"),
+    Entry("console-history", _("All incidents"), "incidents.read"),
 ]

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tidings.console.views import auth, content, deliveries, desk, home, live, maintenance
+from tidings.console.views import (
+    auth,
+    content,
+    deliveries,
+    desk,
+    history,
+    home,
+    live,
+    maintenance,
+)
 
 urlpatterns = [
     # shell
@@ -28,6 +37,7 @@ urlpatterns = [
     path("open", live.open_list, name="console-open"),
     path("declare", desk.declare, name="console-declare"),
     path("maintenances/new", maintenance.schedule, name="console-schedule"),
+    path("history", history.history, name="console-history"),
     path("incidents/<str:incident_id>", desk.incident_page, name="console-incident"),
     path("incidents/<str:incident_id>/post", desk.post_update, name="console-post-update"),
     path("incidents/<str:incident_id>/timeline", live.timeline, name="console-timeline"),

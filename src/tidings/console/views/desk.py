@@ -19,7 +19,7 @@ from tidings.console import forms
 from tidings.console.access import console_view
 from tidings.console.views.labels import component_labels, impact_labels, status_labels
 from tidings.core import clock, db
-from tidings.core.errors import DomainError, InvalidInput, NotFound
+from tidings.core.errors import DomainError, NotFound
 from tidings.customers.models import PLANS
 from tidings.incidents import publishing, services
 from tidings.incidents.models import Incident
@@ -65,18 +65,19 @@ def _composed(request: HttpRequest, incident: Incident | None, errors: forms.Err
             fields["title"] = {"en": "…"}  # composing before the title is typed
         return prepare(incident=incident, **fields)
     except DomainError as exc:
-        errors.add(exc.message)
+        errors.refusal(exc)
         return None
 
 
 def _check_filled(p: Prepared) -> None:
     if not p.bodies:
-        raise InvalidInput(_("body: write the message, or choose a template"))
+        raise forms.refused("body", _("body: write the message, or choose a template"))
     if p.missing:
         slots = sorted({s for found in p.missing.values() for s in found})
-        raise InvalidInput(
+        raise forms.refused(
+            "body",
             _("fill in %(slots)s in the message before publishing")
-            % {"slots": ", ".join(f"{{{s}}}" for s in slots)}
+            % {"slots": ", ".join(f"{{{s}}}" for s in slots)},
         )
 
 
@@ -192,7 +193,7 @@ def declare(request: HttpRequest) -> HttpResponse:
         actor = request.user.get_username()
         incident = db.retrying(lambda: publishing.declare(actor=actor, **fields))
     except DomainError as exc:
-        errors.add(exc.message)
+        errors.refusal(exc)
         return _render_form(request, "console/declare.html", None, errors, p)
     return redirect("console-incident", incident.public_id)
 
@@ -235,7 +236,7 @@ def post_update(request: HttpRequest, incident_id: str) -> HttpResponse:
             based_on=exc.newer[-1].public_id, conflict=exc.newer,
         )  # fmt: skip
     except DomainError as exc:
-        errors.add(exc.message)
+        errors.refusal(exc)
         return _render_form(
             request, "console/incident.html", incident, errors, p, based_on=based_on
         )

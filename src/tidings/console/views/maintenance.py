@@ -34,7 +34,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
             }
             m = db.retrying(lambda: maintenances.create_maintenance(actor=actor, **fields))
         except DomainError as exc:
-            errors.add(exc.message)
+            errors.refusal(exc)
         else:
             return redirect("console-incident", m.public_id)
     return render(
