@@ -11,11 +11,11 @@ import pytest
 from django.contrib.auth.models import User
 
 from tests.statuspage.conftest import CHROMIUM
-
-expect = pytest.importorskip("playwright.sync_api").expect
 from tidings.components import services as components
 from tidings.incidents.models import Incident
 from tidings.staff.models import StaffProfile
+
+expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [
     pytest.mark.browser,
