@@ -18,7 +18,9 @@ from tidings.core.auth import Refused, StaffSession, TokenAuth
 from tidings.core.errors import DomainError
 from tidings.customers.api import router as customers_router
 from tidings.incidents.api import router as incidents_router
+from tidings.incidents.api_desk import router as desk_router
 from tidings.notify.api import router as notify_router
+from tidings.notify.api_preview import router as preview_router
 from tidings.subscribers.api import router as subscribers_router
 
 
@@ -36,7 +38,7 @@ def one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-for _staff in (components_router, incidents_router, customers_router, notify_router):
+for _staff in (components_router, incidents_router, desk_router, customers_router, notify_router):
     _staff.add_decorator(one_transaction)
 
 api = NinjaAPI(
@@ -47,7 +49,9 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 api.add_router("/", components_router)
+api.add_router("/", preview_router)  # before /incidents/{id}: "/incidents/preview" is a path
 api.add_router("/", incidents_router)
+api.add_router("/", desk_router)
 api.add_router("/", templates_router)
 api.add_router("/", customers_router)
 api.add_router("/", notify_router)

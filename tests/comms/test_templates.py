@@ -12,6 +12,7 @@ from tidings.incidents.models import Incident
 PHASES = {
     "investigating", "identified", "still_working", "monitoring", "resolved",
     "maintenance_scheduled", "maintenance_started", "maintenance_completed",
+    "maintenance_extended", "maintenance_cancelled",
 }  # fmt: skip
 
 
@@ -34,6 +35,7 @@ def test_only_the_cause_the_remedy_and_the_data_statement_are_left_to_the_author
         "investigating": [], "identified": ["cause", "remediation"], "still_working": [],
         "monitoring": [], "resolved": ["data_statement"], "maintenance_scheduled": [],
         "maintenance_started": [], "maintenance_completed": [],
+        "maintenance_extended": [], "maintenance_cancelled": [],
     }  # fmt: skip
 
 

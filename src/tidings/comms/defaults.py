@@ -117,5 +117,25 @@ DEFAULTS: dict[str, Template] = {
             "normally.",
             "התחזוקה המתוכננת (רכיבים: {components}) הסתיימה, והכול פועל כרגיל.",
         ),
+        _t(
+            "maintenance_extended",
+            "maintenance",
+            "",
+            ("Maintenance extended", "התחזוקה הוארכה"),
+            "The planned maintenance on {components} is taking longer than planned. "
+            "It should now be complete by {scheduled_until}. We will post here when it is done.",
+            "התחזוקה המתוכננת (רכיבים: {components}) נמשכת יותר מהמתוכנן. "
+            "היא צפויה להסתיים עכשיו עד {scheduled_until}. נעדכן כאן כשתסתיים.",
+        ),
+        _t(
+            "maintenance_cancelled",
+            "maintenance",
+            "cancelled",
+            ("Maintenance cancelled", "התחזוקה בוטלה"),
+            "The planned maintenance on {components} scheduled for {scheduled_for} is cancelled. "
+            "Nothing changes for you.",
+            "התחזוקה המתוכננת (רכיבים: {components}) שנקבעה ל-{scheduled_for} בוטלה. "
+            "אצלכם לא משתנה דבר.",
+        ),
     )
 }

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import BaseModel, Field
 
 from tidings.core.auth import actor_of
 from tidings.core.models import Event
-from tidings.incidents import content, maintenances, services
+from tidings.incidents import content, maintenances, publishing, services
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
+from tidings.incidents.search import query as search_query
 
 router = Router(tags=["incidents"])
 
@@ -78,6 +79,11 @@ class UpdateIn(Schema):
     impact: Impact | None = None
     next_update_due_at: datetime | None = None
     audience: AudienceIn = Field(default="affected", description=AUDIENCE_DOC)
+    based_on: str | None = Field(
+        default=None,
+        description='the id of the newest update the author saw ("" for none): if a newer '
+        "one was posted since, nothing is posted and the answer is 409 with the newer updates",
+    )
 
 
 class MaintenanceIn(Schema):
@@ -200,19 +206,29 @@ def _out(i: Incident, components: dict[str, str], updates: list[UpdateOut]) -> I
     )
 
 
+class IncidentFilters(Schema):
+    kind: Literal["incident", "maintenance"] | None = None
+    active: bool = Field(default=False, description="open ones only (same as status=open)")
+    limit: int = 50
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+    q: str = Field(default="", max_length=200, description="words of the title, any language")
+    status: str = Field(default="", description="a status, or open / closed")
+    severity: Severity | None = None
+    component: str = Field(default="", description="a component id or slug")
+    since: date | None = None
+    until: date | None = None
+
+
 @router.get("/incidents", response=list[IncidentOut])
-def list_incidents(
-    request: HttpRequest,
-    kind: Literal["incident", "maintenance"] | None = None,
-    active: bool = False,
-    limit: int = 50,
-) -> list[IncidentOut]:
-    qs = Incident.objects.all()
-    if kind:
-        qs = qs.filter(kind=kind)
-    if active:
-        qs = qs.exclude(status__in=("resolved", "completed", "cancelled"))
-    return _outs(list(qs[: max(1, min(limit, 500))]))
+def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> list[IncidentOut]:
+    """Newest first. Resolved incidents stay findable: search the title, filter by kind,
+    status, severity, component and start date."""
+    f = filters
+    qs = search_query(
+        q=f.q, kind=f.kind or "", status="open" if f.active else f.status,
+        severity=f.severity or "", component=f.component, since=f.since, until=f.until,
+    )  # fmt: skip
+    return _outs(list(qs[f.offset : f.offset + max(1, min(f.limit, 500))]))
 
 
 @router.post("/incidents", response={201: IncidentOut})
@@ -220,7 +236,7 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> tuple[int, Inc
     data = payload.dict()
     data["eta_confidence"] = data["eta_confidence"] or ""
     with transaction.atomic():
-        i = services.create_incident(actor=actor_of(request), **data)
+        i = publishing.declare(actor=actor_of(request), **data)
     return 201, _one(i)
 
 
@@ -239,11 +255,21 @@ def patch_incident(request: HttpRequest, incident_id: str, payload: IncidentPatc
     return _one(i)
 
 
-@router.post("/incidents/{incident_id}/updates", response={201: UpdateOut})
-def post_update(request: HttpRequest, incident_id: str, payload: UpdateIn) -> tuple[int, UpdateOut]:
-    with transaction.atomic():
-        i = services.get_incident(incident_id)
-        u = services.post_update(actor=actor_of(request), incident=i, **payload.dict())
+class NewerOut(BaseModel):
+    detail: str
+    newer: list[UpdateOut]
+
+
+@router.post("/incidents/{incident_id}/updates", response={201: UpdateOut, 409: NewerOut})
+def post_update(
+    request: HttpRequest, incident_id: str, payload: UpdateIn
+) -> tuple[int, UpdateOut | NewerOut]:
+    try:
+        with transaction.atomic():
+            i = services.get_incident(incident_id)
+            u = publishing.publish_update(actor=actor_of(request), incident=i, **payload.dict())
+    except publishing.NewerUpdate as exc:
+        return 409, NewerOut(detail=exc.message, newer=[_update_out(n) for n in exc.newer])
     return 201, _update_out(u)
 
 
@@ -256,6 +282,14 @@ def add_faq(request: HttpRequest, incident_id: str, payload: FaqIn) -> tuple[int
     return 201, {"id": entry.pk}
 
 
+@router.get("/incidents/{incident_id}/faq", response=list[dict[str, Any]])
+def list_faq(request: HttpRequest, incident_id: str) -> list[dict[str, Any]]:
+    return [
+        {"id": e.pk, "question": e.question, "answer": e.answer, "position": e.position}
+        for e in services.get_incident(incident_id).faq.all()
+    ]
+
+
 @router.post("/incidents/{incident_id}/resources", response={201: dict[str, int]})
 def add_resource(
     request: HttpRequest, incident_id: str, payload: ResourceIn
@@ -265,6 +299,21 @@ def add_resource(
             actor=actor_of(request), incident=services.get_incident(incident_id), **payload.dict()
         )
     return 201, {"id": r.pk}
+
+
+@router.get("/incidents/{incident_id}/resources", response=list[dict[str, Any]])
+def list_resources(request: HttpRequest, incident_id: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r.pk,
+            "kind": r.kind,
+            "title": r.title,
+            "body": r.body or {},
+            "url": r.url,
+            "position": r.position,
+        }
+        for r in services.get_incident(incident_id).resources.all()
+    ]
 
 
 @router.get("/incidents/{incident_id}/events", response=list[EventOut])

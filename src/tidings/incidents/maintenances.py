@@ -8,10 +8,11 @@ from datetime import datetime
 from tidings.comms import services as templates
 from tidings.comms.defaults import DEFAULTS
 from tidings.core import clock, events
+from tidings.core.errors import InvalidInput, InvalidTransition
 from tidings.core.ids import new_id
 from tidings.core.text import default_text
 from tidings.incidents import rules
-from tidings.incidents.models import Incident, IncidentComponent
+from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
 from tidings.incidents.posting import (
     bodies_of,
     check_choice,
@@ -159,3 +160,123 @@ def _automatic_text(incident: Incident, key: str, status: str) -> dict[str, str]
             template=DEFAULTS[key], incident=incident, status=status, next_update_due_at=None
         )
     return bodies
+
+
+# --- staff changing a planned or running maintenance --------------------------------------
+# Each tells subscribers through the phase's template unless the author writes the text, and
+# checks everything before it writes anything.
+
+
+def _locked_maintenance(incident: Incident, allowed: tuple[str, ...], doing: str) -> None:
+    from tidings.incidents.posting import lock
+
+    lock(incident)
+    if incident.kind != "maintenance":
+        raise InvalidTransition(f"only a maintenance can be {doing}")
+    if incident.status not in allowed:
+        raise InvalidTransition(f"a maintenance that is {incident.status} cannot be {doing}")
+
+
+def _announce(
+    *, actor: str, incident: Incident, key: str, body: object, audience: Audience
+) -> IncidentUpdate:
+    from tidings.incidents.services import post_update
+
+    return post_update(
+        actor=actor, incident=incident, body=body if written(body) else None,
+        template=None if written(body) else key, audience=audience,
+    )  # fmt: skip
+
+
+def reschedule(
+    *,
+    actor: str,
+    incident: Incident,
+    scheduled_for: datetime,
+    scheduled_until: datetime,
+    body: object = None,
+    audience: Audience = "all",
+) -> IncidentUpdate:
+    """Move a maintenance that has not started to a new window, and say so."""
+    _locked_maintenance(incident, ("scheduled",), "rescheduled")
+    rules.check_window(scheduled_for, scheduled_until)
+    if scheduled_for <= clock.now():
+        raise InvalidInput("scheduled_for must be in the future; to begin now, start it early")
+    rules.check_audience(audience)
+    if written(body):
+        bodies_of(body, required=True)
+    incident.scheduled_for = incident.started_at = scheduled_for
+    incident.scheduled_until = scheduled_until
+    incident.save(update_fields=["scheduled_for", "started_at", "scheduled_until"])
+    _window_event(actor, incident)
+    return _announce(
+        actor=actor, incident=incident, key="maintenance_scheduled", body=body, audience=audience
+    )
+
+
+def start_early(
+    *, actor: str, incident: Incident, body: object = None, audience: Audience = "affected"
+) -> IncidentUpdate:
+    """Begin a planned maintenance now."""
+    _locked_maintenance(incident, ("scheduled",), "started")
+    rules.check_audience(audience)
+    now = clock.now()
+    if incident.scheduled_until is not None and incident.scheduled_until <= now:
+        raise InvalidInput("its window is over: reschedule it instead")
+    incident.scheduled_for = now
+    incident.save(update_fields=["scheduled_for"])
+    return _announce(
+        actor=actor, incident=incident, key="maintenance_started", body=body, audience=audience
+    )
+
+
+def extend(
+    *,
+    actor: str,
+    incident: Incident,
+    scheduled_until: datetime,
+    body: object = None,
+    audience: Audience = "affected",
+) -> IncidentUpdate:
+    """A running maintenance takes longer: a new end, and subscribers told when."""
+    _locked_maintenance(incident, rules.ACTIVE_MAINTENANCE_STATES, "extended")
+    rules.check_audience(audience)
+    if scheduled_until <= clock.now() or (
+        incident.scheduled_until is not None and scheduled_until <= incident.scheduled_until
+    ):
+        raise InvalidInput("scheduled_until must be later than the current end and than now")
+    incident.scheduled_until = scheduled_until
+    incident.save(update_fields=["scheduled_until"])
+    _window_event(actor, incident)
+    return _announce(
+        actor=actor, incident=incident, key="maintenance_extended", body=body, audience=audience
+    )
+
+
+def finish(
+    *, actor: str, incident: Incident, body: object = None, audience: Audience = "affected"
+) -> IncidentUpdate:
+    """Complete a running maintenance now."""
+    _locked_maintenance(incident, rules.ACTIVE_MAINTENANCE_STATES, "completed")
+    return _announce(
+        actor=actor, incident=incident, key="maintenance_completed", body=body, audience=audience
+    )
+
+
+def cancel(
+    *, actor: str, incident: Incident, body: object = None, audience: Audience = "all"
+) -> IncidentUpdate:
+    """Call off a maintenance that is planned or running; its components are released."""
+    _locked_maintenance(incident, ("scheduled", "in_progress"), "cancelled")
+    return _announce(
+        actor=actor, incident=incident, key="maintenance_cancelled", body=body, audience=audience
+    )
+
+
+def _window_event(actor: str, incident: Incident) -> None:
+    events.record(
+        kind="incident.changed", actor=actor, subject_type="incident",
+        subject_id=incident.public_id, public=incident.is_public,
+        fields={"scheduled_for": incident.scheduled_for.isoformat() if incident.scheduled_for else None,
+                "scheduled_until": incident.scheduled_until.isoformat() if incident.scheduled_until else None},
+    )  # fmt: skip

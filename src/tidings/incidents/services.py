@@ -42,6 +42,11 @@ def get_incident(public_id: str, kind: str | None = None) -> Incident:
         raise NotFound(f"no {kind or 'incident'} with id {public_id!r}") from None
 
 
+def lock_for_update(incident: Incident) -> None:
+    """Lock the incident's row (and re-read it) before deciding anything about it."""
+    lock(incident)
+
+
 def create_incident(
     *,
     actor: str,

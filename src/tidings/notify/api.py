@@ -17,6 +17,7 @@ from pydantic import Field
 from tidings.core.auth import actor_of
 from tidings.incidents import rules, services
 from tidings.notify import audience as audiences
+from tidings.notify import roster
 from tidings.notify import services as notify_services
 from tidings.notify.report import delivery_report
 from tidings.notify.rules import mask_target
@@ -45,6 +46,11 @@ class PreviewOut(Schema):
     by_language: dict[str, int]
     customers: int
     strategic_customers: list[dict[str, str]]
+    left_out: dict[str, int] = Field(
+        default_factory=dict,
+        description="how many are not told, by reason: unconfirmed, disabled, unsubscribed, "
+        "no_channel, not_affected (POST /incidents/{id}/recipients lists them)",
+    )
     note: str = ""
 
 
@@ -134,6 +140,7 @@ def preview_audience(request: HttpRequest, incident_id: str, payload: AudienceIn
         by_language=dict(sorted(p.by_language.items())),
         customers=p.customers,
         strategic_customers=sorted(p.strategic_customers, key=lambda c: c["name"]),
+        left_out=roster.left_out_counts(incident, audience_used),
         note=note,
     )
 

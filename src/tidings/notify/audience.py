@@ -48,14 +48,25 @@ def _contact_targets(c: Any) -> Iterator[tuple[str, str]]:
             yield ch, target.strip().lower() if ch == "email" else target.strip()
 
 
-def _customers(incident: Incident, audience: Audience) -> Any:
+#: Component primary keys an audience is drawn for; None: the incident's own (as stored). The
+#: console's preview passes the components a draft is about to name.
+ComponentIds = list[int] | None
+
+
+def _component_ids(incident: Incident, components: ComponentIds) -> list[int]:
+    if components is not None:
+        return components
+    if incident.pk is None:
+        return []
+    return list(
+        IncidentComponent.objects.filter(incident=incident).values_list("component_id", flat=True)
+    )
+
+
+def _customers(incident: Incident, audience: Audience, components: ComponentIds = None) -> Any:
     qs = Customer.objects.all()
     if audience == "affected":
-        ids = list(
-            IncidentComponent.objects.filter(incident=incident).values_list(
-                "component_id", flat=True
-            )
-        )
+        ids = _component_ids(incident, components)
         if ids:
             qs = qs.filter(components__in=ids)
     elif isinstance(audience, dict):
@@ -70,24 +81,22 @@ def _customers(incident: Incident, audience: Audience) -> Any:
     return qs.distinct()
 
 
-def _subscribers(incident: Incident, audience: Audience) -> Any:
+def _subscribers(
+    incident: Incident, audience: Audience, components: ComponentIds = None, status: str = "active"
+) -> Any:
     # EXISTS rather than a join + DISTINCT or "id IN (subquery)": the plan stays a probe per
     # subscriber even when the planner has no statistics yet (a fresh import, autovacuum off),
     # where the join form became a nested loop over all subscribers twice.
-    qs = Subscriber.objects.filter(status="active")
+    qs = Subscriber.objects.filter(status=status) if status else Subscriber.objects.all()
     if audience == "affected":
-        ids = list(
-            IncidentComponent.objects.filter(incident=incident).values_list(
-                "component_id", flat=True
-            )
-        )
+        ids = _component_ids(incident, components)
         if ids:
             chosen = Subscriber.components.through.objects.filter(
                 subscriber_id=OuterRef("pk"), component_id__in=ids
             )
             qs = qs.filter(Q(all_components=True) | Exists(chosen))
     elif isinstance(audience, dict):
-        customers = _customers(incident, audience).filter(pk=OuterRef("customer_id"))
+        customers = _customers(incident, audience, components).filter(pk=OuterRef("customer_id"))
         qs = qs.filter(Exists(customers))
     return qs
 
@@ -101,12 +110,14 @@ def _narrow(found: Iterable[Recipient], audience: Audience) -> Iterable[Recipien
     return found
 
 
-def contact_recipients(incident: Incident, audience: Audience) -> list[Recipient]:
+def contact_recipients(
+    incident: Incident, audience: Audience, components: ComponentIds = None
+) -> list[Recipient]:
     """Customer contacts in the audience, one per (channel, target)."""
     if audience == "none":
         return []
     seen: dict[tuple[str, str], Recipient] = {}
-    customer_ids = list(_customers(incident, audience).values_list("id", flat=True))
+    customer_ids = list(_customers(incident, audience, components).values_list("id", flat=True))
     contacts = Contact.objects.filter(customer_id__in=customer_ids).only(
         "id", "customer_id", "email", "phone", "language", "channels"
     )
@@ -119,11 +130,14 @@ def contact_recipients(incident: Incident, audience: Audience) -> list[Recipient
     return list(_narrow(seen.values(), audience))
 
 
-def subscriber_queryset(incident: Incident, audience: Audience) -> Any:
-    """Active subscribers in the audience, as one query (no duplicates, nothing loaded)."""
+def subscriber_queryset(
+    incident: Incident, audience: Audience, components: ComponentIds = None, status: str = "active"
+) -> Any:
+    """Subscribers in the audience (active ones unless ``status`` says otherwise; "" for any),
+    as one query (no duplicates, nothing loaded)."""
     if audience == "none":
         return Subscriber.objects.none()
-    qs = _subscribers(incident, audience)
+    qs = _subscribers(incident, audience, components, status)
     if isinstance(audience, dict):
         if "channels" in audience:
             qs = qs.filter(channel__in=audience["channels"])
@@ -132,10 +146,12 @@ def subscriber_queryset(incident: Incident, audience: Audience) -> Any:
     return qs
 
 
-def recipients(incident: Incident, audience: Audience) -> list[Recipient]:
+def recipients(
+    incident: Incident, audience: Audience, components: ComponentIds = None
+) -> list[Recipient]:
     """Each (channel, target) once, whoever it came through (contacts first)."""
-    seen = {(r.channel, r.target): r for r in contact_recipients(incident, audience)}
-    subs = subscriber_queryset(incident, audience).values_list(
+    seen = {(r.channel, r.target): r for r in contact_recipients(incident, audience, components)}
+    subs = subscriber_queryset(incident, audience, components).values_list(
         "id", "channel", "target", "language", "customer_id"
     )
     for sid, ch, target, lang, cust in subs.iterator(chunk_size=5000):
@@ -145,8 +161,8 @@ def recipients(incident: Incident, audience: Audience) -> list[Recipient]:
     return list(seen.values())
 
 
-def preview(incident: Incident, audience: Audience) -> Preview:
-    found = recipients(incident, audience)
+def preview(incident: Incident, audience: Audience, components: ComponentIds = None) -> Preview:
+    found = recipients(incident, audience, components)
     customer_ids = {r.customer_id for r in found if r.customer_id}
     strategic = Customer.objects.filter(id__in=customer_ids, strategic=True).select_related(
         "account_manager"

@@ -88,6 +88,18 @@ def build_views(update: IncidentUpdate, languages: set[str]) -> dict[str, Update
     components = list(
         Component.objects.filter(incidentcomponent__incident=incident).select_related("group")
     )
+    return views_of(incident, update, updates, components, languages)
+
+
+def views_of(
+    incident: Incident,
+    update: IncidentUpdate,
+    updates: list[IncidentUpdate],
+    components: list[Component],
+    languages: set[str],
+) -> dict[str, UpdateView]:
+    """The views of ``update`` (the newest of ``updates``); the objects may be unsaved, as
+    in the console's preview of an update not yet published."""
     payload = statuspage_incident(incident, updates, components)
     status = page_status()
     settings = get_settings()

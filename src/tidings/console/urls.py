@@ -1,0 +1,61 @@
+"""Console URLs, included under ``/console/`` by :mod:`tidings.urls`. Each area keeps its
+block; a new screen adds its lines to its own block."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from tidings.console.views import (
+    auth,
+    content,
+    deliveries,
+    desk,
+    history,
+    home,
+    live,
+    maintenance,
+)
+
+urlpatterns = [
+    # shell
+    path("", home.home, name="console-home"),
+    path("login", auth.login, name="console-login"),
+    path("logout", auth.logout, name="console-logout"),
+    path("outbox", home.outbox, name="console-outbox"),
+    # deliveries
+    path(
+        "incidents/<str:incident_id>/deliveries",
+        deliveries.deliveries,
+        name="console-deliveries",
+    ),
+    path(
+        "incidents/<str:incident_id>/deliveries/enable",
+        deliveries.enable_target,
+        name="console-enable-target",
+    ),
+    # the crisis desk
+    path("open", live.open_list, name="console-open"),
+    path("declare", desk.declare, name="console-declare"),
+    path("maintenances/new", maintenance.schedule, name="console-schedule"),
+    path("history", history.history, name="console-history"),
+    path("incidents/<str:incident_id>", desk.incident_page, name="console-incident"),
+    path("incidents/<str:incident_id>/post", desk.post_update, name="console-post-update"),
+    path("incidents/<str:incident_id>/timeline", live.timeline, name="console-timeline"),
+    path("incidents/<str:incident_id>/counts", live.counts, name="console-counts"),
+    path("incidents/<str:incident_id>/recipients", live.recipients, name="console-recipients"),
+    path("incidents/<str:incident_id>/faq", content.add_faq, name="console-faq-add"),
+    path("incidents/<str:incident_id>/faq/<int:faq_id>", content.faq, name="console-faq"),
+    path(
+        "incidents/<str:incident_id>/resources", content.add_resource, name="console-resource-add"
+    ),
+    path(
+        "incidents/<str:incident_id>/resources/<int:resource_id>",
+        content.resource,
+        name="console-resource",
+    ),
+    path(
+        "incidents/<str:incident_id>/maintenance",
+        maintenance.action,
+        name="console-maintenance-action",
+    ),
+]

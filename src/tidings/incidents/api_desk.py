@@ -1,0 +1,176 @@
+"""Staff API for what the console's crisis desk does beyond declaring and posting: FAQ and
+resource entries changed or removed, and a maintenance rescheduled, started early, extended,
+completed or cancelled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import BaseModel, Field
+
+from tidings.core.auth import actor_of
+from tidings.incidents import content, maintenances, services
+from tidings.incidents.api import AUDIENCE_DOC, AudienceIn, Localized, UpdateOut, _update_out
+from tidings.incidents.models import FaqEntry, Resource
+
+router = Router(tags=["incidents"])
+# GET /incidents/{id}/faq and /resources are in incidents.api, beside the POSTs of the same
+# paths (a path belongs to one router).
+
+
+class FaqOut(BaseModel):
+    id: int
+    question: dict[str, str]
+    answer: dict[str, str]
+    position: int
+
+
+class FaqPatch(Schema):
+    question: Localized | None = None
+    answer: Localized | None = None
+    position: int | None = Field(default=None, ge=0, le=1_000_000)
+
+
+class ResourceOut(BaseModel):
+    id: int
+    kind: str
+    title: dict[str, str]
+    body: dict[str, str]
+    url: str
+    position: int
+
+
+class ResourcePatch(Schema):
+    kind: str | None = None
+    title: Localized | None = None
+    body: Localized | None = None
+    url: str | None = Field(default=None, max_length=500)
+    position: int | None = Field(default=None, ge=0, le=1_000_000)
+
+
+def _faq(e: FaqEntry) -> FaqOut:
+    return FaqOut(id=e.pk, question=e.question, answer=e.answer, position=e.position)
+
+
+def _resource(r: Resource) -> ResourceOut:
+    return ResourceOut(
+        id=r.pk, kind=r.kind, title=r.title, body=r.body or {}, url=r.url, position=r.position
+    )
+
+
+@router.patch("/incidents/{incident_id}/faq/{faq_id}", response=FaqOut)
+def change_faq(request: HttpRequest, incident_id: str, faq_id: int, payload: FaqPatch) -> FaqOut:
+    with transaction.atomic():
+        entry = content.get_faq(services.get_incident(incident_id), faq_id)
+        content.change_faq(actor=actor_of(request), entry=entry, **payload.dict(exclude_unset=True))
+    return _faq(entry)
+
+
+@router.delete("/incidents/{incident_id}/faq/{faq_id}", response={204: None})
+def delete_faq(request: HttpRequest, incident_id: str, faq_id: int) -> tuple[int, None]:
+    with transaction.atomic():
+        entry = content.get_faq(services.get_incident(incident_id), faq_id)
+        content.delete_faq(actor=actor_of(request), entry=entry)
+    return 204, None
+
+
+@router.patch("/incidents/{incident_id}/resources/{resource_id}", response=ResourceOut)
+def change_resource(
+    request: HttpRequest, incident_id: str, resource_id: int, payload: ResourcePatch
+) -> ResourceOut:
+    with transaction.atomic():
+        r = content.get_resource(services.get_incident(incident_id), resource_id)
+        content.change_resource(
+            actor=actor_of(request), resource=r, **payload.dict(exclude_unset=True)
+        )
+    return _resource(r)
+
+
+@router.delete("/incidents/{incident_id}/resources/{resource_id}", response={204: None})
+def delete_resource(request: HttpRequest, incident_id: str, resource_id: int) -> tuple[int, None]:
+    with transaction.atomic():
+        r = content.get_resource(services.get_incident(incident_id), resource_id)
+        content.delete_resource(actor=actor_of(request), resource=r)
+    return 204, None
+
+
+class Announce(Schema):
+    body: Localized | None = Field(default=None, description="default: the phase's template")
+    audience: AudienceIn | None = Field(default=None, description=AUDIENCE_DOC)
+
+
+class RescheduleIn(Announce):
+    scheduled_for: datetime
+    scheduled_until: datetime
+
+
+class ExtendIn(Announce):
+    scheduled_until: datetime
+
+
+def _announce_args(payload: Announce) -> dict[str, Any]:
+    args: dict[str, Any] = {"body": payload.body}
+    if payload.audience is not None:
+        args["audience"] = payload.audience
+    return args
+
+
+@router.post("/maintenances/{incident_id}/reschedule", response={201: UpdateOut})
+def reschedule(
+    request: HttpRequest, incident_id: str, payload: RescheduleIn
+) -> tuple[int, UpdateOut]:
+    """Move a planned maintenance to a new window; subscribers get the scheduled template."""
+    with transaction.atomic():
+        u = maintenances.reschedule(
+            actor=actor_of(request), incident=services.get_incident(incident_id, "maintenance"),
+            scheduled_for=payload.scheduled_for, scheduled_until=payload.scheduled_until,
+            **_announce_args(payload),
+        )  # fmt: skip
+    return 201, _update_out(u)
+
+
+@router.post("/maintenances/{incident_id}/start", response={201: UpdateOut})
+def start(request: HttpRequest, incident_id: str, payload: Announce) -> tuple[int, UpdateOut]:
+    """Start a planned maintenance now (early)."""
+    with transaction.atomic():
+        u = maintenances.start_early(
+            actor=actor_of(request), incident=services.get_incident(incident_id, "maintenance"),
+            **_announce_args(payload),
+        )  # fmt: skip
+    return 201, _update_out(u)
+
+
+@router.post("/maintenances/{incident_id}/extend", response={201: UpdateOut})
+def extend(request: HttpRequest, incident_id: str, payload: ExtendIn) -> tuple[int, UpdateOut]:
+    """A running maintenance takes longer: its new end, and subscribers told."""
+    with transaction.atomic():
+        u = maintenances.extend(
+            actor=actor_of(request), incident=services.get_incident(incident_id, "maintenance"),
+            scheduled_until=payload.scheduled_until, **_announce_args(payload),
+        )  # fmt: skip
+    return 201, _update_out(u)
+
+
+@router.post("/maintenances/{incident_id}/complete", response={201: UpdateOut})
+def complete(request: HttpRequest, incident_id: str, payload: Announce) -> tuple[int, UpdateOut]:
+    with transaction.atomic():
+        u = maintenances.finish(
+            actor=actor_of(request), incident=services.get_incident(incident_id, "maintenance"),
+            **_announce_args(payload),
+        )  # fmt: skip
+    return 201, _update_out(u)
+
+
+@router.post("/maintenances/{incident_id}/cancel", response={201: UpdateOut})
+def cancel(request: HttpRequest, incident_id: str, payload: Announce) -> tuple[int, UpdateOut]:
+    """Call off a planned or running maintenance; subscribers get the cancelled template."""
+    with transaction.atomic():
+        u = maintenances.cancel(
+            actor=actor_of(request), incident=services.get_incident(incident_id, "maintenance"),
+            **_announce_args(payload),
+        )  # fmt: skip
+    return 201, _update_out(u)

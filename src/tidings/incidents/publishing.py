@@ -1,0 +1,166 @@
+"""The one path by which staff publish: a declaration or an update, checked first.
+
+The console and the API both publish through :func:`declare` and :func:`publish_update`.
+Checks that must run before anything is published (the author's view is stale; later the
+honesty checks and approval of "Honest and on time") are functions in :data:`CHECKS`, each
+raising a :class:`~tidings.core.errors.DomainError` to stop the publication. The caller owns
+the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tidings.core.errors import InvalidTransition
+from tidings.incidents import services
+from tidings.incidents.models import Incident, IncidentUpdate
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What is about to be published: the incident (None when declaring one) and the fields
+    of :func:`services.create_incident` or :func:`services.post_update`."""
+
+    actor: str
+    incident: Incident | None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+#: Run in order before a draft is published; each may raise to refuse it.
+CHECKS: list[Callable[[Draft], None]] = []
+
+
+class NewerUpdate(InvalidTransition):
+    """Someone posted to the incident after the update the author's draft was based on."""
+
+    def __init__(self, newer: list[IncidentUpdate]) -> None:
+        who = ", ".join(sorted({u.author for u in newer}))
+        super().__init__(
+            f"{len(newer)} newer update(s) by {who} were posted since the one this was based on; "
+            "read them, then post again to confirm"
+        )
+        self.newer = newer
+
+
+def latest_update(incident: Incident) -> IncidentUpdate | None:
+    return incident.updates.order_by("-created_at", "-id").first()
+
+
+def newer_than(incident: Incident, based_on: str) -> list[IncidentUpdate]:
+    """Updates of ``incident`` posted after the one with id ``based_on``, oldest first. An id
+    that is not one of its updates counts as "before all of them"."""
+    base = incident.updates.filter(public_id=based_on).first()
+    qs = incident.updates.order_by("created_at", "id")
+    if base is not None:
+        qs = qs.filter(id__gt=base.id)
+    return list(qs)
+
+
+def check_based_on(incident: Incident, based_on: str | None) -> None:
+    """Refuse a draft written while looking at an older state of the incident. ``None``: the
+    author did not say (API clients that predate the check); "" means "no update yet"."""
+    if based_on is None:
+        return
+    newer = newer_than(incident, based_on) if based_on else list(incident.updates.all())
+    if newer:
+        raise NewerUpdate(newer)
+
+
+def _checked(draft: Draft) -> None:
+    for check in CHECKS:
+        check(draft)
+
+
+def declare(*, actor: str, **fields: Any) -> Incident:
+    """Declare an incident and publish its first update."""
+    _checked(Draft(actor=actor, incident=None, fields=fields))
+    return services.create_incident(actor=actor, **fields)
+
+
+def publish_update(
+    *, actor: str, incident: Incident, based_on: str | None = None, **fields: Any
+) -> IncidentUpdate:
+    """Post an update, unless a newer one arrived since the one the author was looking at."""
+    services.lock_for_update(incident)
+    check_based_on(incident, based_on)
+    _checked(Draft(actor=actor, incident=incident, fields=fields))
+    return services.post_update(actor=actor, incident=incident, **fields)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A draft as it would be published: the incident (unsaved when being declared), the
+    status, the text per language, the promised next update and the components it sets."""
+
+    incident: Incident
+    status: str
+    bodies: dict[str, str]
+    next_update_due_at: Any
+    targets: list[tuple[Any, str]]
+    missing: dict[str, list[str]]
+
+
+def prepare(
+    *,
+    incident: Incident | None,
+    title: object = None,
+    body: object = None,
+    template: str | None = None,
+    template_values: dict[str, object] | None = None,
+    status: str | None = None,
+    severity: str = "SEV3",
+    impact: str | None = None,
+    components: dict[str, str] | None = None,
+    next_update_due_at: Any = None,
+    **_rest: Any,
+) -> Prepared:
+    """Compose a draft the way :func:`declare` and :func:`publish_update` would, writing
+    nothing; slots left unfilled are reported in ``missing`` instead of refused."""
+    from tidings.comms import services as templates
+    from tidings.components.rules import impact_from_components
+    from tidings.core import clock
+    from tidings.core.ids import new_id
+    from tidings.core.text import default_text
+    from tidings.incidents.posting import (
+        bodies_of,
+        promised_next_update,
+        resolve_components,
+        template_for,
+        titles_of,
+        written,
+    )
+
+    kind = incident.kind if incident else "incident"
+    chosen = template_for(template, kind)
+    targets = resolve_components(components)
+    now = clock.now()
+    if incident is None:
+        titles = titles_of(title, "an incident")
+        incident = Incident(
+            public_id=new_id(), kind="incident", title=default_text(titles), titles=titles,
+            status="investigating", severity=severity, started_at=now, created_at=now,
+            updated_at=now, impact=impact or impact_from_components(s for _, s in targets),
+        )  # fmt: skip
+        new = True
+    else:
+        new = False
+    status = status or (chosen.status if chosen else "") or incident.status
+    due = promised_next_update(
+        status=status, severity=incident.severity, at=now, explicit=next_update_due_at
+    )
+    if chosen is not None and not written(body):
+        ids = [c.public_id for c, _ in targets]
+        if new:
+            bodies = templates.compose(
+                template=chosen, title=incident.titles, component_ids=ids, started_at=now,
+                next_update_due_at=due, incident_id=incident.public_id, values=template_values,
+            )  # fmt: skip
+        else:
+            bodies = templates.compose_for(
+                template=chosen, incident=incident, status=status, next_update_due_at=due,
+                values=template_values, component_ids=ids or None,
+            )  # fmt: skip
+    else:
+        bodies = bodies_of(body, required=False)
+    return Prepared(incident, status, bodies, due, targets, templates.missing(bodies))

@@ -1,0 +1,35 @@
+"""The console's browser tests: Chromium (the shared ``browser`` fixture) against Django's
+live server on loopback, signed in as Dana or Omer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.statuspage.conftest import browser  # noqa: F401 - a fixture
+
+
+@pytest.fixture
+def signed_in(live_server: Any, browser: Any):  # noqa: F811
+    """Open a browser context signed in as ``username`` (password "pw"), in ``locale``."""
+    contexts = []
+
+    def open_as(username: str, locale: str = "en-US", phone: bool = True) -> Any:
+        size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+        context = browser.new_context(
+            locale=locale, viewport=size, is_mobile=phone, has_touch=phone
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(8000)
+        page.goto(f"{live_server.url}/console/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", "pw")
+        page.click("button.primary")
+        page.wait_for_url(f"{live_server.url}/console/")
+        return page
+
+    yield open_as
+    for c in contexts:
+        c.close()

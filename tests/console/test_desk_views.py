@@ -1,0 +1,91 @@
+"""The desk's screens without a browser: every page opens, a template fills the message,
+the preview renders, bad input is shown next to its field, and a stale draft is caught."""
+
+
+def test_a_crisis_runs_through_the_desk_screens(client, dana, now, catalog, outage):
+    client.force_login(dana)
+    for url in [
+        "/console/",
+        "/console/declare",
+        f"/console/incidents/{outage.public_id}",
+        "/console/open",
+        f"/console/incidents/{outage.public_id}/timeline",
+        f"/console/incidents/{outage.public_id}/counts",
+        "/console/maintenances/new",
+        f"/console/incidents/{outage.public_id}/recipients?audience=affected",
+        "/console/incidents/new/recipients?audience=all&left_out=all",
+    ]:
+        r = client.get(url)
+        assert r.status_code == 200, (url, r.content[:3000])
+    r = client.post(
+        "/console/declare",
+        {
+            "title_en": "Checkout down",
+            "title_he": "התשלום לא עובד",
+            "severity": "SEV1",
+            f"comp_{catalog['API']}": "major_outage",
+            "compose": "investigating",
+            "audience": "affected",
+        },
+    )
+    assert r.status_code == 200, r.content[:2000]
+    page = r.content.decode()
+    assert "We are investigating a problem: Checkout down" in page, page
+    r = client.post(
+        "/console/declare",
+        {
+            "title_en": "Checkout down",
+            "title_he": "התשלום לא עובד",
+            "severity": "SEV1",
+            f"comp_{catalog['API']}": "major_outage",
+            "template": "investigating",
+            "body_en": "We look.",
+            "body_he": "בודקים.",
+            "audience": "affected",
+            "action": "preview",
+        },
+    )
+    assert r.status_code == 200 and "exactly what will be sent" in r.content.decode(), (
+        r.content.decode()[-3000:]
+    )
+    r = client.post(
+        "/console/declare",
+        {"title_en": "", "body_en": "x", "action": "publish", "audience": "affected"},
+    )
+    assert r.status_code == 422 and "field-error" in r.content.decode()
+    r = client.post(
+        "/console/declare",
+        {
+            "title_en": "Checkout down",
+            "severity": "SEV1",
+            "template": "investigating",
+            "body_en": "We look.",
+            "body_he": "בודקים.",
+            "audience": "affected",
+            "action": "publish",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[-2000:]
+    r = client.get(r["Location"])
+    assert r.status_code == 200
+    latest = outage.updates.first().public_id
+    r = client.post(
+        f"/console/incidents/{outage.public_id}/post",
+        {
+            "based_on": latest,
+            "template": "still_working",
+            "audience": "affected",
+            "action": "still_working",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[-2000:]
+    r = client.post(
+        f"/console/incidents/{outage.public_id}/post",
+        {
+            "based_on": latest,
+            "template": "still_working",
+            "audience": "affected",
+            "action": "still_working",
+        },
+    )
+    assert r.status_code == 200 and "Someone posted" in r.content.decode()
