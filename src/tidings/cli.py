@@ -10,6 +10,8 @@ tidings createadmin     create a staff superuser
 tidings token           issue an API token for a staff user
 tidings publish         render the status page snapshot now
 tidings jobs [run NAME] list periodic jobs, or run one once
+tidings alerts ...      alert sources (add-source prints the receiver URL) and staff event hooks
+tidings monitors ...    HTTP, TCP, DNS and heartbeat monitors (run by the scheduler)
 tidings manage ...      any Django management command
 """
 
@@ -209,6 +211,15 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if not args.no_monitors:  # the monitor checks run on their own event loop beside the jobs
+        import threading
+
+        from tidings.config import get_settings
+        from tidings.monitors.runner import run_forever
+
+        threading.Thread(
+            target=run_forever, args=(get_settings(), lambda: stop), name="tidings-monitors"
+        ).start()
     jobs.loop(tick=args.tick, should_stop=lambda: stop)
     return 0
 
@@ -336,6 +347,7 @@ def parser() -> argparse.ArgumentParser:
 
     sched = sub.add_parser("scheduler", help="periodic jobs")
     sched.add_argument("--tick", type=float, default=1.0)
+    sched.add_argument("--no-monitors", action="store_true", help="run periodic jobs only")
     sched.set_defaults(fn=cmd_scheduler)
 
     edge = sub.add_parser("edge", help="serve the public status site from memory")
@@ -367,6 +379,10 @@ def parser() -> argparse.ArgumentParser:
     jobs.add_argument("action", nargs="?", choices=["list", "run"], default="list")
     jobs.add_argument("name", nargs="?")
     jobs.set_defaults(fn=cmd_jobs)
+
+    from tidings.monitors.commands import add_parsers
+
+    add_parsers(sub)
 
     manage = sub.add_parser("manage", help="a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "tidings.subscribers",
     "tidings.comms",
     "tidings.notify",
+    "tidings.monitors",
     "tidings.statuspage",
     "tidings.console",
 ]

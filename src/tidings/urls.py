@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from tidings.api import api
 from tidings.console import views as console
+from tidings.console import monitors as monitors_console
+from tidings.monitors import receiver
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,6 +15,13 @@ urlpatterns = [
         console.deliveries,
         name="console-deliveries",
     ),
+    path("console/monitors", monitors_console.overview, name="console-monitors"),
+    path(
+        "console/monitors/groups/<str:group_id>", monitors_console.act, name="console-alert-group"
+    ),
+    path("hooks/alerts/<str:secret>", receiver.alert_webhook, name="alert-webhook"),
+    path("hooks/alerts/<str:secret>/<path:tail>", receiver.alert_webhook),
+    path("hooks/heartbeat/<str:secret>", receiver.heartbeat, name="heartbeat"),
     path("healthz", console.healthz, name="healthz"),
     path("", include("tidings.subscribers.urls")),
 ]

@@ -76,6 +76,18 @@ JOBS: dict[str, Job] = {
             "Delete email subscriptions never confirmed once their confirmation link expired.",
         ),
         Job(
+            "alert_receipts",
+            1,
+            "tidings.monitors.tasks:run_alerts",
+            "Process received alert webhooks; post first updates whose wait for a person ran out.",
+        ),
+        Job(
+            "forget_monitor_history",
+            3600,
+            "tidings.monitors.tasks:forget_old",
+            "Delete processed alert webhooks after 7 days and check results past the kept days.",
+        ),
+        Job(
             "forget_rate_counts",
             3600,
             "tidings.core.throttle:forget_old",
