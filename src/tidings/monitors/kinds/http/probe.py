@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ssl
 import time
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 from pydantic import Field, field_validator
@@ -50,7 +50,7 @@ def normalise(target: str, config: BaseConfig) -> str:
     return url
 
 
-def _days_left(cert: dict[str, object] | None, now: float) -> float | None:
+def _days_left(cert: dict[str, Any] | None, now: float) -> float | None:
     if not cert or "notAfter" not in cert:
         return None
     return (ssl.cert_time_to_seconds(str(cert["notAfter"])) - now) / 86_400
@@ -75,14 +75,9 @@ async def check(ctx: Context, t: Target) -> Outcome:
                         )
                     continue
                 latency = _ms(started)
-                cert = None
-                if url.startswith("https:") and config.tls_expiry_days and r.connection is not None:
-                    ssl_object = (
-                        r.connection.transport.get_extra_info("ssl_object")
-                        if r.connection.transport
-                        else None
-                    )
-                    cert = ssl_object.getpeercert() if ssl_object is not None else None
+                cert = (
+                    _peer_cert(r) if url.startswith("https:") and config.tls_expiry_days else None
+                )
                 body = await r.content.read(BODY_LIMIT) if config.keyword else b""
                 return _judge(config, r.status, latency, cert, body)
         return Outcome(False, _ms(started), f"more than {MAX_REDIRECTS} redirects")
@@ -97,12 +92,24 @@ def _timeout(config: HttpConfig, started: float) -> object:
     return aiohttp.ClientTimeout(total=left)
 
 
+def _peer_cert(response: Any) -> dict[str, Any] | None:
+    """The server's certificate. A small answer may be read whole with its headers, and the
+    connection handed back to the pool before we get here: the protocol outlives that."""
+    protocol = getattr(response, "_protocol", None)  # a protocol with no data is falsy
+    if protocol is None and response.connection is not None:
+        protocol = response.connection.protocol
+    transport = getattr(protocol, "transport", None)
+    ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+    cert = ssl_object.getpeercert() if ssl_object is not None else None
+    return cert or None
+
+
 def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
 def _judge(
-    config: HttpConfig, status: int, latency: int, cert: dict[str, object] | None, body: bytes
+    config: HttpConfig, status: int, latency: int, cert: dict[str, Any] | None, body: bytes
 ) -> Outcome:
     if not status_ok(status, parse_statuses(config.statuses)):
         return Outcome(False, latency, f"HTTP {status}, expected {config.statuses}")
