@@ -13,6 +13,7 @@ from tidings.core.auth import TokenAuth
 from tidings.core.errors import DomainError
 from tidings.customers.api import router as customers_router
 from tidings.incidents.api import router as incidents_router
+from tidings.monitors.api import router as monitors_router
 from tidings.notify.api import router as notify_router
 from tidings.subscribers.api import router as subscribers_router
 
@@ -28,6 +29,7 @@ api.add_router("/", incidents_router)
 api.add_router("/", templates_router)
 api.add_router("/", customers_router)
 api.add_router("/", notify_router)
+api.add_router("/", monitors_router)
 # Public: subscribing needs no account; tokens in the links authorise the rest.
 api.add_router("/", subscribers_router, auth=None)
 

@@ -53,3 +53,12 @@ def sender() -> Sender:
 
 def process() -> dict[str, int]:
     return run_alerts()
+
+
+@pytest.fixture
+def http_sink() -> Iterator[Any]:
+    from tests.notify.sinks import HttpSink
+
+    sink = HttpSink().start()
+    yield sink
+    sink.stop()

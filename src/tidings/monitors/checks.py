@@ -247,3 +247,21 @@ def component_figures(now: datetime, days: int = 30) -> dict[str, tuple[float, i
         mean = round(r["latency"] / ok) if r and ok else None
         out[cid] = (1 - row["failures"] / row["checks"], mean)
     return out
+
+
+def set_enabled(*, actor: str, monitor: Monitor, enabled: bool) -> None:
+    monitor.enabled = enabled
+    if enabled:
+        now = clock.now()
+        monitor.next_run_at = rules.next_run(
+            now, monitor.interval, rules.phase(monitor.public_id, monitor.interval)
+        )
+    monitor.save(update_fields=["enabled", "next_run_at"])
+    events.record(kind="monitor.changed", actor=actor, subject_type="monitor",
+                  subject_id=monitor.public_id, public=False, enabled=enabled)  # fmt: skip
+
+
+def delete_monitor(*, actor: str, monitor: Monitor) -> None:
+    events.record(kind="monitor.deleted", actor=actor, subject_type="monitor",
+                  subject_id=monitor.public_id, public=False, name=monitor.name)  # fmt: skip
+    monitor.delete()

@@ -90,7 +90,7 @@ def _admit(request: HttpRequest, secret: str) -> HttpResponse | tuple[AlertSourc
         return _answer(403, "this alert source is disabled")
     limit = get_settings().alert_max_bytes
     body = b"" if int(request.META.get("CONTENT_LENGTH") or 0) > limit else request.read(limit + 1)
-    if not body and int(request.META.get("CONTENT_LENGTH") or 0) > limit or len(body) > limit:
+    if (not body and int(request.META.get("CONTENT_LENGTH") or 0) > limit) or len(body) > limit:
         log.warning("alert source %s: a body over %d bytes was refused", source.name, limit)
         return _answer(413, f"the body is larger than {limit} bytes")
     return source, body
