@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tidings.api import api
-from tidings.console import views as console
 from tidings.console import monitors as monitors_console
+from tidings.console import views as console
 from tidings.monitors import receiver
 
 urlpatterns = [

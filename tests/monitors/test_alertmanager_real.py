@@ -111,7 +111,7 @@ def test_a_real_alertmanager_declares_and_then_recovers_an_incident(
 ) -> None:
     base, _source = alertmanager
     post_alert(base, ends=False)
-    wait(lambda: Incident.objects.exists(), 20, "the incident")
+    wait(Incident.objects.exists, 20, "the incident")
     incident = Incident.objects.get()
     assert incident.title == "API is returning 5xx" and incident.status == "investigating"
     assert Component.objects.get(slug="api").status == "major_outage"

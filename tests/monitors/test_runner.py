@@ -157,3 +157,29 @@ def test_a_heartbeat_ping_keeps_its_monitor_up(
     tick(now + timedelta(seconds=100))  # silent for 100 s > 60 + 30
     assert Monitor.objects.get().state == "down"
     assert Incident.objects.get().title.startswith("nightly backup: no ping for 100 s")
+
+
+def test_the_page_shows_response_time_and_uptime_from_checks(
+    now: Any, monitor_settings: Any, catalog: Any
+) -> None:
+    from tests.conftest import published
+
+    m = add("API health", "https://api.acme.test/")
+    hour = now.replace(minute=0)
+    CheckHour.objects.create(
+        monitor=m,
+        hour=hour - timedelta(hours=2),
+        checks=120,
+        failures=0,
+        latency_sum_ms=120 * 40,
+        latency_max_ms=90,
+    )
+    CheckHour.objects.create(
+        monitor=m, hour=hour, checks=80, failures=2, latency_sum_ms=78 * 45, latency_max_ms=300
+    )
+    html = (published(monitor_settings) / "index.html").read_text()
+    api_block = html.split(f'data-component="{catalog["API"]}"')[1].split('data-component="')[0]
+    assert "99.00%" in api_block  # 198 of 200 checks passed
+    assert "42 ms" in api_block  # (4800 + 3510) / 198
+    website = html.split(f'data-component="{catalog["Website"]}"')[1].split('data-component="')[0]
+    assert "checked-uptime" not in website  # no monitor, no figure

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 
 from tidings.components.services import find_component
 from tidings.core import clock, events
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.monitors import rules, services
-from tidings.monitors.models import CheckHour, Monitor
+from tidings.monitors.models import Monitor
 from tidings.monitors.protocol import AlertEvent, Outcome, Target
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,9 @@ def record(results: list[tuple[int, datetime, Outcome]]) -> list[tuple[int, str,
             "public_id",
         )
     }
-    updates, hours, changed = [], {}, []
+    updates: list[tuple[Any, ...]] = []
+    hours: dict[tuple[int, datetime], list[int]] = {}
+    changed: list[tuple[int, str, str]] = []
     for mid, due, outcome in results:
         row = rows.get(mid)
         if row is None:  # deleted while being checked
@@ -214,39 +216,6 @@ def monitor_changed(*, monitor: Monitor, down: bool, error: str = "") -> None:
         components={monitor.component.public_id: status} if down else {}, title=title,
     )  # fmt: skip
     services.apply_plan(monitor=monitor, plan=plan, received=clock.now())
-
-
-# --- figures for the status page ---------------------------------------------------------
-
-
-def component_figures(now: datetime, days: int = 30) -> dict[str, tuple[float, int | None]]:
-    """Per component with monitors: (uptime over ``days`` from checks, mean response time
-    over the last 24 hours in ms), from the hourly totals."""
-    since = now - timedelta(days=days)
-    out: dict[str, tuple[float, int | None]] = {}
-    totals = (
-        CheckHour.objects.filter(hour__gte=since, monitor__enabled=True)
-        .values("monitor__component__public_id")
-        .annotate(checks=Sum("checks"), failures=Sum("failures"))
-    )
-    recent = {
-        r["monitor__component__public_id"]: r
-        for r in CheckHour.objects.filter(
-            hour__gte=now - timedelta(hours=24), monitor__enabled=True
-        )
-        .exclude(monitor__kind="heartbeat")
-        .values("monitor__component__public_id")
-        .annotate(checks=Sum("checks"), failures=Sum("failures"), latency=Sum("latency_sum_ms"))
-    }
-    for row in totals:
-        cid = row["monitor__component__public_id"]
-        if not row["checks"]:
-            continue
-        r = recent.get(cid)
-        ok = (r["checks"] - r["failures"]) if r else 0
-        mean = round(r["latency"] / ok) if r and ok else None
-        out[cid] = (1 - row["failures"] / row["checks"], mean)
-    return out
 
 
 def set_enabled(*, actor: str, monitor: Monitor, enabled: bool) -> None:

@@ -205,7 +205,7 @@ def component_of(
     labels: Mapping[str, str], label_names: Iterable[str], index: Mapping[str, str]
 ) -> tuple[str | None, list[str]]:
     """The component the first matching label names (slug or name, any case)."""
-    unknown = []
+    unknown: list[str] = []
     for name in label_names:
         value = labels.get(name, "").strip()
         if not value:

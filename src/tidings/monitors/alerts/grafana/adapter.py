@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tidings.monitors.alerts.alertmanager.adapter import parse_groups
 from tidings.monitors.alerts.fields import obj
+from tidings.monitors.alerts.v4 import parse_groups
 from tidings.monitors.protocol import Parsed
 
 

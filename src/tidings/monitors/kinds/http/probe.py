@@ -9,6 +9,7 @@ import time
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
+import aiohttp
 from pydantic import Field, field_validator
 
 from tidings.monitors.kinds.base import BaseConfig, Context, Kind
@@ -85,9 +86,7 @@ async def check(ctx: Context, t: Target) -> Outcome:
         return Outcome(False, 0, describe(exc))
 
 
-def _timeout(config: HttpConfig, started: float) -> object:
-    import aiohttp
-
+def _timeout(config: HttpConfig, started: float) -> aiohttp.ClientTimeout:
     left = max(0.1, config.timeout - (time.monotonic() - started))
     return aiohttp.ClientTimeout(total=left)
 
