@@ -211,16 +211,20 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    if not args.no_monitors:  # the monitor checks run on their own event loop beside the jobs
-        import threading
+    import threading
 
+    monitors = None
+    if not args.no_monitors:  # the monitor checks run on their own event loop beside the jobs
         from tidings.config import get_settings
         from tidings.monitors.runner import run_forever
 
-        threading.Thread(
+        monitors = threading.Thread(
             target=run_forever, args=(get_settings(), lambda: stop), name="tidings-monitors"
-        ).start()
+        )
+        monitors.start()
     jobs.loop(tick=args.tick, should_stop=lambda: stop)
+    if monitors is not None:  # let it record what it checked before the interpreter exits
+        monitors.join(timeout=60)
     return 0
 
 
