@@ -14,6 +14,12 @@ from tidings.monitors.models import AlertSource
 from tidings.monitors.tasks import run_alerts
 
 
+@pytest.fixture(autouse=True)
+def _receiver_connections_closed() -> Iterator[None]:
+    yield
+    receiver.close_db_threads()
+
+
 @pytest.fixture
 def alert_settings(tmp_path: Any) -> Iterator[Any]:
     with overridden(

@@ -17,8 +17,9 @@ from tests.monitors.servers import FlakyHttp
 from tidings.components.models import Component
 from tidings.config import overridden
 from tidings.core import clock
+from tidings.core.ids import new_id
 from tidings.incidents.models import Incident
-from tidings.monitors import checks
+from tidings.monitors import checks, rules
 from tidings.monitors.kinds.base import Context
 from tidings.monitors.kinds.net import Net
 from tidings.monitors.kinds.registry import validate
@@ -107,9 +108,17 @@ def test_a_claimed_check_is_not_claimed_again_until_its_lease_ends(
 def test_two_schedulers_share_the_checks_each_run_once(
     monitor_settings: Any, catalog: Any, web: FlakyHttp
 ) -> None:
+    now = clock.now()
     for n in range(40):
-        add(f"m{n}", f"{web.url}/{n}")
-    Monitor.objects.update(next_run_at=clock.now())
+        m = add(f"m{n}", f"{web.url}/{n}")
+        # Due now, and next due more than a minute later: a second hit can only be a double claim.
+        while rules.next_run(now, 3600, rules.phase(m.public_id, 3600)) < now + timedelta(
+            seconds=60
+        ):
+            m.public_id = new_id()
+        Monitor.objects.filter(pk=m.pk).update(
+            public_id=m.public_id, interval=3600, next_run_at=now
+        )
     stop = threading.Event()
 
     def scheduler(name: str) -> None:

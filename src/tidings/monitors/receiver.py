@@ -9,12 +9,16 @@ sender is known, a stored "rejected" receipt staff can read."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+from django.db import DatabaseError, close_old_connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -30,6 +34,8 @@ log = logging.getLogger(__name__)
 CACHE_SECONDS = 5.0
 _sources: dict[str, tuple[float, AlertSource | None]] = {}
 _index: list[Any] = [0.0, {}]
+#: Two threads: one writes while the other reads; more would only contend in the database.
+_db_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tidings-receiver-db")
 
 
 def _source(secret: str) -> AlertSource | None:
@@ -51,6 +57,22 @@ def component_index() -> dict[str, str]:
     return dict(_index[1])
 
 
+def close_db_threads() -> None:
+    """Close the receiver threads' database connections (tests, before a database goes)."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(2, timeout=10)
+
+    def close() -> None:
+        connections.close_all()
+        barrier.wait()  # holds this thread, so the other task runs on the other one
+
+    for future in [_db_threads.submit(close) for _ in range(2)]:
+        future.result(timeout=20)
+
+
 def forget_caches() -> None:
     _sources.clear()
     _index[:] = [0.0, {}]
@@ -69,12 +91,31 @@ def _reject(source: AlertSource, body: bytes, status: int, detail: str) -> JsonR
     return _answer(status, detail)
 
 
+def _db_work(fn: Callable[[], HttpResponse]) -> HttpResponse:
+    close_old_connections()  # drop a connection the database closed; keep a healthy one
+    try:
+        return fn()
+    except DatabaseError:
+        log.exception("the database refused a webhook; answered 503 so the sender retries")
+        return _answer(503, "the database is unavailable; try again")
+
+
+async def in_db_thread(fn: Callable[[], HttpResponse]) -> HttpResponse:
+    """Run a webhook's database work on the receiver's own few threads. Django would give
+    every concurrent request a thread and a database connection of its own; a storm of
+    webhooks would then exhaust the database's connections."""
+    return await asyncio.get_running_loop().run_in_executor(_db_threads, _db_work, fn)
+
+
 @csrf_exempt
-def alert_webhook(request: HttpRequest, secret: str, tail: str = "") -> HttpResponse:
-    admitted = _admit(request, secret)
-    if isinstance(admitted, HttpResponse):
-        return admitted
-    return _accept(*admitted)
+async def alert_webhook(request: HttpRequest, secret: str, tail: str = "") -> HttpResponse:
+    def work() -> HttpResponse:
+        admitted = _admit(request, secret)
+        if isinstance(admitted, HttpResponse):
+            return admitted
+        return _accept(*admitted)
+
+    return await in_db_thread(work)
 
 
 def _admit(request: HttpRequest, secret: str) -> HttpResponse | tuple[AlertSource, bytes]:
@@ -142,11 +183,17 @@ def _accept(source: AlertSource, body: bytes) -> HttpResponse:
 
 
 @csrf_exempt
-def heartbeat(request: HttpRequest, secret: str) -> HttpResponse:
+async def heartbeat(request: HttpRequest, secret: str) -> HttpResponse:
     """A watched job's ping (GET, HEAD or POST): it is alive now."""
     if request.method not in ("GET", "HEAD", "POST"):
         return _answer(405, "ping with GET or POST")
-    if not Monitor.objects.filter(secret=secret, kind="heartbeat").update(last_ping_at=clock.now()):
-        log.warning("heartbeat: unknown ping URL from %s", request.META.get("REMOTE_ADDR"))
-        return _answer(404, "unknown ping URL")
-    return HttpResponse("OK\n", content_type="text/plain")
+
+    def work() -> HttpResponse:
+        if not Monitor.objects.filter(secret=secret, kind="heartbeat").update(
+            last_ping_at=clock.now()
+        ):
+            log.warning("heartbeat: unknown ping URL from %s", request.META.get("REMOTE_ADDR"))
+            return _answer(404, "unknown ping URL")
+        return HttpResponse("OK\n", content_type="text/plain")
+
+    return await in_db_thread(work)
