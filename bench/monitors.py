@@ -261,7 +261,7 @@ def deadlocks() -> int:
     return int(out or 0)
 
 
-def part_receiver(args: argparse.Namespace, web: str) -> bool:
+def part_receiver(args: argparse.Namespace, web: str, web_pid: int) -> bool:
     from django.db import transaction
 
     from tidings.components import services as components
@@ -315,9 +315,12 @@ def part_receiver(args: argparse.Namespace, web: str) -> bool:
                 await asyncio.sleep(0.002)
             await asyncio.gather(*tasks)
 
+    backends = Backends()
+    cpu0, db0 = tree_cpu(web_pid), backends.sample()
     started = time.monotonic()
     uvloop.run(drive())
     sent_in = time.monotonic() - started
+    cpu1, db1 = tree_cpu(web_pid), backends.sample()
     latencies.sort()
 
     def p(q: float) -> float:
@@ -327,6 +330,8 @@ def part_receiver(args: argparse.Namespace, web: str) -> bool:
     within = sum(1 for x in latencies if x <= 1.0)
     print(f"sent in {sent_in:.1f} s ({total / sent_in:.0f}/s); answers {statuses}; latency p50 {p(0.5):.0f} ms, "
           f"p99 {p(0.99):.0f} ms, max {latencies[-1] * 1000:.0f} ms; within 1 s: {within}/{total}; {load()}")  # fmt: skip
+    print(f"CPU per request: {(cpu1 - cpu0) / total * 1000:.2f} ms in the web process, "
+          f"{(db1 - db0) / total * 1000:.2f} ms in PostgreSQL (its backends for this database)")  # fmt: skip
     deadline = time.monotonic() + 300
     while (
         AlertReceipt.objects.filter(source=source, state="pending").exists()
@@ -547,7 +552,7 @@ def main() -> int:
             wait_port(web_port, 60)
             web = f"http://127.0.0.1:{web_port}"
             if "receiver" in parts:
-                ok &= part_receiver(args, web)
+                ok &= part_receiver(args, web, procs[0].pid)
             if "e2e" in parts:
                 ok &= part_e2e(args, env, tmp, web)
     except Exception as exc:

@@ -16,9 +16,12 @@ from tidings.statuspage.edgecore import Edge
 
 _settings = get_settings()
 django_app = get_asgi_application()
+from tidings.monitors.receiver import hooks_app  # noqa: E402 - needs Django set up
+
 edge = Edge(
     _settings.snapshot_dir,
     max_age=_settings.edge_max_age,
     reload_seconds=_settings.edge_reload_seconds,
 )
-application = make_app(edge, fallback=cast("ASGIApp", django_app))
+# Alert webhooks and heartbeat pings skip Django's request cycle (monitors/receiver.py).
+application = make_app(edge, fallback=hooks_app(cast("ASGIApp", django_app)))

@@ -301,3 +301,44 @@ def test_a_storm_of_ten_thousand_alerts_opens_one_incident_per_group(
         assert sender.send(source, body).status_code == 200
     assert process()["processed"] == 500
     assert Incident.objects.count() == groups == AlertGroup.objects.count()
+
+
+def test_the_asgi_front_door_answers_like_the_django_view(
+    now: Any, make_source: Any, alert_settings: Any
+) -> None:
+    import asyncio
+
+    from tidings.monitors.receiver import hooks_app
+
+    async def fallback(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("webhooks must not reach Django")
+
+    app = hooks_app(fallback)
+
+    async def call(path: str, body: bytes, method: str = "POST") -> tuple[int, Any]:
+        chunks = [body[: len(body) // 2], body[len(body) // 2 :]]
+        sent: list[Any] = []
+
+        async def receive() -> Any:
+            chunk = chunks.pop(0)
+            return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": method, "path": path, "client": ("127.0.0.1", 5000)}
+        await app(scope, receive, send)
+        return sent[0]["status"], json.loads(sent[1]["body"])
+
+    source = make_source()
+    path = f"/hooks/alerts/{source.secret}"
+    assert asyncio.run(call(path, json.dumps(payloads.AM_FIRING).encode())) == (
+        200,
+        {"status": "success"},
+    )
+    assert asyncio.run(call(path, json.dumps(payloads.AM_FIRING).encode()))[0] == 409
+    assert asyncio.run(call(path, b"x" * (alert_settings.alert_max_bytes + 1)))[0] == 413
+    assert asyncio.run(call("/hooks/alerts/wrong", b"{}"))[0] == 404
+    assert asyncio.run(call(path + "/v2/enqueue", b"{oops"))[0] == 400
+    process()
+    assert Incident.objects.count() == 1
