@@ -38,12 +38,13 @@ def _claim(limit: int) -> list[int]:
     return ids
 
 
-def process(receipt: AlertReceipt) -> int:
+def process(receipt: AlertReceipt, index: dict[str, str] | None = None) -> int:
     """Apply one stored notification to its groups; how many groups it touched."""
     source = receipt.source
     parsed = ADAPTERS[source.kind](json.loads(receipt.body), receipt.meta or {})
     routed = rules.route(
-        parsed.events, label_names=source.label_names, index=services.component_index(),
+        parsed.events, label_names=source.label_names,
+        index=services.component_index() if index is None else index,
         defaults=source.default_components, severity_map=source.severity_map,
     )  # fmt: skip
     for plan in routed.plans:
@@ -58,11 +59,12 @@ def process_receipts(limit: int = 500, budget: float = 5.0) -> int:
         ids = _claim(limit)
         if not ids:
             break
+        index = services.component_index()  # once per batch: components rarely change
         for rid in ids:
             try:
                 with transaction.atomic():
                     receipt = AlertReceipt.objects.select_related("source").get(id=rid)
-                    process(receipt)
+                    process(receipt, index)
                     AlertReceipt.objects.filter(id=rid).update(
                         state="done", processed_at=clock.now(), lease_until=None
                     )
