@@ -41,7 +41,7 @@ from pathlib import Path
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fanout import free_port, psql, wait_port
+from fanout import free_port, peak_rss_mb, psql, wait_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -77,16 +77,6 @@ def tree_cpu(pid: int) -> float:
     except OSError:
         children = []
     return total + sum(tree_cpu(int(c)) for c in children)
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 class Backends:
@@ -166,13 +156,13 @@ def part_cpu(args: argparse.Namespace, env: dict[str, str], tmp: Path, target: s
         flush=True,
     )
     time.sleep(warm)
-    c0, b0, n0, peak = tree_cpu(sched.pid), backends.sample(), checks_done(), 0.0
+    c0, b0, n0 = tree_cpu(sched.pid), backends.sample(), checks_done()
     start = time.monotonic()
     while time.monotonic() - start < args.duration:
         time.sleep(1)
-        peak = max(peak, rss_mb(sched.pid))
         backends.sample()
     c1, b1, n1 = tree_cpu(sched.pid), backends.sample(), checks_done()
+    peak = peak_rss_mb(sched.pid)
     elapsed = time.monotonic() - start
     stop(sched)
     from tidings.monitors.models import Monitor

@@ -24,6 +24,13 @@ def status_of(slug: str) -> str:
     return Component.objects.get(slug=slug).status
 
 
+def fire_and_resolve(sender: Any, source: Any) -> None:
+    """The captured firing and resolve of one group, processed."""
+    sender.send(source, payloads.AM_FIRING)
+    sender.send(source, payloads.AM_RESOLVED)
+    process()
+
+
 def test_an_alertmanager_alert_declares_an_incident_in_every_language(
     now: Any, make_source: Any, sender: Any
 ) -> None:
@@ -96,9 +103,7 @@ def test_a_late_firing_does_not_undo_a_newer_resolve(
     now: Any, make_source: Any, sender: Any
 ) -> None:
     source = make_source()
-    sender.send(source, payloads.AM_FIRING)
-    sender.send(source, payloads.AM_RESOLVED)
-    process()
+    fire_and_resolve(sender, source)
     late = copy.deepcopy(payloads.AM_FIRING)
     late["receiver"] = "a retry"  # same alert, same startsAt, arriving after its resolve
     sender.send(source, late)
@@ -273,9 +278,7 @@ def test_people_resolve_the_incident_and_a_new_firing_opens_a_new_one(
     from tidings.incidents import services as incidents
 
     source = make_source()
-    sender.send(source, payloads.AM_FIRING)
-    sender.send(source, payloads.AM_RESOLVED)
-    process()
+    fire_and_resolve(sender, source)
     first = Incident.objects.get()
     incidents.post_update(actor="dana", incident=first, status="resolved", body="Fixed.")
     again = copy.deepcopy(payloads.AM_FIRING)
