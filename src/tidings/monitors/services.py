@@ -288,8 +288,9 @@ def post_due(now: datetime | None = None) -> int:
     for gid in AlertGroup.objects.filter(publish_at__lte=now).values_list("id", flat=True)[:200]:
         try:
             with transaction.atomic():
+                # PostgreSQL locks no row of an outer join's nullable side: lock the group only.
                 group = (
-                    AlertGroup.objects.select_for_update()
+                    AlertGroup.objects.select_for_update(of=("self",))
                     .select_related("source", "monitor")
                     .get(id=gid)
                 )
