@@ -345,3 +345,28 @@ def test_the_asgi_front_door_answers_like_the_django_view(
     assert asyncio.run(call(path + "/v2/enqueue", b"{oops"))[0] == 400
     process()
     assert Incident.objects.count() == 1
+
+
+def test_a_receipt_that_fails_to_process_is_retried_not_lost(
+    now: Any, make_source: Any, sender: Any, monkeypatch: Any
+) -> None:
+    from tidings.monitors import services
+
+    real = services.apply_plan
+    calls = {"n": 0}
+
+    def flaky(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("the database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "apply_plan", flaky)
+    sender.send(make_source(), payloads.AM_FIRING)
+    process()
+    kept = AlertReceipt.objects.get()
+    assert (kept.state, kept.attempts) == ("pending", 1) and "went away" in kept.error
+    assert not Incident.objects.exists()
+    with clock.frozen(now + timedelta(seconds=31)):
+        process()
+    assert AlertReceipt.objects.get().state == "done" and Incident.objects.count() == 1

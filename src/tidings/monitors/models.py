@@ -151,6 +151,8 @@ class AlertReceipt(models.Model):
     meta = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=8, default="pending")
     error = models.CharField(max_length=500, blank=True)
+    #: Processing attempts that failed (the database away, a bug); retried with a growing wait.
+    attempts = models.PositiveSmallIntegerField(default=0)
     lease_until = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

@@ -20,6 +20,7 @@ from tidings.monitors.models import AlertReceipt, CheckHour
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 RECEIPTS_KEPT = timedelta(days=7)
+ATTEMPTS = 5
 
 
 def _claim(limit: int) -> list[int]:
@@ -68,13 +69,24 @@ def process_receipts(limit: int = 500, budget: float = 5.0) -> int:
                     AlertReceipt.objects.filter(id=rid).update(
                         state="done", processed_at=clock.now(), lease_until=None
                     )
-            except Exception as exc:  # kept, marked and logged: staff see it in the console
+            except Exception as exc:  # kept and retried; staff see the error in the console
                 log.exception("processing alert receipt %s failed", rid)
-                AlertReceipt.objects.filter(id=rid).update(
-                    state="failed", error=repr(exc)[:500], lease_until=None
-                )
+                _failed(rid, exc)
             done += 1
     return done
+
+
+def _failed(rid: int, exc: Exception) -> None:
+    """Try again later (30 s, 60 s, ... ); after :data:`ATTEMPTS` give up and say so. An older
+    notification processed late never undoes a newer state (``rules.apply_events``)."""
+    attempts = 1 + (
+        AlertReceipt.objects.filter(id=rid).values_list("attempts", flat=True).first() or 0
+    )
+    AlertReceipt.objects.filter(id=rid).update(
+        attempts=attempts, error=repr(exc)[:500],
+        state="failed" if attempts >= ATTEMPTS else "pending",
+        lease_until=clock.now() + timedelta(seconds=30 * attempts),
+    )  # fmt: skip
 
 
 def run_alerts() -> dict[str, int]:
