@@ -22,6 +22,7 @@ urlpatterns = [
     path("hooks/alerts/<str:secret>", receiver.alert_webhook, name="alert-webhook"),
     path("hooks/alerts/<str:secret>/<path:tail>", receiver.alert_webhook),
     path("hooks/heartbeat/<str:secret>", receiver.heartbeat, name="heartbeat"),
+    path("console/monitors/add/<str:what>", monitors_console.add, name="console-monitors-add"),
     path("healthz", console.healthz, name="healthz"),
     path("", include("tidings.subscribers.urls")),
 ]

@@ -233,3 +233,33 @@ def test_staff_hooks_hear_incidents_and_component_changes(
         ).hexdigest()
         assert hmac.compare_digest(mac, expected)
     assert len([r for r in http_sink.requests if r.path == "/slack"]) == 2
+
+
+def test_sources_and_monitors_are_added_in_the_console(
+    dana: Any, alert_settings: Any, catalog: Any
+) -> None:
+    dana.set_password("pw")
+    dana.save()
+    console = Client()
+    console.login(username="dana", password="pw")
+    added = console.post(
+        "/console/monitors/add/source",
+        {"kind": "grafana", "name": "grafana", "component": "api", "publish_after": "0"},
+        follow=True,
+    )
+    source = AlertSource.objects.get()
+    assert (source.kind, source.default_components, source.publish_after) == (
+        "grafana",
+        [catalog["API"]],
+        0,
+    )
+    assert f"/hooks/alerts/{source.secret}" in added.content.decode()
+    console.post("/console/monitors/add/monitor", {"kind": "http", "name": "API", "target": "https://api.acme.test/",
+                                                   "component": "api", "interval": "30", "max_latency_ms": "800"})  # fmt: skip
+    assert Monitor.objects.get().config == {"max_latency_ms": 800}
+    refused = console.post(
+        "/console/monitors/add/monitor",
+        {"kind": "tcp", "name": "db", "target": "nonsense", "component": "api"},
+        follow=True,
+    )
+    assert "host:port" in refused.content.decode() and Monitor.objects.count() == 1

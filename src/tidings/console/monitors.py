@@ -12,8 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tidings.components.models import Component
+from tidings.config import get_settings
 from tidings.core.errors import DomainError
-from tidings.monitors import services
+from tidings.monitors import checks, services
+from tidings.monitors.kinds.registry import validate
 from tidings.monitors.models import AlertGroup, AlertReceipt, AlertSource, Monitor
 
 
@@ -39,8 +42,52 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/monitors.html",
-        {"sources": sources, "monitors": monitors, "pending": services.pending(), "recent": recent},
-    )
+        {"sources": sources, "monitors": monitors, "pending": services.pending(), "recent": recent,
+         "components": Component.objects.order_by("name"), "default_wait": get_settings().alert_publish_after},
+    )  # fmt: skip
+
+
+def _number(value: str) -> int | None:
+    return int(value) if value.strip().lstrip("-").isdigit() else None
+
+
+@staff_member_required
+@require_POST
+def add(request: HttpRequest, what: str) -> HttpResponse:
+    """Add an alert source or a monitor from the screen's two small forms."""
+    actor, post = request.user.get_username(), request.POST
+    try:
+        with transaction.atomic():
+            if what == "source":
+                source = services.create_source(
+                    actor=actor, kind=post.get("kind", ""), name=post.get("name", ""),
+                    components=[c for c in [post.get("component", "")] if c],
+                    publish_after=_number(post.get("publish_after", "")),
+                )  # fmt: skip
+                messages.success(
+                    request,
+                    _("Alert source added. Its receiver URL: %(url)s")
+                    % {"url": services.receiver_url(source)},
+                )
+            else:
+                config = {
+                    k: v for k in ("keyword", "max_latency_ms") if (v := post.get(k, "").strip())
+                }
+                monitor = checks.create_monitor(
+                    actor=actor, kind=post.get("kind", ""), name=post.get("name", ""),
+                    target=post.get("target", ""), component=post.get("component", ""),
+                    interval=_number(post.get("interval", "")) or 60, failures=_number(post.get("failures", "")),
+                    publish_after=_number(post.get("publish_after", "")), config=config, validate=validate,
+                )  # fmt: skip
+                messages.success(request, _("Monitor added."))
+                if monitor.kind == "heartbeat":
+                    messages.success(
+                        request,
+                        _("Its ping URL: %(url)s") % {"url": services.heartbeat_url(monitor)},
+                    )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("console-monitors")
 
 
 @staff_member_required
