@@ -19,6 +19,7 @@ from tests.monitors.conftest import process
 from tests.notify.sinks import HttpSink
 from tidings.cli import main
 from tidings.components import services as components
+from tidings.config import overridden
 from tidings.incidents.models import Incident
 from tidings.monitors.models import AlertGroup, AlertSource, Monitor
 from tidings.notify.models import Delivery
@@ -77,6 +78,17 @@ def test_monitors_through_the_api(api: Any, alert_settings: Any, catalog: Any) -
     assert unknown.status_code == 422 and "colour" in unknown.json()["detail"]
     not_url = api.call("POST", "/monitors", {**body, "name": "bad3", "target": "ftp://x"})
     assert not_url.status_code == 422
+    inside = api.call("POST", "/monitors", {**body, "name": "bad4", "target": "http://10.1.2.3/"})
+    assert (
+        inside.status_code == 422 and "TIDINGS_MONITOR_ALLOWED_NETWORKS" in inside.json()["detail"]
+    )
+    with overridden(monitor_allowed_networks=["10.0.0.0/8"]):
+        assert (
+            api.call(
+                "POST", "/monitors", {**body, "name": "inside", "target": "http://10.1.2.3/"}
+            ).status_code
+            == 201
+        )
     beat = api.call(
         "POST",
         "/monitors",
@@ -87,7 +99,7 @@ def test_monitors_through_the_api(api: Any, alert_settings: Any, catalog: Any) -
     assert api.call("PATCH", f"/monitors/{mid}", {"enabled": False}).json()["enabled"] is False
     assert api.call("GET", f"/monitors/{mid}").json()["hours"] == []
     assert api.call("DELETE", f"/monitors/{mid}").status_code == 204
-    assert Monitor.objects.count() == 1
+    assert Monitor.objects.count() == 2
 
 
 def test_waiting_posts_are_confirmed_edited_or_dismissed(

@@ -4,6 +4,7 @@ test against a real local server."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from tidings.monitors.kinds.base import Kind
@@ -24,10 +25,36 @@ def validate(kind: str, target: str, config: dict[str, Any]) -> tuple[str, dict[
     probe = KINDS[kind]
     try:
         typed = probe.config.model_validate(config)
-        return probe.normalise(target, typed), typed.model_dump(exclude_defaults=True)
+        target = probe.normalise(target, typed)
+        _check_literal_address(target, str(config.get("server") or ""))
+        return target, typed.model_dump(exclude_defaults=True)
     except ValidationError as exc:
         raise InvalidInput(
             "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         ) from None
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
+
+
+def _check_literal_address(target: str, server: str) -> None:
+    """A literal private address outside the allowed networks is refused when the monitor is
+    added (a name is checked each time it resolves)."""
+    from urllib.parse import urlsplit
+
+    from tidings.config import get_settings
+    from tidings.monitors.kinds.net import split_server
+    from tidings.monitors.rules import address_allowed
+
+    networks = get_settings().monitor_allowed_networks
+    hosts = [urlsplit(target).hostname or "" if "://" in target else split_server(target)[0]]
+    hosts += [split_server(server)[0]] if server else []
+    for host in hosts:
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            continue
+        if not address_allowed(host, networks):
+            raise ValueError(
+                f"{host} is a private address outside the networks monitors may reach "
+                "(TIDINGS_MONITOR_ALLOWED_NETWORKS)"
+            )
