@@ -370,3 +370,22 @@ def test_a_receipt_that_fails_to_process_is_retried_not_lost(
     with clock.frozen(now + timedelta(seconds=31)):
         process()
     assert AlertReceipt.objects.get().state == "done" and Incident.objects.count() == 1
+
+
+def test_a_group_that_fires_worse_updates_the_page(now: Any, make_source: Any, sender: Any) -> None:
+    source = make_source()
+    warning = copy.deepcopy(payloads.AM_FIRING)
+    warning["alerts"][0]["labels"]["severity"] = "warning"
+    sender.send(source, warning)
+    process()
+    assert status_of("api") == "partial_outage"
+    worse = copy.deepcopy(payloads.AM_FIRING)  # the same group: a second alert, critical
+    worse["alerts"].append({**worse["alerts"][0], "fingerprint": "0000aaaa1111bbbb"})
+    sender.send(source, worse)
+    process()
+    assert status_of("api") == "major_outage"
+    incident = Incident.objects.get()
+    assert incident.updates.count() == 2
+    sender.send(source, {**worse, "receiver": "the same again"})
+    process()
+    assert incident.updates.count() == 2  # nothing new: nothing posted

@@ -168,11 +168,16 @@ def apply_plan(
         group.components = dict(plan.components)
         group.title = rules.one_line(plan.title) or rules.one_line(plan.label)
         group.description, group.url = plan.description[:5000], plan.url[:2000]
-    elif change.is_firing:
+    worse: dict[str, str] = {}
+    if change.is_firing and not change.opened:
         for cid, status in plan.components.items():
-            group.components[cid] = rules.worst_status([group.components.get(cid, status), status])
+            merged = rules.worst_status([group.components.get(cid, status), status])
+            if merged != group.components.get(cid):
+                worse[cid] = group.components[cid] = merged
     group.updated_at = now
     actor = f"alert:{source.name}" if source else f"monitor:{monitor.name if monitor else ''}"
+    if worse and group.publish_at is None and not group.dismissed:
+        _worsened(group, actor=actor, components=worse)
     if change.opened:
         publish_after = (
             source.publish_after if source else (monitor.publish_after if monitor else 0)
@@ -206,6 +211,15 @@ def _opened(group: AlertGroup, *, actor: str, publish_after: int, now: datetime)
     else:
         group.publish_at = now + timedelta(seconds=publish_after)
         outbound.page_on_call(group=group, what="pending")
+
+
+def _worsened(group: AlertGroup, *, actor: str, components: dict[str, str]) -> None:
+    """More of the group fires, or fires worse (a warning turned critical): the page says so
+    at once, since the incident is public already."""
+    incident = _open_incident(group)
+    if incident is not None:
+        incidents.post_update(actor=actor, incident=incident, template="investigating",
+                              components=components)  # fmt: skip
 
 
 def _resolved(group: AlertGroup, *, actor: str) -> None:
