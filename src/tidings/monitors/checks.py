@@ -90,11 +90,14 @@ def claim(worker: str, *, horizon: float, limit: int, lease: float) -> list[Due]
     PostgreSQL rows another scheduler is claiming are skipped (SKIP LOCKED); SQLite serialises
     writers. A claim not recorded within ``lease`` seconds (its scheduler died) is due again."""
     now = clock.now()
+    due = Monitor.objects.filter(
+        enabled=True, next_run_at__lte=now + timedelta(seconds=horizon)
+    ).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    if not due.exists():  # the usual second: no write transaction (SQLite would lock for it)
+        return []
     with transaction.atomic():
         rows = list(
-            Monitor.objects.select_for_update(skip_locked=True)
-            .filter(enabled=True, next_run_at__lte=now + timedelta(seconds=horizon))
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            due.select_for_update(skip_locked=True)
             .order_by("next_run_at")
             .values_list(
                 "id",

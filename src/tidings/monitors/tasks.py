@@ -26,11 +26,14 @@ ATTEMPTS = 5
 def _claim(limit: int) -> list[int]:
     """Pending receipts no other scheduler holds, oldest first."""
     now = clock.now()
+    due = AlertReceipt.objects.filter(state="pending").filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+    if not due.exists():  # the usual second: no write transaction (SQLite would lock for it)
+        return []
     with transaction.atomic():
         ids = list(
-            AlertReceipt.objects.select_for_update(skip_locked=True)
-            .filter(state="pending")
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            due.select_for_update(skip_locked=True)
             .order_by("id")
             .values_list("id", flat=True)[:limit]
         )
