@@ -192,3 +192,23 @@ def test_the_page_shows_response_time_and_uptime_from_checks(
     assert "42 ms" in api_block  # (4800 + 3510) / 198
     website = html.split(f'data-component="{catalog["Website"]}"')[1].split('data-component="')[0]
     assert "checked-uptime" not in website  # no monitor, no figure
+
+
+def test_the_runner_reconnects_after_the_database_dropped_it(
+    monitor_settings: Any, catalog: Any
+) -> None:
+    from django.db import connection
+
+    async def main() -> list[Any]:
+        runner = Runner(monitor_settings)
+        try:
+            await runner.db(checks.claim, "a", horizon=0, limit=10, lease=60)
+            await runner.db(lambda: connection.connection.close())  # the server went away
+            with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises
+                await runner.db(checks.claim, "a", horizon=0, limit=10, lease=60)
+            return await runner.db(checks.claim, "a", horizon=0, limit=10, lease=60)
+        finally:
+            await runner.db(connections.close_all)
+            runner.db_thread.shutdown()
+
+    assert asyncio.run(main()) == []

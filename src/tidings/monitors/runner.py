@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, TypeVar
 
+from django.db import close_old_connections
+
 from tidings.config import TidingsSettings
 from tidings.core import clock
 from tidings.monitors import checks
@@ -47,11 +49,16 @@ class Runner:
         self.gate = asyncio.Semaphore(settings.monitor_concurrency)
         self.results: list[tuple[int, datetime, Outcome]] = []
         self.running: set[asyncio.Task[None]] = set()
-        self.stats = {"checks": 0, "failures": 0, "claimed": 0}
+        self.stats = {"checks": 0, "failures": 0, "claimed": 0, "db_errors": 0}
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.db_thread, lambda: fn(*args, **kwargs))
+        def call() -> T:
+            # A connection the database dropped (a restart, an outage) is replaced here; without
+            # this the thread would keep its dead connection after the database came back.
+            close_old_connections()
+            return fn(*args, **kwargs)
+
+        return await asyncio.get_running_loop().run_in_executor(self.db_thread, call)
 
     async def run(self, stop: asyncio.Event) -> None:
         net = Net(
@@ -69,9 +76,13 @@ class Runner:
                         checks.claim, self.worker_id, horizon=self.tick * 2,
                         limit=5000, lease=120 + self.tick * 2,
                     )  # fmt: skip
-                except Exception:  # database away: try again; claimed nothing
-                    log.exception("claiming monitor checks failed")
+                except Exception as exc:  # database away: try again; claimed nothing
+                    self.stats["db_errors"] += 1
+                    if self.stats["db_errors"] % 60 == 1:  # once a minute, not every tick
+                        log.exception("claiming monitor checks failed: %r", exc)
                     due = []
+                else:
+                    self.stats["db_errors"] = 0
                 self.stats["claimed"] += len(due)
                 for d in due:
                     task = asyncio.create_task(self._check_at(ctx, d.target, d.at))
