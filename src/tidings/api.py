@@ -19,6 +19,7 @@ from tidings.core.errors import DomainError
 from tidings.customers.api import router as customers_router
 from tidings.incidents.api import router as incidents_router
 from tidings.incidents.api_desk import router as desk_router
+from tidings.monitors.api import router as monitors_router
 from tidings.notify.api import router as notify_router
 from tidings.notify.api_preview import router as preview_router
 from tidings.subscribers.api import router as subscribers_router
@@ -38,7 +39,14 @@ def one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-for _staff in (components_router, incidents_router, desk_router, customers_router, notify_router):
+for _staff in (
+    components_router,
+    incidents_router,
+    desk_router,
+    customers_router,
+    notify_router,
+    monitors_router,
+):
     _staff.add_decorator(one_transaction)
 
 api = NinjaAPI(
@@ -55,6 +63,7 @@ api.add_router("/", desk_router)
 api.add_router("/", templates_router)
 api.add_router("/", customers_router)
 api.add_router("/", notify_router)
+api.add_router("/", monitors_router)
 # Public: subscribing needs no account; tokens in the links authorise the rest.
 api.add_router("/", subscribers_router, auth=None)
 

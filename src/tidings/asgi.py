@@ -15,5 +15,8 @@ from django.core.asgi import get_asgi_application
 from tidings.statuspage.edge import ASGIApp, from_settings, make_app
 
 django_app = get_asgi_application()
+from tidings.monitors.receiver import hooks_app  # noqa: E402 - needs Django set up
+
 edge = from_settings()
-application = make_app(edge, fallback=cast("ASGIApp", django_app))
+# Alert webhooks and heartbeat pings skip Django's request cycle (monitors/receiver.py).
+application = make_app(edge, fallback=hooks_app(cast("ASGIApp", django_app)))

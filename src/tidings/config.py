@@ -210,11 +210,48 @@ class TidingsSettings(BaseSettings):
     #: (``<data_dir>/demo/outbox.jsonl``) the console shows at ``/console/outbox``.
     demo: bool = False
 
+    # --- Monitors and alert sources --------------------------------------------------------
+    #: Private networks monitors may reach (comma separated CIDRs, e.g. ``10.0.0.0/8``): a
+    #: monitor's job is often inside the company, but only where an admin allowed it. Checked
+    #: after DNS resolution and on every redirect.
+    monitor_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: DNS server monitors resolve names with (``ip`` or ``ip:port``); empty: the system's.
+    monitor_resolver: str = ""
+    #: Extra CA certificates (PEM file) monitors trust, e.g. an internal CA.
+    monitor_ca_file: str = ""
+    #: Checks one scheduler process runs at once.
+    monitor_concurrency: int = Field(default=500, ge=1, le=20_000)
+    #: Days of hourly check results kept (uptime and response time on the page).
+    monitor_history_days: int = Field(default=90, ge=1, le=3650)
+    #: Largest alert webhook body accepted; larger ones are answered 413.
+    alert_max_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    #: The exact same body from one source within this many seconds is a replay: answered 409.
+    alert_replay_seconds: int = Field(default=600, ge=0, le=86_400)
+    #: Default wait before an alert's first public update, for a person to take over.
+    alert_publish_after: int = Field(default=300, ge=0, le=86_400)
+
     @field_validator("allowed_hosts", "apprise_public_schemes", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("monitor_allowed_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        import ipaddress
+
+        if isinstance(value, str):
+            value = [n.strip() for n in value.split(",") if n.strip()]
+        if isinstance(value, list):
+            for net in value:
+                try:
+                    ipaddress.ip_network(str(net), strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"TIDINGS_MONITOR_ALLOWED_NETWORKS: {net!r} is not a network such as 10.0.0.0/8"
+                    ) from None
         return value
 
     @field_validator("channel_rates", mode="before")

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "tidings.subscribers",
     "tidings.comms",
     "tidings.notify",
+    "tidings.monitors",
     "tidings.statuspage",
     "tidings.console",
 ]

@@ -3,12 +3,16 @@ from django.urls import include, path
 
 from tidings.api import api
 from tidings.console.views import home as console_home
+from tidings.monitors import receiver
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("console/", include("tidings.console.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("hooks/alerts/<str:secret>", receiver.alert_webhook, name="alert-webhook"),
+    path("hooks/alerts/<str:secret>/<path:tail>", receiver.alert_webhook),
+    path("hooks/heartbeat/<str:secret>", receiver.heartbeat, name="heartbeat"),
     path("healthz", console_home.healthz, name="healthz"),
     path("", include("tidings.subscribers.urls")),
 ]

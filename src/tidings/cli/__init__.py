@@ -11,6 +11,8 @@ tidings createadmin     create a staff superuser
 tidings token           issue an API token for a staff user
 tidings publish         render the status page snapshot now
 tidings jobs [run NAME] list periodic jobs, or run one once
+tidings alerts ...      alert sources (add-source prints the receiver URL) and staff event hooks
+tidings monitors ...    HTTP, TCP, DNS and heartbeat monitors (run by the scheduler)
 tidings manage ...      any Django management command
 """
 
@@ -20,10 +22,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tidings.cli import operations, processes
+from tidings.cli import monitors, operations, processes
 
 #: Each module adds its subcommands; a new group of commands is one more line here.
-GROUPS = (processes, operations)
+GROUPS = (processes, operations, monitors)
 
 
 def parser() -> argparse.ArgumentParser:

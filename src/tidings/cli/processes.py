@@ -272,7 +272,20 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    import threading
+
+    monitors = None
+    if not args.no_monitors:  # the monitor checks run on their own event loop beside the jobs
+        from tidings.config import get_settings
+        from tidings.monitors.runner import run_forever
+
+        monitors = threading.Thread(
+            target=run_forever, args=(get_settings(), lambda: stop), name="tidings-monitors"
+        )
+        monitors.start()
     jobs.loop(tick=args.tick, should_stop=lambda: stop)
+    if monitors is not None:  # let it record what it checked before the interpreter exits
+        monitors.join(timeout=60)
     return 0
 
 
@@ -334,6 +347,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     sched = sub.add_parser("scheduler", help="periodic jobs")
     sched.add_argument("--tick", type=float, default=1.0)
+    sched.add_argument("--no-monitors", action="store_true", help="run periodic jobs only")
     sched.set_defaults(fn=cmd_scheduler)
 
     edge = sub.add_parser("edge", help="serve the public status site from memory")

@@ -21,4 +21,5 @@ NAV: list[Entry] = [
     Entry("console-declare", _("Declare"), "incidents.write"),
     Entry("console-schedule", _("Maintenance"), "incidents.write"),
     Entry("console-history", _("All incidents"), "incidents.read"),
+    Entry("console-monitors", _("Monitors"), "monitors.read"),
 ]

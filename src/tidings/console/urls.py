@@ -14,6 +14,7 @@ from tidings.console.views import (
     home,
     live,
     maintenance,
+    monitors,
 )
 
 urlpatterns = [
@@ -58,4 +59,8 @@ urlpatterns = [
         maintenance.action,
         name="console-maintenance-action",
     ),
+    # monitors and alerts
+    path("monitors", monitors.overview, name="console-monitors"),
+    path("monitors/groups/<str:group_id>", monitors.act, name="console-alert-group"),
+    path("monitors/add/<str:what>", monitors.add, name="console-monitors-add"),
 ]

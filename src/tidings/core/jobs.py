@@ -81,6 +81,18 @@ JOBS: dict[str, Job] = {
             "Delete customer import jobs finished more than a week ago, with their reports.",
         ),
         Job(
+            "alert_receipts",
+            1,
+            "tidings.monitors.tasks:run_alerts",
+            "Process received alert webhooks; post first updates whose wait for a person ran out.",
+        ),
+        Job(
+            "forget_monitor_history",
+            3600,
+            "tidings.monitors.tasks:forget_old",
+            "Delete processed alert webhooks after 7 days and check results past the kept days.",
+        ),
+        Job(
             "forget_rate_counts",
             3600,
             "tidings.core.throttle:forget_old",

@@ -80,7 +80,7 @@ def renew(ids: list[int], worker: str, now: datetime | None = None) -> int:
 def load(ids: list[int]) -> Claimed:
     rows = list(
         Delivery.objects.filter(id__in=ids).values_list(
-            "id", "message_id", "channel", "target", "subscriber_id", "contact_id"
+            "id", "message_id", "channel", "target", "subscriber_id", "contact_id", "signing_secret"
         )
     )
     messages = {m.id: m for m in Message.objects.filter(id__in={r[1] for r in rows})}
@@ -97,7 +97,7 @@ def load(ids: list[int]) -> Claimed:
     )
     base = get_settings().public_url
     out, channels = [], {}
-    for did, mid, channel, target, sid, cid in rows:
+    for did, mid, channel, target, sid, cid, own_secret in rows:
         m = messages[mid]
         manage = ""
         if sid:
@@ -113,7 +113,7 @@ def load(ids: list[int]) -> Claimed:
                 html=m.html, payload=m.payload, language=m.language,
                 unsubscribe_url=f"{base}/unsubscribe/{token}" if token else "",
                 manage_url=manage or (f"{base}/unsubscribe/{token}" if token else ""),
-                secret=secrets.get(sid, "") if sid else "", message_key=f"tidings-{did}",
+                secret=secrets.get(sid, "") if sid else own_secret, message_key=f"tidings-{did}",
                 kind=m.kind,
             )
         )  # fmt: skip

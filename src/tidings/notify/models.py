@@ -26,6 +26,8 @@ class Message(models.Model):
         ("update", "Incident update"),
         ("component", "Component status change"),
         ("confirm", "Subscription confirmation"),
+        ("page", "On-call page"),
+        ("staff", "Staff event"),
     ]
 
     kind = models.CharField(max_length=16, choices=KINDS, default="update")
@@ -68,6 +70,9 @@ class Delivery(models.Model):
     worker = models.CharField(max_length=64, blank=True)
     last_error = models.TextField(blank=True)
     provider_ref = models.CharField(max_length=200, blank=True)
+    #: HMAC key of a signed webhook that has no subscriber (a staff event hook); a database
+    #: default, so bulk inserts that name their columns need not know it.
+    signing_secret = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     #: For a superseded delivery, the newer update the target received (or will) instead;

@@ -12,6 +12,7 @@ from tidings.components.models import Component, ComponentGroup, StatusChange
 from tidings.components.rules import worst_component_status
 from tidings.config import TidingsSettings
 from tidings.incidents.models import Incident, IncidentUpdate
+from tidings.monitors.figures import component_figures
 from tidings.statuspage.data import (
     Change,
     ComponentData,
@@ -73,6 +74,7 @@ def _incident(i: Incident) -> IncidentData:
 def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
     groups = list(ComponentGroup.objects.all())
     comps = list(Component.objects.select_related("group"))
+    checked = component_figures(now)
     comp_data = tuple(
         ComponentData(
             id=c.public_id,
@@ -87,6 +89,8 @@ def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
             start_date=c.start_date,
             created_at=c.created_at,
             updated_at=c.updated_at,
+            checked_uptime=checked[c.public_id][0] if c.public_id in checked else None,
+            response_ms=checked[c.public_id][1] if c.public_id in checked else None,
         )
         for c in sorted(comps, key=lambda c: (c.position, c.name))
     )

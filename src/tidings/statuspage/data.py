@@ -30,6 +30,9 @@ class ComponentData:
     created_at: datetime
     updated_at: datetime
     names: dict[str, str] = field(default_factory=dict)
+    #: From the component's monitors: uptime over 30 days of checks, mean response time (24 h).
+    checked_uptime: float | None = None
+    response_ms: int | None = None
 
 
 @dataclass(frozen=True)

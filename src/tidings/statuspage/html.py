@@ -34,6 +34,10 @@ class ComponentView:
     def overall_pct(self) -> str:
         return "" if self.overall is None else uptime.percent(self.overall)
 
+    @property
+    def checked_pct(self) -> str:
+        return "" if self.c.checked_uptime is None else uptime.percent(self.c.checked_uptime)
+
 
 @dataclass
 class GroupView:
