@@ -19,6 +19,7 @@ from tidings.core.errors import DomainError
 from tidings.customers.api import router as customers_router
 from tidings.incidents.api import router as incidents_router
 from tidings.notify.api import router as notify_router
+from tidings.staff.api import router as tokens_router
 from tidings.subscribers.api import router as subscribers_router
 
 
@@ -36,7 +37,7 @@ def one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-for _staff in (components_router, incidents_router, customers_router, notify_router):
+for _staff in (components_router, incidents_router, customers_router, notify_router, tokens_router):
     _staff.add_decorator(one_transaction)
 
 api = NinjaAPI(
@@ -51,6 +52,7 @@ api.add_router("/", incidents_router)
 api.add_router("/", templates_router)
 api.add_router("/", customers_router)
 api.add_router("/", notify_router)
+api.add_router("/", tokens_router)
 # Public: subscribing needs no account; tokens in the links authorise the rest.
 api.add_router("/", subscribers_router, auth=None)
 

@@ -359,7 +359,14 @@ def cmd_token(args: argparse.Namespace) -> int:
     if user is None:
         print(f"tidings: no staff user {args.user!r}", file=sys.stderr)
         return 1
-    print(issue_token(user=user, name=args.name, days=args.days))
+    try:
+        token = issue_token(
+            user=user, name=args.name, days=args.days, scopes=args.scope or ["admin"]
+        )
+    except ValueError as exc:
+        print(f"tidings: {exc}", file=sys.stderr)
+        return 2
+    print(token)
     return 0
 
 
@@ -394,6 +401,25 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
     execute_from_command_line(["tidings manage", *args.rest])
     return 0
+
+
+def _token_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    token = sub.add_parser("token", help="issue an API token")
+    token.add_argument("--user", required=True)
+    token.add_argument("--name", default="cli")
+    token.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help="valid this long (default TIDINGS_API_TOKEN_DAYS; 0: no expiry)",
+    )
+    token.add_argument(
+        "--scope",
+        action="append",
+        help="read, incidents, subscribers, customers or admin; repeat for several "
+        "(default admin: all the user's role allows)",
+    )
+    token.set_defaults(fn=cmd_token)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -445,16 +471,7 @@ def parser() -> argparse.ArgumentParser:
     )
     admin.set_defaults(fn=cmd_createadmin)
 
-    token = sub.add_parser("token", help="issue an API token")
-    token.add_argument("--user", required=True)
-    token.add_argument("--name", default="cli")
-    token.add_argument(
-        "--days",
-        type=int,
-        default=None,
-        help="valid this long (default TIDINGS_API_TOKEN_DAYS; 0: no expiry)",
-    )
-    token.set_defaults(fn=cmd_token)
+    _token_parser(sub)
 
     pub = sub.add_parser("publish", help="publish the status page now")
     pub.add_argument("--force", action="store_true")
