@@ -21,6 +21,7 @@ from tidings.incidents.api import router as incidents_router
 from tidings.notify.api import router as notify_router
 from tidings.staff.api import router as tokens_router
 from tidings.subscribers.api import router as subscribers_router
+from tidings.subscribers.staff_api import router as staff_subscribers_router
 
 
 def one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -37,7 +38,10 @@ def one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-for _staff in (components_router, incidents_router, customers_router, notify_router, tokens_router):
+for _staff in (
+    components_router, incidents_router, customers_router, notify_router, tokens_router,
+    staff_subscribers_router,
+):  # fmt: skip
     _staff.add_decorator(one_transaction)
 
 api = NinjaAPI(
@@ -53,6 +57,7 @@ api.add_router("/", templates_router)
 api.add_router("/", customers_router)
 api.add_router("/", notify_router)
 api.add_router("/", tokens_router)
+api.add_router("/", staff_subscribers_router)
 # Public: subscribing needs no account; tokens in the links authorise the rest.
 api.add_router("/", subscribers_router, auth=None)
 

@@ -3,9 +3,12 @@ against (shared with the CSV import, :mod:`tidings.customers.imports`)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tidings.components.models import Component
 from tidings.core import events
@@ -244,3 +247,48 @@ def change_contact(*, actor: str, contact: Contact, **fields: Any) -> Contact:
                       subject_id=contact.customer.public_id, public=False, contact=contact.pk,
                       fields=sorted(values))  # fmt: skip
     return contact
+
+
+# --- finding customers --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    """What staff narrow the customer list with; every field optional."""
+
+    q: str = ""  # the customer's name or contract, or a contact's name, email or phone
+    plan: str = ""
+    strategic: bool | None = None
+    manager: str = ""  # an account manager's username
+    component: str = ""  # a component's public id
+
+
+def find_customers(f: CustomerFilters) -> QuerySet[Customer]:
+    """Customers matching ``f``, by name."""
+    qs = Customer.objects.select_related("account_manager").order_by("name")
+    if f.plan:
+        qs = qs.filter(plan=f.plan)
+    if f.strategic is not None:
+        qs = qs.filter(strategic=f.strategic)
+    if f.manager:
+        qs = qs.filter(account_manager__username=f.manager)
+    if f.component:
+        qs = qs.filter(
+            Exists(Customer.components.through.objects.filter(
+                customer_id=OuterRef("pk"), component__public_id=f.component))
+        )  # fmt: skip
+    q = f.q.strip()
+    if q:
+        contacts = Contact.objects.filter(customer_id=OuterRef("pk")).filter(
+            Q(name__icontains=q) | Q(email__icontains=q) | _phone_matching(q)
+        )
+        qs = qs.filter(Q(name__icontains=q) | Q(contract_ref__icontains=q) | Exists(contacts))
+    return qs
+
+
+def _phone_matching(q: str) -> Q:
+    """Digits typed as people say them (050-123 4567) against E.164 (+972501234567)."""
+    digits = re.sub(r"\D", "", q)
+    if len(digits) < 4 or not re.fullmatch(r"[\d\s()+\-.]+", q):
+        return Q(pk__in=[])
+    return Q(phone__contains=digits) | Q(phone__contains=digits.lstrip("0"))
