@@ -1,5 +1,5 @@
-"""Shared fixtures. Personas: Dana leads communications (a staff user with an API token);
-Erez is a customer reading the public page. The clock is frozen where a test depends on it."""
+"""Shared fixtures. Personas: Dana leads communications (a staff user with an API token, role
+"communications"); Omer is the incident commander; Erez is a customer reading the public page. The clock is frozen where a test depends on it."""
 
 from __future__ import annotations
 
@@ -48,7 +48,23 @@ def site_settings(tmp_path: Path) -> Iterator[TidingsSettings]:
 def dana(db: Any) -> Any:
     from django.contrib.auth.models import User
 
-    return User.objects.create_user("dana", "dana@acme.test", "pw", is_staff=True)
+    from tidings.staff.models import StaffProfile
+
+    user = User.objects.create_user("dana", "dana@acme.test", "pw", is_staff=True)
+    StaffProfile.objects.create(user=user, role="communications")
+    return user
+
+
+@pytest.fixture
+def omer(db: Any) -> Any:
+    """The incident commander."""
+    from django.contrib.auth.models import User
+
+    from tidings.staff.models import StaffProfile
+
+    user = User.objects.create_user("omer", "omer@acme.test", "pw", is_staff=True)
+    StaffProfile.objects.create(user=user, role="commander")
+    return user
 
 
 @pytest.fixture

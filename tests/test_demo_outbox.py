@@ -84,7 +84,7 @@ def test_the_catcher_keeps_what_each_channel_sends(catcher, tmp_path, client, da
 
         client.force_login(dana)
         page = client.get("/console/outbox").content.decode()
-    assert page.count('class="entry"') == 6
+    assert page.count('class="entry card"') == 6
     assert '<iframe sandbox title="' in page and 'srcdoc="&lt;' in page  # the mail, inert
     assert "+972501111111" in page and "Elevated API errors" in page
 

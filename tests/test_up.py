@@ -106,6 +106,10 @@ def test_up_publishes_through_the_worker_and_survives_losing_the_database(tmp_pa
         assert status == 200 and json.loads(body)["status"]["indicator"] == "none"
         assert http("GET", f"{base}/api/v1/docs")[0] == 200
         assert http("GET", f"{base}/console/")[0] in (302, 200)
+        # static files are served without DEBUG: the admin's styles and the console's own
+        for path in ("/static/admin/css/base.css", "/static/console/console.css"):
+            status, body = http("GET", base + path)
+            assert status == 200 and b"{" in body, path
 
         status, body = http("POST", f"{base}/api/v1/components", token, {"name": "API"})
         assert status == 201, body

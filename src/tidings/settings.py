@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
     "django_tasks",
     "django_tasks_db",
     "tidings.core",
@@ -45,12 +47,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (console CSS and JS, htmx, the admin's styles) straight from the installed
+    # apps: no collectstatic step, no DEBUG, whichever server runs the WSGI app.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tidings.core.headers.SecurityHeaders",
 ]
@@ -68,6 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tidings.console.context.console",
             ],
         },
     },
@@ -139,7 +146,15 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = T.data_dir / "static"
-LOGIN_URL = "/admin/login/"
+# Whitenoise reads the apps' static folders at start (a few hundred files), so nothing has to
+# be collected first; files are served with a short cache lifetime as their names carry no hash.
+WHITENOISE_USE_FINDERS = True
+# STATIC_ROOT holds files only after ``tidings manage collectstatic`` (for nginx or a CDN);
+# until then its absence is normal, not worth a warning at every start.
+warnings.filterwarnings("ignore", message="No directory at: ")
+WHITENOISE_AUTOREFRESH = T.debug
+WHITENOISE_MAX_AGE = 3600
+LOGIN_URL = "/console/login"
 # Failed sign-ins are counted per address and username and refused past a limit (core/login.py).
 AUTHENTICATION_BACKENDS = ["tidings.core.login.ThrottledBackend"]
 

@@ -2,24 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tidings.api import api
-from tidings.console import views as console
+from tidings.console.views import home as console_home
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("console/", console.home, name="console-home"),
-    path(
-        "console/incidents/<str:incident_id>/deliveries",
-        console.deliveries,
-        name="console-deliveries",
-    ),
-    path(
-        "console/incidents/<str:incident_id>/deliveries/enable",
-        console.enable_target,
-        name="console-enable-target",
-    ),
-    path("console/outbox", console.outbox, name="console-outbox"),
-    path("healthz", console.healthz, name="healthz"),
+    path("console/", include("tidings.console.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", console_home.healthz, name="healthz"),
     path("", include("tidings.subscribers.urls")),
 ]
 

@@ -1,47 +1,26 @@
-"""The staff console. For now a landing page; the war room comes with the crisis-desk work."""
+"""The delivery report of an incident: per update, what went out on which channel and why the
+rest did not, and re-enabling a target that deliveries disabled."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tidings.config import get_settings
+from tidings.console.access import console_view
 from tidings.core.errors import DomainError
-from tidings.core.models import PublishRequest, PublishState
 from tidings.incidents.models import Incident
 from tidings.notify import services as notify_services
 from tidings.notify.models import DELIVERY_STATUSES
 from tidings.notify.report import UpdateDeliveries, delivery_report
-from tidings.statuspage import snapshot
 from tidings.statuspage.html import _status_labels as status_labels
-
-
-@staff_member_required
-def home(request: HttpRequest) -> HttpResponse:
-    active = Incident.objects.exclude(status__in=("resolved", "completed", "cancelled")).order_by(
-        "-started_at"
-    )
-    state = PublishState.objects.filter(id=1).first()
-    return render(
-        request,
-        "console/home.html",
-        {
-            "active": active,
-            "state": state,
-            "pending": PublishRequest.objects.count(),
-            "served": snapshot.current_version(get_settings().snapshot_dir),
-            "public_url": get_settings().public_url,
-            "demo": get_settings().demo,
-        },
-    )
 
 
 def duration(seconds: float | None) -> str:
@@ -74,7 +53,7 @@ def _update_view(u: UpdateDeliveries, labels: dict[str, str]) -> dict[str, Any]:
     }
 
 
-@staff_member_required
+@console_view("deliveries.read")
 def deliveries(request: HttpRequest, incident_id: str) -> HttpResponse:
     """Per update: deliveries by channel and status, publish to last delivery, and the
     targets disabled after a permanent failure (masked)."""
@@ -108,7 +87,7 @@ def state_labels() -> dict[str, str]:
     }  # fmt: skip
 
 
-@staff_member_required
+@console_view("deliveries.write")
 @require_POST
 def enable_target(request: HttpRequest, incident_id: str) -> HttpResponse:
     """The button on the deliveries page: send to a disabled subscriber or contact channel
@@ -137,27 +116,3 @@ def _int(value: str | None) -> int:
         return int(value or "")
     except ValueError:
         return 0
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness of the staff app and its database (the public page has its own: /live.json)."""
-    try:
-        PublishState.objects.exists()  # reads a real table: "SELECT 1" passes on a corrupt SQLite file
-        db = "ok"
-    except Exception as exc:  # reported, not raised: this endpoint exists to say what is wrong
-        db = f"error: {exc.__class__.__name__}"
-    return JsonResponse({"database": db}, status=200 if db == "ok" else 503)
-
-
-@staff_member_required
-def outbox(request: HttpRequest) -> HttpResponse:
-    """Every message "sent" in the demo, as its recipient would see it: the demo's catcher
-    (``tidings up --demo``) takes them all and nothing leaves the machine."""
-    from tidings.demo.catcher import Outbox
-
-    settings = get_settings()
-    return render(
-        request,
-        "console/outbox.html",
-        {"demo": settings.demo, "entries": Outbox(settings.demo_outbox).newest(100)},
-    )

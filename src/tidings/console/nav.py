@@ -1,0 +1,21 @@
+"""The console's navigation: one explicit list. A screen added by another area adds one line
+here (its URL name, its label and the action that shows it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Entry:
+    url_name: str
+    label: Promise | str  # a lazy translation, read in the request's language
+    action: str  # shown to roles that may take it
+
+
+NAV: list[Entry] = [
+    Entry("console-home", _("Now"), "incidents.read"),
+]
