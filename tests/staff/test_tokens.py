@@ -130,9 +130,10 @@ def test_a_token_is_shown_once_stored_hashed_used_and_revoked(dana_comms, client
     assert "revoked on 2026-11-23 12:00 UTC by dana" in refused.json()["detail"]
 
 
-def test_a_role_gets_no_scope_beyond_itself(dana, client):
+def test_a_role_gets_no_scope_beyond_itself(db):
+    viewer = User.objects.create_user("yael", is_staff=True)  # no role given: a viewer
     session = Client()
-    session.force_login(dana)  # no role given: a viewer
+    session.force_login(viewer)
     r = session.post(
         "/api/v1/tokens", {"name": "x", "scopes": ["subscribers"]}, content_type="application/json"
     )
