@@ -18,4 +18,8 @@ class Entry:
 
 NAV: list[Entry] = [
     Entry("console-home", _("Now"), "incidents.read"),
+    Entry("console-customers", _("Customers"), "customers.read"),
+    Entry("console-subscribers", _("Subscribers"), "subscribers.read"),
+    Entry("console-disabled", _("Disabled"), "deliveries.read"),
+    Entry("console-tokens", _("API tokens"), "tokens.read"),
 ]

@@ -215,18 +215,16 @@ def import_customers(
     `state` is `done`, the same result."""
     try:
         data = read_upload(request, file)
-        rows = jobs.rows_in(csvio.decode(data))
+        with transaction.atomic():
+            result = jobs.submit(actor=actor_of(request), data=data, dry_run=dry_run)
     except UploadProblem as exc:
         return exc.status, _import_out(imports.ImportReport(dry_run=dry_run), exc.message)
     except csvio.CsvRejected as exc:
         status = 413 if exc.too_large else 422
         return status, _import_out(imports.ImportReport(dry_run=dry_run), exc.message)
-    if jobs.in_background(rows):
-        with transaction.atomic():
-            job = jobs.start(actor=actor_of(request), data=data, rows=rows, dry_run=dry_run)
-        return 202, _job_out(job)
-    with transaction.atomic():
-        report = imports.import_customers(actor=actor_of(request), data=data, dry_run=dry_run)
+    if not isinstance(result, imports.ImportReport):
+        return 202, _job_out(result)
+    report = result
     if report.too_large:
         return 413, _import_out(report, report.errors[0].message)
     if not report.ok:
