@@ -17,3 +17,19 @@ def get(mapping: Any, key: Any) -> Any:
         return mapping.get(key, key)
     except AttributeError:
         return key
+
+
+@register.filter
+def when(value: Any, fmt: str = "Y-m-d H:i e") -> str:
+    """A time as ``<time>``, kept left to right inside a right-to-left page (dates and
+    "UTC" would otherwise be reordered)."""
+    from django.utils.dateformat import format as date_format
+    from django.utils.html import format_html
+    from django.utils.timezone import localtime
+
+    if not value:
+        return "—"
+    local = localtime(value)
+    return format_html(
+        '<time datetime="{}" dir="ltr">{}</time>', local.isoformat(), date_format(local, fmt)
+    )

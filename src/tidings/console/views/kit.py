@@ -45,7 +45,7 @@ def plan_labels() -> dict[str, str]:
 
 
 def language_labels() -> dict[str, str]:
-    return {"en": "English", "he": "עברית"}
+    return {"en": _("English"), "he": _("Hebrew")}
 
 
 def contact_channel_labels() -> dict[str, str]:
