@@ -280,15 +280,15 @@ def find_customers(f: CustomerFilters) -> QuerySet[Customer]:
     q = f.q.strip()
     if q:
         contacts = Contact.objects.filter(customer_id=OuterRef("pk")).filter(
-            Q(name__icontains=q) | Q(email__icontains=q) | _phone_matching(q)
+            Q(name__icontains=q) | Q(email__icontains=q) | phone_matching(q)
         )
         qs = qs.filter(Q(name__icontains=q) | Q(contract_ref__icontains=q) | Exists(contacts))
     return qs
 
 
-def _phone_matching(q: str) -> Q:
+def phone_matching(q: str, field: str = "phone") -> Q:
     """Digits typed as people say them (050-123 4567) against E.164 (+972501234567)."""
     digits = re.sub(r"\D", "", q)
     if len(digits) < 4 or not re.fullmatch(r"[\d\s()+\-.]+", q):
         return Q(pk__in=[])
-    return Q(phone__contains=digits) | Q(phone__contains=digits.lstrip("0"))
+    return Q(**{f"{field}__contains": digits}) | Q(**{f"{field}__contains": digits.lstrip("0")})

@@ -8,7 +8,6 @@ the person agreed ("asked by phone, ticket 4411"). That statement is kept on the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -20,6 +19,7 @@ from tidings.core import clock, events, text
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.core.ids import is_public_id
 from tidings.customers.models import Customer
+from tidings.customers.services import phone_matching
 from tidings.subscribers.models import CHANNELS, STATUSES, Subscriber
 from tidings.subscribers.services import (
     chosen_components,
@@ -29,7 +29,6 @@ from tidings.subscribers.services import (
 )
 
 CONSENT_CHARS = 500
-_PHONE_LIKE = re.compile(r"[\d\s()+\-.]+")
 
 
 @dataclass(frozen=True)
@@ -71,13 +70,7 @@ def _matching(q: str) -> Q:
     cond = Q(target__icontains=q) | Q(customer__name__icontains=q)
     if is_public_id(q.lower()):
         cond |= Q(public_id=q.lower())
-    digits = re.sub(r"\D", "", q)
-    if len(digits) >= 4 and _PHONE_LIKE.fullmatch(q):
-        # Typed as people say it (050-123 4567): stored as E.164 (+972501234567).
-        cond |= Q(target__contains=digits)
-        if digits.startswith("0"):
-            cond |= Q(target__contains=digits.lstrip("0"))
-    return cond
+    return cond | phone_matching(q, field="target")
 
 
 def get(public_id: str) -> Subscriber:

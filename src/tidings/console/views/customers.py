@@ -61,7 +61,7 @@ def _matches(customer: Customer, q: str) -> list[str]:
     if not q or q.casefold() in customer.name.casefold():
         return []
     people = Contact.objects.filter(customer=customer).filter(
-        Q(name__icontains=q) | Q(email__icontains=q) | Q(phone__contains=q.lstrip("+0"))
+        Q(name__icontains=q) | Q(email__icontains=q) | services.phone_matching(q)
     )[:3]
     return [
         " · ".join(x for x in (p.name, mask_target("email", p.email) if p.email else "") if x)
