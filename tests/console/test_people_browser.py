@@ -18,11 +18,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connections, transaction
 
-from tests.notify.conftest import notify_settings, smtp_sink  # noqa: F401
-from tests.notify.conftest import http_sink as http_sink  # noqa: F401
+# Fixtures shared with the delivery and page tests: SMTP and HTTP servers on loopback, and the
+# system Chromium.
+from tests.notify.conftest import http_sink, notify_settings, smtp_sink  # noqa: F401
 from tests.notify.kit import drain, subscriber
-from tests.statuspage.conftest import CHROMIUM
-from tests.statuspage.conftest import browser as browser  # noqa: F401
+from tests.statuspage.conftest import CHROMIUM, browser  # noqa: F401
 from tidings.customers.models import Customer
 from tidings.incidents import services as incidents
 from tidings.staff.models import StaffProfile
@@ -73,7 +73,7 @@ def agent(transactional_db: Any) -> User:
 
 
 @pytest.fixture(params=["en", "he"])
-def page(request: Any, browser: Any, live_server: Any, agent: User) -> Iterator[Any]:
+def page(request: Any, browser: Any, live_server: Any, agent: User) -> Iterator[Any]:  # noqa: F811
     lang = request.param
     context = browser.new_context(locale="he-IL" if lang == "he" else "en-US", **PHONE)
     tab = context.new_page()
@@ -99,9 +99,9 @@ def fits_the_phone(tab: Any) -> None:
     assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_an_agent_finds_a_subscriber_sees_the_history_stops_and_restarts_it(
-    page, notify_settings, smtp_sink, catalog
-):
+@pytest.mark.usefixtures("smtp_sink", "catalog")
+def test_an_agent_finds_a_subscriber_sees_the_history_stops_and_restarts_it(page, request):
+    settings = request.getfixturevalue("notify_settings")
     words = WORDS[page.lang]
 
     def story() -> None:
@@ -112,7 +112,7 @@ def test_an_agent_finds_a_subscriber_sees_the_history_stops_and_restarts_it(
                 actor="dana", title={"en": "Payments delayed", "he": "עיכוב בתשלומים"},
                 body={"en": "Card payments are delayed.", "he": "תשלומים בכרטיס מתעכבים."},
             )  # fmt: skip
-        drain(notify_settings)
+        drain(settings)
 
     in_thread(story)
     page.goto(page.base + "/console/subscribers/")
@@ -134,7 +134,9 @@ def test_an_agent_finds_a_subscriber_sees_the_history_stops_and_restarts_it(
     page.locator("#stop button.danger").click()
     assert page.locator(".stopped").is_visible()
     assert words["stopped"] in page.locator(".stopped").inner_text()
-    assert page.locator("#disabled-reason").inner_text() == "mailbox closed, customer called at 03:10"
+    assert (
+        page.locator("#disabled-reason").inner_text() == "mailbox closed, customer called at 03:10"
+    )
     page.locator(".stopped button.primary").click()
     assert page.locator(".stopped").count() == 0
     assert page.locator("h1 .tag.st-active").is_visible()
@@ -208,10 +210,12 @@ def test_a_scoped_token_is_made_seen_once_used_revoked_and_refused(page, catalog
     assert status == 401 and "revoked" in body["detail"]
 
 
-def test_the_api_docs_load_offline_from_this_server(browser, live_server, transactional_db):
+def test_the_api_docs_load_offline_from_this_server(browser, live_server, transactional_db):  # noqa: F811
     tab = browser.new_page()
     outside: list[str] = []
-    tab.on("request", lambda r: None if r.url.startswith(live_server.url) else outside.append(r.url))
+    tab.on(
+        "request", lambda r: None if r.url.startswith(live_server.url) else outside.append(r.url)
+    )
     errors: list[str] = []
     tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     tab.goto(live_server.url + "/api/v1/docs")
