@@ -5,20 +5,20 @@ progress the page follows) and export CSV."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tidings.console import peopleforms as pf
 from tidings.console.access import console_view, may
 from tidings.console.views import kit
-from tidings.core.errors import DomainError, NotFound
+from tidings.core.errors import NotFound
 from tidings.customers import csvio, imports, jobs, services
 from tidings.customers.models import Contact, Customer, ImportJob, reached_on
 from tidings.notify import history
@@ -27,6 +27,7 @@ from tidings.notify.rules import mask_target
 from tidings.statuspage.html import _status_labels as update_labels
 from tidings.subscribers.staff_api import csv_download
 
+T = TypeVar("T")
 _CUSTOMER_ERRORS = {"a customer called": "name", "account_manager": "account_manager"}
 _CONTACT_ERRORS = {"customer": "email", "email": "email", "phone": "phone", "channels": "channels"}
 
@@ -131,16 +132,13 @@ def _values(form: pf.CustomerForm) -> dict[str, Any]:
 def customer_new(request: HttpRequest) -> HttpResponse:
     form = pf.CustomerForm(request.POST or None, plans=kit.plan_labels())
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                c = services.create_customer(
-                    actor=request.user.get_username(), name=form.cleaned_data["name"],
-                    **_values(form),
-                )  # fmt: skip
-        except DomainError as exc:
-            kit.field_error(form, exc, _CUSTOMER_ERRORS)
-        else:
-            messages.success(request, _("Customer added."))
+        c = kit.save(
+            request, form, field=_CUSTOMER_ERRORS, done=_("Customer added."),
+            write=lambda: services.create_customer(
+                actor=request.user.get_username(), name=form.cleaned_data["name"],
+                **_values(form)),
+        )  # fmt: skip
+        if c is not None:
             return redirect("console-customer", c.public_id)
     return render(request, "console/people/customer_new.html", kit.context(form=form),
                   status=422 if form.errors else 200)  # fmt: skip
@@ -151,18 +149,13 @@ def customer_new(request: HttpRequest) -> HttpResponse:
 def customer_edit(request: HttpRequest, customer_id: str) -> HttpResponse:
     c = _customer(customer_id)
     form = _customer_form(c, request.POST)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                services.change_customer(
-                    actor=request.user.get_username(), customer=c,
-                    name=form.cleaned_data["name"], **_values(form),
-                )  # fmt: skip
-        except DomainError as exc:
-            kit.field_error(form, exc, _CUSTOMER_ERRORS)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("console-customer", c.public_id)
+    if form.is_valid() and kit.save(
+        request, form, field=_CUSTOMER_ERRORS, done=_("Saved."),
+        write=lambda: services.change_customer(
+            actor=request.user.get_username(), customer=c, name=form.cleaned_data["name"],
+            **_values(form)),
+    ) is not None:  # fmt: skip
+        return redirect("console-customer", c.public_id)
     return _customer_page(request, _customer(customer_id), form=form, status=422)
 
 
@@ -177,16 +170,12 @@ def contact_new(request: HttpRequest, customer_id: str) -> HttpResponse:
     c = _customer(customer_id)
     form = pf.ContactForm(request.POST, channels=kit.contact_channel_labels())
     if form.is_valid():
-        try:
-            with transaction.atomic():
-                values = _contact_values(form)
-                contact = services.add_contact(
-                    actor=request.user.get_username(), customer=c, **values
-                )
-        except DomainError as exc:
-            kit.field_error(form, exc, _CONTACT_ERRORS)
-        else:
-            messages.success(request, _("Contact added."))
+        contact = kit.save(
+            request, form, field=_CONTACT_ERRORS, done=_("Contact added."),
+            write=lambda: services.add_contact(
+                actor=request.user.get_username(), customer=c, **_contact_values(form)),
+        )  # fmt: skip
+        if contact is not None:
             return redirect("console-contact", contact.pk)
     return _customer_page(request, c, contact_form=form, status=422)
 
@@ -212,28 +201,14 @@ def _contact_page(
          "told": ch in told_on, "stopped": stopped.get(ch)}
         for ch, label in kit.contact_channel_labels().items()
     ]  # fmt: skip
+    current = {"name": p.name, "role": p.role, "email": p.email, "phone": p.phone,
+               "language": p.language, "channels": told_on}  # fmt: skip
     ctx = kit.context(
-        contact=p,
-        customer=p.customer,
-        channels=channels,
-        told=told.items,
-        pager=kit.pager(request, told.total),
-        update_labels=update_labels(),
-        form=form
-        or pf.ContactForm(
-            channels=kit.contact_channel_labels(),
-            initial={
-                "name": p.name,
-                "role": p.role,
-                "email": p.email,
-                "phone": p.phone,
-                "language": p.language,
-                "channels": told_on,
-            },
-        ),
-        disable_form=disable_form or pf.DisableForm(),
-        may_write=may(request, "customers.write"),
-    )
+        contact=p, customer=p.customer, channels=channels, told=told.items,
+        pager=kit.pager(request, told.total), update_labels=update_labels(),
+        form=form or pf.ContactForm(channels=kit.contact_channel_labels(), initial=current),
+        disable_form=disable_form or pf.DisableForm(), may_write=may(request, "customers.write"),
+    )  # fmt: skip
     return render(request, "console/people/contact.html", ctx, status=status)
 
 
@@ -242,17 +217,12 @@ def _contact_page(
 def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     p = _contact(contact_id)
     form = pf.ContactForm(request.POST, channels=kit.contact_channel_labels())
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                services.change_contact(
-                    actor=request.user.get_username(), contact=p, **_contact_values(form)
-                )
-        except DomainError as exc:
-            kit.field_error(form, exc, _CONTACT_ERRORS)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("console-contact", p.pk)
+    if form.is_valid() and kit.save(
+        request, form, field=_CONTACT_ERRORS, done=_("Saved."),
+        write=lambda: services.change_contact(
+            actor=request.user.get_username(), contact=p, **_contact_values(form)),
+    ) is not None:  # fmt: skip
+        return redirect("console-contact", p.pk)
     return _contact_page(request, _contact(contact_id), form=form, status=422)
 
 
@@ -261,18 +231,14 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 def contact_disable(request: HttpRequest, contact_id: int) -> HttpResponse:
     p = _contact(contact_id)
     form = pf.DisableForm(request.POST)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                notify.disable_contact_channel(
-                    actor=request.user.get_username(), contact_id=p.pk,
-                    channel=form.cleaned_data["channel"], reason=form.cleaned_data["reason"],
-                )  # fmt: skip
-        except DomainError as exc:
-            kit.form_error(form, exc, "reason")
-        else:
-            messages.success(request, _("Disabled: nothing more is sent on this channel."))
-            return redirect("console-contact", p.pk)
+    if form.is_valid() and kit.save(
+        request, form, field="reason",
+        write=lambda: notify.disable_contact_channel(
+            actor=request.user.get_username(), contact_id=p.pk,
+            channel=form.cleaned_data["channel"], reason=form.cleaned_data["reason"]),
+        done=_("Disabled: nothing more is sent on this channel."),
+    ) is not None:  # fmt: skip
+        return redirect("console-contact", p.pk)
     return _contact_page(request, p, disable_form=form, status=422)
 
 
@@ -280,20 +246,13 @@ def contact_disable(request: HttpRequest, contact_id: int) -> HttpResponse:
 @require_POST
 def contact_enable(request: HttpRequest, contact_id: int) -> HttpResponse:
     p = _contact(contact_id)
-    try:
-        with transaction.atomic():
-            notify.enable_contact_channel(
-                actor=request.user.get_username(), contact_id=p.pk,
-                channel=request.POST.get("channel", ""),
-            )  # fmt: skip
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Enabled again: the next updates go to this channel."))
-    back = request.POST.get("next", "")
-    if back.startswith("/console/") and "//" not in back:
-        return redirect(back)
-    return redirect("console-contact", p.pk)
+    kit.act(
+        request, lambda: notify.enable_contact_channel(
+            actor=request.user.get_username(), contact_id=p.pk,
+            channel=request.POST.get("channel", "")),
+        done=_("Enabled again: the next updates go to this channel."),
+    )  # fmt: skip
+    return redirect(kit.back_to(request, reverse("console-contact", args=[p.pk])))
 
 
 # --- import and export --------------------------------------------------------------------

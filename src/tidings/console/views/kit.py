@@ -4,12 +4,15 @@ and turning a domain error into a form error next to the field it is about."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -18,6 +21,7 @@ from tidings.customers.models import Contact, disabled_channels
 from tidings.subscribers.services import CHANNEL_LABELS
 
 PER_PAGE = 50
+T = TypeVar("T")
 
 
 def channel_labels() -> dict[str, str]:
@@ -123,6 +127,47 @@ def field_error(form: forms.BaseForm, exc: DomainError, fields: dict[str, str]) 
             form.add_error(name, exc.message)
             return
     form.add_error(None, exc.message)
+
+
+def save(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    write: Callable[[], T],
+    *,
+    field: str | dict[str, str],
+    done: str,
+) -> T | None:
+    """Run a service's write in one transaction: its result, with ``done`` flashed; or None,
+    its refusal shown on the form next to ``field`` (or, given words -> fields, next to the
+    field the message names: :func:`field_error`)."""
+    try:
+        with transaction.atomic():
+            result = write()
+    except DomainError as exc:
+        if isinstance(field, dict):
+            field_error(form, exc, field)
+        else:
+            form_error(form, exc, field)
+        return None
+    messages.success(request, done)
+    return result
+
+
+def act(request: HttpRequest, write: Callable[[], object], *, done: str) -> None:
+    """A one-click change (enable again): done or refused, said at the top of the next page."""
+    try:
+        with transaction.atomic():
+            write()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+
+
+def back_to(request: HttpRequest, default: str) -> str:
+    """Where a form asks to go back to (``next``), a console page only; else ``default``."""
+    target = request.POST.get("next", "")
+    return target if target.startswith("/console/") and "//" not in target else default
 
 
 def context(**extra: Any) -> dict[str, Any]:

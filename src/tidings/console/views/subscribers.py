@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any, cast
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 from tidings.console import peopleforms as pf
 from tidings.console.access import console_view, may
 from tidings.console.views import kit
-from tidings.core.errors import DomainError, NotFound
+from tidings.core.errors import NotFound
 from tidings.notify import history
 from tidings.notify import services as notify
 from tidings.notify.report import masked_reply
@@ -114,18 +113,14 @@ def _subscriber_page(
 def disable(request: HttpRequest, subscriber_id: str) -> HttpResponse:
     sub = _subscriber(subscriber_id)
     form = pf.DisableForm(request.POST)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                notify.disable_subscriber(
-                    actor=request.user.get_username(), subscriber_id=sub.public_id,
-                    reason=form.cleaned_data["reason"],
-                )  # fmt: skip
-        except DomainError as exc:
-            kit.form_error(form, exc, "reason")
-        else:
-            messages.success(request, _("Disabled: nothing more is sent to this subscriber."))
-            return redirect("console-subscriber", sub.public_id)
+    if form.is_valid() and kit.save(
+        request, form, field="reason",
+        write=lambda: notify.disable_subscriber(
+            actor=request.user.get_username(), subscriber_id=sub.public_id,
+            reason=form.cleaned_data["reason"]),
+        done=_("Disabled: nothing more is sent to this subscriber."),
+    ) is not None:  # fmt: skip
+        return redirect("console-subscriber", sub.public_id)
     return _subscriber_page(request, sub, disable_form=form, status=422)
 
 
@@ -133,20 +128,17 @@ def disable(request: HttpRequest, subscriber_id: str) -> HttpResponse:
 @require_POST
 def enable(request: HttpRequest, subscriber_id: str) -> HttpResponse:
     sub = _subscriber(subscriber_id)
-    try:
-        with transaction.atomic():
-            notify.enable_subscriber(actor=request.user.get_username(), subscriber_id=sub.public_id)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Enabled again: the next updates go to this subscriber."))
-    return redirect(_next(request) or reverse("console-subscriber", args=[sub.public_id]))
+    kit.act(
+        request, lambda: notify.enable_subscriber(
+            actor=request.user.get_username(), subscriber_id=sub.public_id),
+        done=_("Enabled again: the next updates go to this subscriber."),
+    )  # fmt: skip
+    return redirect(kit.back_to(request, reverse("console-subscriber", args=[sub.public_id])))
 
 
-def _next(request: HttpRequest) -> str:
-    """Where a form asks to go back to: a console page only."""
-    target = request.POST.get("next", "")
-    return target if target.startswith("/console/") and "//" not in target else ""
+def _customer_id(form: pf.SubscriberForm) -> str:
+    customer = form.cleaned_data.get("customer")
+    return customer.public_id if customer else ""
 
 
 @console_view("subscribers.write")
@@ -154,21 +146,15 @@ def _next(request: HttpRequest) -> str:
 def edit(request: HttpRequest, subscriber_id: str) -> HttpResponse:
     sub = _subscriber(subscriber_id)
     form = pf.SubscriberForm(request.POST, labels=kit.channel_labels(), channel=sub.channel)
-    if form.is_valid():
-        data = form.cleaned_data
-        customer = data.get("customer")
-        try:
-            with transaction.atomic():
-                directory.change(
-                    actor=request.user.get_username(), subscriber=sub, target=data["target"],
-                    language=data["language"], component_ids=form.component_ids(),
-                    customer_id=customer.public_id if customer else "",
-                )  # fmt: skip
-        except DomainError as exc:
-            kit.form_error(form, exc, "target")
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("console-subscriber", sub.public_id)
+    if form.is_valid() and kit.save(
+        request, form, field="target",
+        write=lambda: directory.change(
+            actor=request.user.get_username(), subscriber=sub,
+            target=form.cleaned_data["target"], language=form.cleaned_data["language"],
+            component_ids=form.component_ids(), customer_id=_customer_id(form)),
+        done=_("Saved."),
+    ) is not None:  # fmt: skip
+        return redirect("console-subscriber", sub.public_id)
     return _subscriber_page(request, _subscriber(subscriber_id), edit_form=form, status=422)
 
 
@@ -178,19 +164,15 @@ def add(request: HttpRequest) -> HttpResponse:
     form = pf.SubscriberForm(request.POST or None, labels=kit.channel_labels())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        customer = data.get("customer")
-        try:
-            with transaction.atomic():
-                sub = directory.add(
-                    actor=request.user.get_username(), channel=data["channel"],
-                    target=data["target"], consent=data["consent"], language=data["language"],
-                    component_ids=form.component_ids(),
-                    customer_id=customer.public_id if customer else "",
-                )  # fmt: skip
-        except DomainError as exc:
-            kit.form_error(form, exc, "target")
-        else:
-            messages.success(request, _("Subscribed: they get the next updates."))
+        sub = kit.save(
+            request, form, field="target",
+            write=lambda: directory.add(
+                actor=request.user.get_username(), channel=data["channel"],
+                target=data["target"], consent=data["consent"], language=data["language"],
+                component_ids=form.component_ids(), customer_id=_customer_id(form)),
+            done=_("Subscribed: they get the next updates."),
+        )  # fmt: skip
+        if sub is not None:
             return redirect("console-subscriber", sub.public_id)
     status = 422 if request.method == "POST" else 200
     return render(
