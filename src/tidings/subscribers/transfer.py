@@ -188,22 +188,22 @@ def _row(
 
 def _plan_and_write(actor: str, rows: list[_Row], report: Report) -> None:
     known: dict[tuple[str, str], Subscriber] = {}
-    keys = [target_key(r.target) for r in rows]
-    for start in range(0, len(keys), _BATCH):
-        for sub in Subscriber.objects.filter(target_key__in=keys[start : start + _BATCH]):
-            known[(sub.channel, sub.target_key)] = sub
+    by_channel: dict[str, list[str]] = {}
+    for r in rows:
+        by_channel.setdefault(r.channel, []).append(target_key(r.target))
+    for channel, keys in by_channel.items():  # (channel, target_key) is the unique index
+        for start in range(0, len(keys), _BATCH):
+            batch = keys[start : start + _BATCH]
+            for sub in Subscriber.objects.filter(channel=channel, target_key__in=batch):
+                known[(sub.channel, sub.target_key)] = sub
     chosen = _chosen_now([s.pk for s in known.values()])
     now = clock.now()
-    new: list[tuple[Subscriber, _Row]] = []
+    new: list[_Row] = []  # subscribers are made only to be written: a dry run counts rows
     changed: list[tuple[Subscriber, _Row]] = []
     for r in rows:
         found = known.get((r.channel, target_key(r.target)))
         if found is None:
-            new.append((Subscriber(
-                channel=r.channel, target=r.target, target_key=target_key(r.target),
-                language=r.language, all_components=r.components is None, customer_id=r.customer,
-                status="active", created_at=now, confirmed_at=now, added_by=actor,
-                consent=r.consent), r))  # fmt: skip
+            new.append(r)
         elif found.status == "unsubscribed":
             report.kept_unsubscribed += 1
         elif found.status == "disabled":
@@ -234,14 +234,13 @@ def _differs(sub: Subscriber, r: _Row, chosen: set[str]) -> bool:
     return sub.language != r.language or sub.customer_id != r.customer or wanted != have
 
 
-def _write(
-    actor: str,
-    new: list[tuple[Subscriber, _Row]],
-    changed: list[tuple[Subscriber, _Row]],
-    now: Any,
-) -> None:
+def _write(actor: str, rows: list[_Row], changed: list[tuple[Subscriber, _Row]], now: Any) -> None:
     from tidings.components.models import Component
 
+    new = [(Subscriber(
+        channel=r.channel, target=r.target, target_key=target_key(r.target), language=r.language,
+        all_components=r.components is None, customer_id=r.customer, status="active",
+        created_at=now, confirmed_at=now, added_by=actor, consent=r.consent), r) for r in rows]  # fmt: skip
     Subscriber.objects.bulk_create([s for s, _ in new], batch_size=_BATCH)  # sets their pks
     for sub, r in changed:
         sub.language, sub.customer_id = r.language, r.customer
