@@ -160,7 +160,7 @@ class CustomerSearch(forms.Form):
     plan = forms.ChoiceField(required=False, label=_("Plan"))
     strategic = forms.ChoiceField(
         required=False, label=_("Strategic"),
-        choices=[("", _("Any")), ("yes", _("Strategic only")), ("no", _("Not strategic"))],
+        choices=[("", _("Strategic or not")), ("yes", _("Strategic only")), ("no", _("Not strategic"))],
     )  # fmt: skip
     manager = forms.ChoiceField(required=False, label=_("Account manager"))
     component = forms.ChoiceField(required=False, label=_("Component"))
@@ -168,7 +168,7 @@ class CustomerSearch(forms.Form):
     def __init__(self, *args: Any, plans: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choose(self, "plan", [("", _("Every plan")), *plans.items()])
-        choose(self, "manager", [("", _("Anyone")), *manager_choices()[1:]])
+        choose(self, "manager", [("", _("Any account manager")), *manager_choices()[1:]])
         choose(self, "component", [("", _("Every component")), *component_choices()])
 
 
