@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from tidings.components.models import Component
 from tidings.core import events
@@ -185,7 +186,7 @@ def _check_customer(customer: Customer, values: dict[str, Any], vocab: cells.Voc
     """What single values cannot show: a name another customer has, a manager who left."""
     name = values.get("name")
     if name and Customer.objects.filter(name__iexact=name).exclude(pk=customer.pk).exists():
-        raise InvalidInput(f"a customer called {name!r} exists already")
+        raise InvalidInput(_("a customer called %(name)s exists already") % {"name": repr(name)})
     if problem := former_manager_problem(customer, values.get("account_manager") or "", vocab):
         raise InvalidInput(f"account_manager: {problem}")
 
@@ -218,7 +219,10 @@ def _check_contact(customer: Customer, contact: Contact, values: dict[str, Any])
         .exclude(pk=contact.pk)
         .exists()
     ):
-        raise InvalidInput(f"customer {customer.name!r} has a contact with email {email!r} already")
+        raise InvalidInput(
+            _("customer %(customer)s has a contact with email %(email)s already")
+            % {"customer": repr(customer.name), "email": repr(email)}
+        )
     try:
         cells.check_channel_targets(
             values.get("channels", contact.channels or []),
