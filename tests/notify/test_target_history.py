@@ -107,6 +107,8 @@ def test_a_contact_channel_is_disabled_and_enabled_by_staff_and_its_history_kept
     assert r.status_code == 200, r.content
     initech.refresh_from_db()
     assert initech.channels == ["email"]
+    shown = api.call("GET", f"/customers/{initech.customer.public_id}/contacts/{initech.pk}").json()
+    assert shown["disabled"]["sms"]["reason"] == "the number belongs to someone else now"
     assert initech.disabled["sms"]["reason"] == "the number belongs to someone else now"
     assert initech.disabled["sms"]["by"] == "dana"
     drain(notify_settings)

@@ -18,7 +18,7 @@ from pydantic import Field
 from tidings.core import clock
 from tidings.core.auth import actor_of
 from tidings.customers import csvio, imports, jobs, services
-from tidings.customers.models import Contact, Customer
+from tidings.customers.models import Contact, Customer, disabled_channels
 
 router = Router(tags=["customers"])
 
@@ -56,6 +56,10 @@ class ContactOut(Schema):
     phone: str
     language: str
     channels: list[str]
+    disabled: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description='channels stopped, and why: {"sms": {"at": ..., "reason": ..., "by": ...}}',
+    )
 
 
 class CustomerIn(Schema):
@@ -143,6 +147,7 @@ def _contact_out(c: Contact) -> ContactOut:
         phone=c.phone,
         language=c.language,
         channels=list(c.channels or []),
+        disabled=disabled_channels(c),
     )
 
 
