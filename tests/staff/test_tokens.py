@@ -172,3 +172,11 @@ def test_the_cli_issues_a_scoped_token(dana, capsys, client):
     assert r.status_code == 403
     assert cli.main(["token", "--user", "dana", "--scope", "root"]) == 2
     assert "unknown scope root" in capsys.readouterr().err
+
+
+def test_a_preview_is_a_read_but_a_read_token_still_only_gets():
+    assert access.action_for("POST", "/incidents/{incident_id}/audience") == "incidents.read"
+    assert access.action_for("POST", "/incidents/preview") == "incidents.read"
+    assert not access.scope_allows(["read"], "POST", "incidents.read")
+    assert access.scope_allows(["incidents"], "POST", "incidents.read")
+    assert not access.scope_allows(["customers"], "POST", "incidents.read")

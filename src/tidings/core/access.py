@@ -47,6 +47,10 @@ SPECIAL = {
     ("GET", "/customers/export"): "customers.export",
     ("GET", "/subscribers/export"): "subscribers.export",
     ("POST", "/incidents/{incident_id}/audience"): "incidents.read",
+    # previews of a draft and its recipients (the console's declare screen) write nothing
+    ("POST", "/incidents/preview"): "incidents.read",
+    ("POST", "/incidents/{incident_id}/preview"): "incidents.read",
+    ("POST", "/incidents/{incident_id}/recipients"): "incidents.read",
     ("GET", "/incidents/{incident_id}/deliveries"): "deliveries.read",
     ("POST", "/templates/{key}/compose"): "templates.read",
 }
