@@ -70,7 +70,7 @@ def test_changing_an_incident_title_in_the_admin_is_recorded(admin_client, outag
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
     data.update(
         {
-            "title": "API errors in EU",
+            "title__en": "API errors in EU",
             "faq-TOTAL_FORMS": "0",
             "faq-INITIAL_FORMS": "0",
             "resources-TOTAL_FORMS": "0",
@@ -86,6 +86,7 @@ def test_changing_an_incident_title_in_the_admin_is_recorded(admin_client, outag
     assert r.status_code == 302, r.context["errors"] if r.context else r.status_code
     outage.refresh_from_db()
     assert outage.title == "API errors in EU"
+    assert outage.titles == {"en": "API errors in EU", "he": "שגיאות מוגברות ב-API"}
     event = Event.objects.filter(kind="incident.changed", subject_id=outage.public_id).last()
     assert event.data["fields"]["title"] == ["Elevated API errors", "API errors in EU"]
 

@@ -22,7 +22,9 @@ from tidings.incidents.api_desk import router as desk_router
 from tidings.monitors.api import router as monitors_router
 from tidings.notify.api import router as notify_router
 from tidings.notify.api_preview import router as preview_router
+from tidings.staff.api import router as tokens_router
 from tidings.subscribers.api import router as subscribers_router
+from tidings.subscribers.staff_api import router as staff_subscribers_router
 
 
 def one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,13 +42,9 @@ def one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 for _staff in (
-    components_router,
-    incidents_router,
-    desk_router,
-    customers_router,
-    notify_router,
-    monitors_router,
-):
+    components_router, incidents_router, desk_router, customers_router, notify_router,
+    monitors_router, tokens_router, staff_subscribers_router,
+):  # fmt: skip
     _staff.add_decorator(one_transaction)
 
 api = NinjaAPI(
@@ -64,6 +62,8 @@ api.add_router("/", templates_router)
 api.add_router("/", customers_router)
 api.add_router("/", notify_router)
 api.add_router("/", monitors_router)
+api.add_router("/", tokens_router)
+api.add_router("/", staff_subscribers_router)
 # Public: subscribing needs no account; tokens in the links authorise the rest.
 api.add_router("/", subscribers_router, auth=None)
 

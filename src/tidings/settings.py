@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-ninja's own templates and static files: /api/v1/docs loads Swagger UI from this
+    # server (no CDN), so the docs work offline and under the strict Content Security Policy.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "tidings.core",

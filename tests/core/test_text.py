@@ -137,11 +137,11 @@ def test_admin_edits_follow_the_same_rules(db, client, catalog):
     client.login(username="dana", password="pw")
     c = Component.objects.get(name="Docs")
     url = f"/admin/components/component/{c.pk}/change/"
-    form = {"name": "Docs\nBcc: x", "description": "", "position": 1, "status": "operational",
+    form = {"name__en": "Docs\nBcc: x", "description": "", "position": 1, "status": "operational",
             "showcase": "on"}  # fmt: skip
     r = client.post(url, form)
     assert r.status_code == 200 and "must be a single line" in r.content.decode()
-    r = client.post(url, {**form, "name": f"Docs{RLO}"})
+    r = client.post(url, {**form, "name__en": f"Docs{RLO}"})
     assert r.status_code == 302
     c.refresh_from_db()
     assert c.name == "Docs"

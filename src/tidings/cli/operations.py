@@ -49,7 +49,14 @@ def cmd_token(args: argparse.Namespace) -> int:
     if user is None:
         print(f"tidings: no staff user {args.user!r}", file=sys.stderr)
         return 1
-    print(issue_token(user=user, name=args.name, days=args.days))
+    try:
+        token = issue_token(
+            user=user, name=args.name, days=args.days, scopes=args.scope or ["admin"]
+        )
+    except ValueError as exc:
+        print(f"tidings: {exc}", file=sys.stderr)
+        return 2
+    print(token)
     return 0
 
 
@@ -105,6 +112,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=int,
         default=None,
         help="valid this long (default TIDINGS_API_TOKEN_DAYS; 0: no expiry)",
+    )
+    token.add_argument(
+        "--scope",
+        action="append",
+        help="read, incidents, subscribers, customers or admin; repeat for several "
+        "(default admin: all the user's role allows)",
     )
     token.set_defaults(fn=cmd_token)
 

@@ -8,15 +8,18 @@ from django.http import HttpRequest
 from tidings.components import services
 from tidings.components.models import Component, ComponentGroup
 from tidings.core import clock, events
-from tidings.core.admin import checked_form
+from tidings.core.admin_localized import localized_form, per_language
 
-_TEXT = checked_form(single_line=("name",), multi_line=("description",))
+_TEXT = localized_form(
+    localized={"name": "names"}, plain={"name": "name"}, required=("name",),
+    multi_line=("description",),
+)  # fmt: skip
 
 
 @admin.register(ComponentGroup)
 class GroupAdmin(admin.ModelAdmin[ComponentGroup]):
     list_display = ("name", "position", "public_id")
-    fields = ("name", "description", "position")
+    fields = (*per_language("name"), "description", "position")
     form = _TEXT
 
     def save_model(
@@ -41,7 +44,7 @@ class ComponentAdmin(admin.ModelAdmin[Component]):
     list_filter = ("status", "group")
     form = _TEXT
     fields = (
-        "name",
+        *per_language("name"),
         "description",
         "group",
         "position",
@@ -55,7 +58,7 @@ class ComponentAdmin(admin.ModelAdmin[Component]):
         if not change:
             created = services.create_component(
                 actor=actor,
-                name=obj.name,
+                name=obj.names or obj.name,
                 description=obj.description,
                 group_id=obj.group.public_id if obj.group else None,
                 position=obj.position,
@@ -69,8 +72,9 @@ class ComponentAdmin(admin.ModelAdmin[Component]):
         current = Component.objects.get(pk=obj.pk)
         fields = {
             f: getattr(obj, f)
-            for f in ("name", "description", "position", "showcase", "only_show_if_degraded")
+            for f in ("description", "position", "showcase", "only_show_if_degraded")
         }
+        fields["name"] = obj.names or obj.name
         fields["group_id"] = obj.group.public_id if obj.group else None
         services.change_component(actor=actor, component=current, **fields)
         services.set_status(actor=actor, component=current, status=new_status)

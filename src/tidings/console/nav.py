@@ -22,4 +22,8 @@ NAV: list[Entry] = [
     Entry("console-schedule", _("Maintenance"), "incidents.write"),
     Entry("console-history", _("All incidents"), "incidents.read"),
     Entry("console-monitors", _("Monitors"), "monitors.read"),
+    Entry("console-customers", _("Customers"), "customers.read"),
+    Entry("console-subscribers", _("Subscribers"), "subscribers.read"),
+    Entry("console-disabled", _("Disabled"), "deliveries.read"),
+    Entry("console-tokens", _("API tokens"), "tokens.read"),
 ]

@@ -8,6 +8,7 @@ from django.urls import path
 from tidings.console.views import (
     auth,
     content,
+    customers,
     deliveries,
     desk,
     history,
@@ -15,6 +16,9 @@ from tidings.console.views import (
     live,
     maintenance,
     monitors,
+    subscribers,
+    targets,
+    tokens,
 )
 
 urlpatterns = [
@@ -63,4 +67,53 @@ urlpatterns = [
     path("monitors", monitors.overview, name="console-monitors"),
     path("monitors/groups/<str:group_id>", monitors.act, name="console-alert-group"),
     path("monitors/add/<str:what>", monitors.add, name="console-monitors-add"),
+    # people: subscribers, customers and contacts, disabled targets, API tokens
+    path("subscribers/", subscribers.subscribers, name="console-subscribers"),
+    path("subscribers/new", subscribers.add, name="console-subscriber-new"),
+    path("subscribers/import", subscribers.import_csv, name="console-subscribers-import"),
+    path("subscribers/export", subscribers.export_csv, name="console-subscribers-export"),
+    path("subscribers/<str:subscriber_id>", subscribers.subscriber, name="console-subscriber"),
+    path("subscribers/<str:subscriber_id>/edit", subscribers.edit, name="console-subscriber-edit"),
+    path(
+        "subscribers/<str:subscriber_id>/disable",
+        subscribers.disable,
+        name="console-subscriber-disable",
+    ),
+    path(
+        "subscribers/<str:subscriber_id>/enable",
+        subscribers.enable,
+        name="console-subscriber-enable",
+    ),
+    path("customers/", customers.customers, name="console-customers"),
+    path("customers/new", customers.customer_new, name="console-customer-new"),
+    path("customers/import", customers.import_csv, name="console-customers-import"),
+    path(
+        "customers/import/<str:job_id>",
+        customers.import_job,
+        name="console-customers-import-job",
+    ),
+    path("customers/export", customers.export_csv, name="console-customers-export"),
+    path("customers/<str:customer_id>", customers.customer, name="console-customer"),
+    path("customers/<str:customer_id>/edit", customers.customer_edit, name="console-customer-edit"),
+    path(
+        "customers/<str:customer_id>/contacts",
+        customers.contact_new,
+        name="console-contact-new",
+    ),
+    path("contacts/<int:contact_id>", customers.contact, name="console-contact"),
+    path("contacts/<int:contact_id>/edit", customers.contact_edit, name="console-contact-edit"),
+    path(
+        "contacts/<int:contact_id>/disable",
+        customers.contact_disable,
+        name="console-contact-disable",
+    ),
+    path(
+        "contacts/<int:contact_id>/enable",
+        customers.contact_enable,
+        name="console-contact-enable",
+    ),
+    path("disabled/", targets.disabled, name="console-disabled"),
+    path("tokens/", tokens.token_list, name="console-tokens"),
+    path("tokens/new", tokens.token_new, name="console-token-new"),
+    path("tokens/<str:token_id>/revoke", tokens.token_revoke, name="console-token-revoke"),
 ]

@@ -4,7 +4,8 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
 from tidings.core import text
 from tidings.core.errors import InvalidInput
@@ -64,9 +65,32 @@ class EventAdmin(admin.ModelAdmin[Event]):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
-    list_display = ("name", "user", "created_at", "last_used_at", "expires_at")
-    fields = ("name", "user", "created_at", "last_used_at", "expires_at")
-    readonly_fields = ("created_at", "last_used_at")
+    """Tokens are made in the console (or with ``tidings token``) so the secret is shown
+    exactly once; here admins see them all and revoke."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # tokens are issued with `tidings token` so the secret is shown exactly once
+    list_display = ("name", "user", "scopes", "hint", "created_at", "last_used_at", "expires_at",
+                    "revoked_at")  # fmt: skip
+    list_filter = ("revoked_at",)
+    fields = ("name", "user", "scopes", "hint", "created_at", "last_used_at", "expires_at",
+              "revoked_at", "revoked_by")  # fmt: skip
+    readonly_fields = fields
+    actions = ("revoke",)
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        return HttpResponseRedirect(reverse("console-tokens"))
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # revoked, not deleted: the record of a token stays
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        from tidings.core import clock, events
+
+        actor = request.user.get_username()
+        for row in queryset.filter(revoked_at__isnull=True).select_related("user"):
+            row.revoked_at, row.revoked_by = clock.now(), actor
+            row.save(update_fields=["revoked_at", "revoked_by"])
+            events.record(kind="token.revoked", actor=actor, subject_type="token",
+                          subject_id=row.public_id, public=False, owner=row.user.get_username())  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,8 @@ from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from tidings.config import get_settings
-from tidings.core import clock
+from tidings.core import access, clock
+from tidings.core.errors import Forbidden
 from tidings.core.models import ApiToken
 
 PREFIX = "tdg_"
@@ -36,14 +38,27 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(*, user: User, name: str, days: int | None = None) -> str:
-    """A new token for ``user``, valid ``days`` (default ``TIDINGS_API_TOKEN_DAYS``; 0: until
-    revoked)."""
+def issue(
+    *, user: User, name: str, scopes: Sequence[str] = ("admin",), days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for ``user`` with ``scopes`` (:mod:`tidings.core.access`), valid ``days``
+    (default ``TIDINGS_API_TOKEN_DAYS``; 0: until revoked): the row, and the token itself, to
+    show once."""
     token = PREFIX + secrets.token_urlsafe(32)
     lifetime = get_settings().api_token_days if days is None else days
     expires = clock.now() + timedelta(days=lifetime) if lifetime > 0 else None
-    ApiToken.objects.create(user=user, name=name, digest=digest(token), expires_at=expires)
-    return token
+    row = ApiToken.objects.create(
+        user=user, name=name, digest=digest(token), hint=token[-4:],
+        scopes=access.check_scopes(scopes), expires_at=expires,
+    )  # fmt: skip
+    return row, token
+
+
+def issue_token(
+    *, user: User, name: str, days: int | None = None, scopes: Sequence[str] = ("admin",)
+) -> str:
+    """:func:`issue`, the token only."""
+    return issue(user=user, name=name, scopes=scopes, days=days)[1]
 
 
 def is_staff(user: Any) -> bool:
@@ -54,18 +69,35 @@ def is_staff(user: Any) -> bool:
 def expired_message(expires_at: datetime) -> str:
     return (
         f"this API token expired on {expires_at:%Y-%m-%d %H:%M} UTC; "
-        "issue a new one with 'tidings token --user <name>'"
+        "issue a new one in the console or with 'tidings token --user <name>'"
     )
 
 
+def revoked_message(row: ApiToken) -> str:
+    assert row.revoked_at is not None
+    by = f" by {row.revoked_by}" if row.revoked_by else ""
+    return f"this API token was revoked on {row.revoked_at:%Y-%m-%d %H:%M} UTC{by}"
+
+
 class TokenAuth(HttpBearer):
+    """A staff user's bearer token, within its scopes: a request its scopes do not allow is
+    refused (403) before anything else is read."""
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         row = ApiToken.objects.select_related("user").filter(digest=digest(token)).first()
         if row is None or not is_staff(row.user):
             return None
         now = clock.now()
+        if row.revoked_at is not None:
+            raise Refused(revoked_message(row))
         if row.expires_at is not None and row.expires_at <= now:
             raise Refused(expired_message(row.expires_at))
+        method = request.method or "GET"
+        match = request.resolver_match
+        path = access.template_of(match.route) if match else request.path
+        action = access.action_for(method, path)
+        if not access.scope_allows(row.scopes, method, action):
+            raise Forbidden(access.refusal(row.scopes, method, path, action))
         if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user

@@ -15,6 +15,10 @@ class NotFound(DomainError):
     status_code = 404
 
 
+class Forbidden(DomainError):
+    status_code = 403
+
+
 class InvalidInput(DomainError):
     status_code = 422
 

@@ -12,7 +12,10 @@ Documented kinds (``data`` keys in brackets):
 * ``incident.faq_changed`` / ``incident.resource_changed``
 * ``notify.fanned_out`` [update_id, deliveries]
 * ``subscriber.created`` / ``.confirmed`` / ``.unsubscribed`` / ``.changed`` / ``.disabled`` [channel, reason]
-* ``contact.channel_disabled`` [channel, reason]
+* ``contact.channel_disabled`` [channel, reason] / ``contact.channel_enabled`` [channel]
+* ``subscriber.added`` / ``subscriber.readded`` [channel, consent] (by staff) /
+  ``subscriber.enabled`` / ``subscribers.imported`` [created, updated]
+* ``token.created`` [name, scopes, expires_at] / ``token.revoked`` [owner]
 * ``customer.created`` / ``customer.changed`` / ``contact.created`` / ``contact.changed`` /
   ``customers.imported`` [created, updated]
 """

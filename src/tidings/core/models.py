@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from tidings.core.ids import new_id
+
 
 class Event(models.Model):
     at = models.DateTimeField(db_index=True)
@@ -65,15 +67,23 @@ class JobClaim(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the staff API; only its SHA-256 is stored."""
+    """A bearer token for the staff API; only its SHA-256 is stored. Its scopes
+    (:mod:`tidings.core.access`) narrow what it may do below its user's role."""
 
+    public_id = models.CharField(max_length=12, unique=True, default=new_id, editable=False)
     user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     digest = models.CharField(max_length=64, unique=True)
+    #: The token's last four characters, so its owner can tell which one they hold.
+    hint = models.CharField(max_length=8, blank=True)
+    scopes = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: Dated at most once a minute (:data:`tidings.core.auth.TOUCH_EVERY`).
     last_used_at = models.DateTimeField(null=True, blank=True)
-    #: Refused from then on (401 saying so); empty: valid until deleted.
+    #: Refused from then on (401 saying so); empty: valid until revoked.
     expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=150, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"

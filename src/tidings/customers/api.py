@@ -10,14 +10,15 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Router, Schema
+from ninja import Query as NinjaQuery
 from ninja.files import UploadedFile
-from ninja.params.functions import Path, Query
+from ninja.params.functions import Path
 from pydantic import Field
 
 from tidings.core import clock
 from tidings.core.auth import actor_of
 from tidings.customers import csvio, imports, jobs, services
-from tidings.customers.models import Contact, Customer
+from tidings.customers.models import Contact, Customer, disabled_channels
 
 router = Router(tags=["customers"])
 
@@ -55,6 +56,10 @@ class ContactOut(Schema):
     phone: str
     language: str
     channels: list[str]
+    disabled: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description='channels stopped, and why: {"sms": {"at": ..., "reason": ..., "by": ...}}',
+    )
 
 
 class CustomerIn(Schema):
@@ -142,6 +147,7 @@ def _contact_out(c: Contact) -> ContactOut:
         phone=c.phone,
         language=c.language,
         channels=list(c.channels or []),
+        disabled=disabled_channels(c),
     )
 
 
@@ -165,25 +171,29 @@ def _customers() -> Any:
     )
 
 
+class CustomerQuery(Schema):
+    q: str = Field(
+        "", max_length=200,
+        description="part of the name or contract, or of a contact's name, email or phone",
+    )  # fmt: skip
+    plan: str = ""
+    strategic: bool | None = None
+    manager: str = Field("", description="an account manager's username")
+    component: str = Field("", description="a component id")
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
 @router.get("/customers", response=list[CustomerOut])
-def list_customers(
-    request: HttpRequest,
-    *,
-    plan: str | None = None,
-    strategic: bool | None = None,
-    q: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=10_000_000),
-) -> list[CustomerOut]:
-    qs = _customers()
-    if plan:
-        qs = qs.filter(plan=plan)
-    if strategic is not None:
-        qs = qs.filter(strategic=strategic)
-    if q:
-        qs = qs.filter(name__icontains=q)
-    start = max(0, offset)
-    return [_out(c) for c in qs[start : start + max(1, min(limit, 1000))]]
+def list_customers(request: HttpRequest, query: NinjaQuery[CustomerQuery]) -> list[CustomerOut]:
+    """By name; the filters combine."""
+    found = services.find_customers(
+        services.CustomerFilters(**query.dict(exclude={"limit", "offset"}))
+    )
+    qs = found.prefetch_related(
+        "components", Prefetch("contacts", queryset=Contact.objects.order_by("name", "id"))
+    )
+    return [_out(c) for c in qs[query.offset : query.offset + query.limit]]
 
 
 @router.post("/customers", response={201: CustomerOut})
@@ -209,19 +219,17 @@ def import_customers(
     a background job: the answer is 202 with the job, whose `url` shows its progress and, once
     `state` is `done`, the same result."""
     try:
-        data = _read_upload(request, file)
-        rows = jobs.rows_in(csvio.decode(data))
-    except _UploadProblem as exc:
+        data = read_upload(request, file)
+        with transaction.atomic():
+            result = jobs.submit(actor=actor_of(request), data=data, dry_run=dry_run)
+    except UploadProblem as exc:
         return exc.status, _import_out(imports.ImportReport(dry_run=dry_run), exc.message)
     except csvio.CsvRejected as exc:
         status = 413 if exc.too_large else 422
         return status, _import_out(imports.ImportReport(dry_run=dry_run), exc.message)
-    if jobs.in_background(rows):
-        with transaction.atomic():
-            job = jobs.start(actor=actor_of(request), data=data, rows=rows, dry_run=dry_run)
-        return 202, _job_out(job)
-    with transaction.atomic():
-        report = imports.import_customers(actor=actor_of(request), data=data, dry_run=dry_run)
+    if not isinstance(result, imports.ImportReport):
+        return 202, _job_out(result)
+    report = result
     if report.too_large:
         return 413, _import_out(report, report.errors[0].message)
     if not report.ok:
@@ -236,7 +244,7 @@ def import_customers(
     return 200, _import_out(report, "")
 
 
-class _UploadProblem(Exception):
+class UploadProblem(Exception):
     def __init__(self, message: str, status: int = 422) -> None:
         super().__init__(message)
         self.message = message
@@ -246,31 +254,32 @@ class _UploadProblem(Exception):
 _TOO_LARGE = f"the upload is larger than {csvio.MAX_BYTES // 1_048_576} MB: split the file"
 
 
-def _read_upload(request: HttpRequest, file: DjangoUploadedFile | None) -> bytes:
-    """The CSV's bytes, from a multipart field (whatever its name) or the raw body."""
+def read_upload(request: HttpRequest, file: DjangoUploadedFile | None) -> bytes:
+    """The CSV's bytes, from a multipart field (whatever its name) or the raw body;
+    :class:`UploadProblem` saying what to send instead. Subscribers' imports use it too."""
     if file is None and request.FILES:
         file = request.FILES.get(next(iter(request.FILES)))
     if file is not None:
         if (file.size or 0) > csvio.MAX_BYTES:
-            raise _UploadProblem(_TOO_LARGE, 413)
+            raise UploadProblem(_TOO_LARGE, 413)
         return bytes(file.read())
     if request.content_type == "multipart/form-data":
-        raise _UploadProblem(f"no file in the form: {CSV_HINT}")
+        raise UploadProblem(f"no file in the form: {CSV_HINT}")
     if request.content_type == "application/json":
-        raise _UploadProblem(f"this endpoint takes CSV, not JSON: {CSV_HINT}")
+        raise UploadProblem(f"this endpoint takes CSV, not JSON: {CSV_HINT}")
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > csvio.MAX_BYTES:
-        raise _UploadProblem(_TOO_LARGE, 413)
+        raise UploadProblem(_TOO_LARGE, 413)
     # read() rather than .body: .body refuses anything over DATA_UPLOAD_MAX_MEMORY_SIZE
     # (2.5 MB), and a CSV may be up to MAX_BYTES.
     data = request.read(csvio.MAX_BYTES + 1)
     if len(data) > csvio.MAX_BYTES:
-        raise _UploadProblem(_TOO_LARGE, 413)
+        raise UploadProblem(_TOO_LARGE, 413)
     if not data.strip():
-        raise _UploadProblem(f"the request has no CSV: {CSV_HINT}")
+        raise UploadProblem(f"the request has no CSV: {CSV_HINT}")
     return data
 
 

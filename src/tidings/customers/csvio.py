@@ -156,11 +156,11 @@ def _too_large(size: int) -> str:
     )
 
 
-def _header_name(raw: str) -> str:
+def header_name(raw: str) -> str:
     return re.sub(r"[\s\-]+", "_", raw.strip().strip("\ufeff").strip().casefold())
 
 
-def _sniff(first_line: str) -> str:
+def _sniff(first_line: str, columns: tuple[str, ...] = COLUMNS) -> str:
     """The delimiter that makes the header name the most known columns."""
     best, best_hits = ",", 0
     for delimiter in (",", ";", "\t"):
@@ -168,7 +168,7 @@ def _sniff(first_line: str) -> str:
             names = next(csv.reader([first_line], delimiter=delimiter))
         except (csv.Error, StopIteration):
             continue
-        hits = sum(1 for n in names if _header_name(n) in COLUMNS)
+        hits = sum(1 for n in names if header_name(n) in columns)
         if hits > best_hits:
             best, best_hits = delimiter, hits
     return best
@@ -189,7 +189,7 @@ def _check_header(names: list[str], row: int) -> tuple[tuple[str, ...], list[Row
     errors: list[RowError] = []
     seen: list[str] = []
     for raw in names:
-        name = _header_name(raw)
+        name = header_name(raw)
         if name in seen:
             errors.append(RowError(row, name, f"the column {name!r} appears twice"))
         elif name not in COLUMNS:
@@ -212,7 +212,15 @@ def _check_header(names: list[str], row: int) -> tuple[tuple[str, ...], list[Row
     return tuple(seen), errors
 
 
-def _prepare(text: str) -> tuple[str, str]:
+def records(text: str, columns: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
+    """Each record of a CSV file that has a cell, numbered as a spreadsheet shows it, header
+    first; :class:`CsvRejected` when the file cannot be read. For other files than customers
+    (``columns`` decide the delimiter), with the same checks and messages."""
+    text, delimiter = _prepare(text, columns)
+    return _records(text, delimiter)
+
+
+def _prepare(text: str, columns: tuple[str, ...] = COLUMNS) -> tuple[str, str]:
     """The text without a BOM, and its delimiter; or :class:`CsvRejected`."""
     text = text.removeprefix("\ufeff")
     problem = _not_csv(text)
@@ -221,7 +229,7 @@ def _prepare(text: str) -> tuple[str, str]:
     if len(text) > MAX_BYTES:
         raise CsvRejected(_too_large(len(text.encode())), too_large=True)
     first_line = text.lstrip("\r\n").splitlines()[0] if text.strip() else ""
-    return text, _sniff(first_line)
+    return text, _sniff(first_line, columns)
 
 
 def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
@@ -432,23 +440,39 @@ def _contact_value(column: str, raw: str, vocab: Vocabulary) -> Any:
 # --- writing ------------------------------------------------------------------------------
 
 
+_PHONE_NUMBER = re.compile(r"\+\d{6,15}")
+
+
 def _cell(value: str, column: str) -> str:
-    if column != "phone" and value.startswith(FORMULA_START):
+    """A cell a spreadsheet will not run as a formula; a phone number (+972...) is safe."""
+    if value.startswith(FORMULA_START) and not (
+        column == "phone" or _PHONE_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 
 
-def write(rows: Iterable[Mapping[str, Any]], *, bom: bool = True) -> str:
+def write(
+    rows: Iterable[Mapping[str, Any]], *, bom: bool = True, columns: tuple[str, ...] = COLUMNS
+) -> str:
     """The CSV of ``rows`` (column -> value; lists joined with ``;``), header first. The BOM
     makes spreadsheets read UTF-8 (Hebrew names) correctly; the importer skips it."""
+    return "".join(write_lines(rows, bom=bom, columns=columns))
+
+
+def write_lines(
+    rows: Iterable[Mapping[str, Any]], *, bom: bool = True, columns: tuple[str, ...] = COLUMNS
+) -> Iterator[str]:
+    """:func:`write`, a line at a time, for a response that streams a large file."""
     out = io.StringIO(newline="")
-    if bom:
-        out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
+    yield ("\ufeff" if bom else "") + out.getvalue()
     for r in rows:
+        out.seek(0)
+        out.truncate()
         cells = []
-        for column in COLUMNS:
+        for column in columns:
             value = r.get(column, "")
             if isinstance(value, bool):
                 value = "yes" if value else "no"
@@ -456,4 +480,4 @@ def write(rows: Iterable[Mapping[str, Any]], *, bom: bool = True) -> str:
                 value = LIST_SEP.join(value)
             cells.append(_cell(str(value or ""), column))
         writer.writerow(cells)
-    return out.getvalue()
+        yield out.getvalue()

@@ -13,7 +13,7 @@ from django.db import transaction
 from tidings.config import get_settings
 from tidings.core import clock
 from tidings.core.errors import NotFound
-from tidings.customers import imports
+from tidings.customers import csvio, imports
 from tidings.customers.models import ImportJob
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,16 @@ def start(*, actor: str, data: bytes, rows: int, dry_run: bool) -> ImportJob:
     )
     run_import.enqueue(job.public_id)
     return job
+
+
+def submit(*, actor: str, data: bytes, dry_run: bool) -> ImportJob | imports.ImportReport:
+    """Import an uploaded file: one of more than ``TIDINGS_IMPORT_BACKGROUND_ROWS`` rows
+    becomes a queued job, a smaller one is imported now and reported.
+    :class:`~tidings.customers.csvio.CsvRejected` for a file that cannot be read."""
+    rows = rows_in(csvio.decode(data))
+    if in_background(rows):
+        return start(actor=actor, data=data, rows=rows, dry_run=dry_run)
+    return imports.import_customers(actor=actor, data=data, dry_run=dry_run)
 
 
 def get(public_id: str) -> ImportJob:

@@ -21,6 +21,12 @@ def reached_on(channels: list[str] | None) -> list[str]:
     return [ch for ch in (channels or ["email"]) if ch in CONTACT_CHANNELS]
 
 
+def disabled_channels(contact: Contact) -> dict[str, dict[str, str]]:
+    """The contact's channels disabled now, with when, why and by whom."""
+    told = set(reached_on(contact.channels))
+    return {ch: info for ch, info in (contact.disabled or {}).items() if ch not in told}
+
+
 class Customer(models.Model):
     public_id = models.CharField(max_length=12, unique=True, default=new_id, editable=False)
     name = models.CharField(max_length=200, unique=True)
@@ -63,6 +69,10 @@ class Contact(models.Model):
     channels = models.JSONField(
         default=list, blank=True, help_text='Preferred channels, e.g. ["email", "sms"].'
     )
+    #: Channels taken off because they failed or by staff, and why:
+    #: ``{"sms": {"at": "<ISO time>", "reason": "...", "by": "notifier"}}``. A channel counts
+    #: as disabled while it is listed here and not in ``channels`` (:func:`disabled_channels`).
+    disabled = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["customer", "name"]

@@ -3,9 +3,13 @@ against (shared with the CSV import, :mod:`tidings.customers.imports`)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from tidings.components.models import Component
 from tidings.core import events
@@ -182,7 +186,7 @@ def _check_customer(customer: Customer, values: dict[str, Any], vocab: cells.Voc
     """What single values cannot show: a name another customer has, a manager who left."""
     name = values.get("name")
     if name and Customer.objects.filter(name__iexact=name).exclude(pk=customer.pk).exists():
-        raise InvalidInput(f"a customer called {name!r} exists already")
+        raise InvalidInput(_("a customer called %(name)s exists already") % {"name": repr(name)})
     if problem := former_manager_problem(customer, values.get("account_manager") or "", vocab):
         raise InvalidInput(f"account_manager: {problem}")
 
@@ -215,7 +219,10 @@ def _check_contact(customer: Customer, contact: Contact, values: dict[str, Any])
         .exclude(pk=contact.pk)
         .exists()
     ):
-        raise InvalidInput(f"customer {customer.name!r} has a contact with email {email!r} already")
+        raise InvalidInput(
+            _("customer %(customer)s has a contact with email %(email)s already")
+            % {"customer": repr(customer.name), "email": repr(email)}
+        )
     try:
         cells.check_channel_targets(
             values.get("channels", contact.channels or []),
@@ -244,3 +251,48 @@ def change_contact(*, actor: str, contact: Contact, **fields: Any) -> Contact:
                       subject_id=contact.customer.public_id, public=False, contact=contact.pk,
                       fields=sorted(values))  # fmt: skip
     return contact
+
+
+# --- finding customers --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    """What staff narrow the customer list with; every field optional."""
+
+    q: str = ""  # the customer's name or contract, or a contact's name, email or phone
+    plan: str = ""
+    strategic: bool | None = None
+    manager: str = ""  # an account manager's username
+    component: str = ""  # a component's public id
+
+
+def find_customers(f: CustomerFilters) -> QuerySet[Customer]:
+    """Customers matching ``f``, by name."""
+    qs = Customer.objects.select_related("account_manager").order_by("name")
+    if f.plan:
+        qs = qs.filter(plan=f.plan)
+    if f.strategic is not None:
+        qs = qs.filter(strategic=f.strategic)
+    if f.manager:
+        qs = qs.filter(account_manager__username=f.manager)
+    if f.component:
+        qs = qs.filter(
+            Exists(Customer.components.through.objects.filter(
+                customer_id=OuterRef("pk"), component__public_id=f.component))
+        )  # fmt: skip
+    q = f.q.strip()
+    if q:
+        contacts = Contact.objects.filter(customer_id=OuterRef("pk")).filter(
+            Q(name__icontains=q) | Q(email__icontains=q) | phone_matching(q)
+        )
+        qs = qs.filter(Q(name__icontains=q) | Q(contract_ref__icontains=q) | Exists(contacts))
+    return qs
+
+
+def phone_matching(q: str, field: str = "phone") -> Q:
+    """Digits typed as people say them (050-123 4567) against E.164 (+972501234567)."""
+    digits = re.sub(r"\D", "", q)
+    if len(digits) < 4 or not re.fullmatch(r"[\d\s()+\-.]+", q):
+        return Q(pk__in=[])
+    return Q(**{f"{field}__contains": digits}) | Q(**{f"{field}__contains": digits.lstrip("0")})

@@ -3,12 +3,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from tidings.core import clock, events
-from tidings.core.admin import checked_form
+from tidings.core.admin_localized import localized_form, per_language
 from tidings.incidents import services
 from tidings.incidents.models import FaqEntry, Incident, IncidentUpdate, Resource
+
+
+def console_url(name: str, *args: str, fallback: str = "console-home") -> str:
+    """A console page, or the console's front page in a build without that screen."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return reverse(fallback)
 
 
 class UpdateInline(admin.TabularInline[IncidentUpdate, Incident]):
@@ -25,15 +36,20 @@ class UpdateInline(admin.TabularInline[IncidentUpdate, Incident]):
 class FaqInline(admin.StackedInline[FaqEntry, Incident]):
     model = FaqEntry
     extra = 0
-    fields = ("question", "answer", "position")
-    form = checked_form(single_line=("question",), multi_line=("answer",))
+    fields = (*per_language("question"), *per_language("answer"), "position")
+    form = localized_form(
+        localized={"question": "question", "answer": "answer"},
+        required=("question", "answer"), multi_line=("answer",),
+    )  # fmt: skip
 
 
 class ResourceInline(admin.StackedInline[Resource, Incident]):
     model = Resource
     extra = 0
-    fields = ("kind", "title", "body", "url", "position")
-    form = checked_form(single_line=("title",), multi_line=("body",))
+    fields = ("kind", *per_language("title"), *per_language("body"), "url", "position")
+    form = localized_form(
+        localized={"title": "title", "body": "body"}, required=("title",), multi_line=("body",)
+    )
 
 
 @admin.register(Incident)
@@ -41,9 +57,12 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
     list_display = ("title", "kind", "status", "severity", "impact", "visibility", "started_at")
     list_filter = ("kind", "status", "severity", "visibility")
     search_fields = ("title", "public_id")
-    form = checked_form(single_line=("title",))
+    form = localized_form(
+        localized={"title": "titles"}, plain={"title": "title"}, required=("title",)
+    )
     fields = (
-        "title",
+        "console",
+        *per_language("title"),
         "severity",
         "impact",
         "visibility",
@@ -57,6 +76,7 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
         "public_id",
     )
     readonly_fields = (
+        "console",
         "status",
         "started_at",
         "acknowledged_at",
@@ -66,12 +86,23 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
     )
     inlines = (UpdateInline, FaqInline, ResourceInline)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # declared through the API or console: a first public update is required
+    @admin.display(description=_("In the console"))
+    def console(self, obj: Incident) -> str:
+        url = console_url("console-incident", obj.public_id, fallback="console-home")
+        return format_html('<a href="{}">{}</a>', url, _("Post updates, resolve, see deliveries"))
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """Declaring takes a first public message, templates, a preview and the audience:
+        the console's declare screen does all of it; the admin sends staff there."""
+        return HttpResponseRedirect(console_url("console-declare"))
 
     def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
         current = Incident.objects.get(pk=obj.pk)
         changed = {f: form.cleaned_data[f] for f in form.changed_data if f in services._CHANGEABLE}
+        if any(f.startswith("title__") for f in form.changed_data):
+            changed["title"] = form.packed["title"]
         if changed:
             services.change_incident(actor=request.user.get_username(), incident=current, **changed)
 

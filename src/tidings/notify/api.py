@@ -1,7 +1,8 @@
 """Staff API for who is told and how the telling went: the audience preview of an incident
 (sends nothing), the delivery figures of each of its updates with their reasons
-(:mod:`tidings.notify.report`, shared with the console), and re-enabling a target that
-deliveries disabled. Targets never leave here in full: :func:`mask_target`.
+(:mod:`tidings.notify.report`, shared with the console), one target's delivery history,
+disabling a target with a reason and re-enabling it, and every disabled target. Targets never
+leave here in full: :func:`mask_target`.
 """
 
 from __future__ import annotations
@@ -12,16 +13,21 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.params.functions import Path, Query
 from pydantic import Field
 
 from tidings.core.auth import actor_of
+from tidings.core.errors import NotFound
+from tidings.customers.models import Contact
 from tidings.incidents import rules, services
 from tidings.notify import audience as audiences
-from tidings.notify import roster
+from tidings.notify import history, roster
 from tidings.notify import services as notify_services
+from tidings.notify.disabled import disabled_targets
 from tidings.notify.report import delivery_report
 from tidings.notify.rules import mask_target
 from tidings.statuspage.html import _status_labels as status_labels
+from tidings.subscribers import directory
 
 router = Router(tags=["notifications"])
 
@@ -184,3 +190,145 @@ def enable_contact(request: HttpRequest, contact_id: int, payload: EnableContact
     target = contact.email if payload.channel == "email" else contact.phone
     return EnabledOut(kind="contact", target_id=str(contact.pk), channel=payload.channel,
                       target=mask_target(payload.channel, target))  # fmt: skip
+
+
+# --- one target: disable, history; every disabled target --------------------------------
+
+
+class DisableIn(Schema):
+    reason: str = Field(
+        min_length=1, max_length=notify_services.REASON_CHARS,
+        description="why: shown wherever the target is listed",
+    )  # fmt: skip
+
+
+class DisableContactIn(DisableIn):
+    channel: str = Field(description="email, sms or whatsapp")
+
+
+class ToldOut(Schema):
+    id: int
+    kind: str = Field(description="update, component or confirm")
+    channel: str
+    status: str
+    reason: str = Field(description="why the delivery is in that state, in the reader's language")
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    incident_id: str
+    incident_title: str
+    update_id: str
+    update_status: str
+    excerpt: str = Field(description="the start of what the message said")
+
+
+class HistoryOut(Schema):
+    total: int
+    items: list[ToldOut]
+
+
+class DisabledTargetOut(Schema):
+    kind: str = Field(description="subscriber or contact")
+    target_id: str
+    channel: str
+    target: str = Field(description="masked")
+    name: str
+    customer_id: str
+    customer_name: str
+    reason: str
+    disabled_at: datetime | None
+    disabled_by: str = Field(description="notifier (deliveries failed) or a staff username")
+
+
+class DisabledPage(Schema):
+    total: int
+    items: list[DisabledTargetOut]
+
+
+def _history_out(h: history.History) -> HistoryOut:
+    return HistoryOut(total=h.total, items=[ToldOut(**t.as_dict()) for t in h.items])
+
+
+def _contact(contact_id: int) -> Contact:
+    contact = Contact.objects.select_related("customer").filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFound(f"no contact {contact_id}")
+    return contact
+
+
+LIMIT = Query(50, ge=1, le=history.PAGE_LIMIT)
+OFFSET = Query(0, ge=0, le=10_000_000)
+CONTACT_ID = Path(..., ge=1, le=2**53)
+
+
+@router.post("/subscribers/{subscriber_id}/disable", response=EnabledOut)
+def disable_subscriber(request: HttpRequest, subscriber_id: str, payload: DisableIn) -> EnabledOut:
+    """Stop telling a subscriber, saying why; its queued messages are cancelled."""
+    with transaction.atomic():
+        sub = notify_services.disable_subscriber(
+            actor=actor_of(request), subscriber_id=subscriber_id, reason=payload.reason
+        )
+    return EnabledOut(kind="subscriber", target_id=sub.public_id, channel=sub.channel,
+                      target=mask_target(sub.channel, sub.target))  # fmt: skip
+
+
+@router.get("/subscribers/{subscriber_id}/deliveries", response=HistoryOut)
+def subscriber_deliveries(
+    request: HttpRequest, subscriber_id: str, limit: int = LIMIT, offset: int = OFFSET
+) -> HistoryOut:
+    """What this subscriber was sent and when, newest first, each with its state and why."""
+    sub = directory.get(subscriber_id)
+    return _history_out(
+        history.for_subscriber(sub, limit=limit, offset=offset, labels=status_labels())
+    )
+
+
+@router.post("/contacts/{contact_id}/disable", response=EnabledOut)
+def disable_contact(
+    request: HttpRequest, payload: DisableContactIn, contact_id: int = CONTACT_ID
+) -> EnabledOut:
+    """Stop telling a customer contact on one channel, saying why."""
+    with transaction.atomic():
+        contact = notify_services.disable_contact_channel(
+            actor=actor_of(request), contact_id=contact_id, channel=payload.channel,
+            reason=payload.reason,
+        )  # fmt: skip
+    target = contact.email if payload.channel == "email" else contact.phone
+    return EnabledOut(kind="contact", target_id=str(contact.pk), channel=payload.channel,
+                      target=mask_target(payload.channel, target))  # fmt: skip
+
+
+@router.get("/contacts/{contact_id}/deliveries", response=HistoryOut)
+def contact_deliveries(
+    request: HttpRequest,
+    channel: str = "",
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+    contact_id: int = CONTACT_ID,
+) -> HistoryOut:
+    """What this contact was sent (on ``channel``, or all) and when, newest first."""
+    return _history_out(
+        history.for_contact(
+            _contact(contact_id),
+            channel=channel,
+            limit=limit,
+            offset=offset,
+            labels=status_labels(),
+        )
+    )
+
+
+@router.get("/disabled", response=DisabledPage, summary="Every disabled target")
+def list_disabled(
+    request: HttpRequest,
+    q: str = Query("", max_length=200, description="any part of the target or a name"),
+    channel: str = "",
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+) -> DisabledPage:
+    """Disabled subscribers and customer contacts' disabled channels, newest first, with
+    their customer, the reason, when and by whom (targets masked)."""
+    page = disabled_targets(q=q, channel=channel, limit=limit, offset=offset)
+    return DisabledPage(
+        total=page.total, items=[DisabledTargetOut(**d.as_dict()) for d in page.items]
+    )

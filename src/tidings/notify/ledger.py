@@ -319,7 +319,11 @@ def _disable_contact_channel(cid: int, channel: str, reason: str) -> bool:
     if contact is None or channel not in current:
         return False
     contact.channels = [c for c in current if c != channel] or [NO_CHANNEL]
-    contact.save(update_fields=["channels"])
+    contact.disabled = {
+        **(contact.disabled or {}),
+        channel: {"at": clock.now().isoformat(), "reason": reason, "by": "notifier"},
+    }
+    contact.save(update_fields=["channels", "disabled"])
     events.record(kind="contact.channel_disabled", actor="notifier", subject_type="contact",
                   subject_id=str(cid), public=False, channel=channel, reason=reason)  # fmt: skip
     return True

@@ -311,21 +311,38 @@ def _problems(
     failing = mine.filter(Q(status__in=PROBLEM_STATUSES) | Q(status="queued", attempts__gt=0))
     total = failing.count()
     out = []
-    for d in failing.order_by("-id").values(
-        "channel", "target", "status", "attempts", "last_error", "next_attempt_at",
-        "superseded_by_id", "message__update_id", "worker",
-    )[:PROBLEMS_SHOWN]:  # fmt: skip
-        masked = mask_target(d["channel"], d["target"])
+    for d in failing.order_by("-id").values(*REASON_VALUES, "message__update_id")[:PROBLEMS_SHOWN]:
         update = updates[d["message__update_id"]]
-        why = _Why(status=d["status"], attempts=d["attempts"],
-                   error=masked_reply(masked_text(d["last_error"], d["target"], masked)),
-                   next_attempt_at=d["next_attempt_at"], superseded_by=d["superseded_by_id"],
-                   update_status=update.status, worker=d["worker"],
-                   incident_status=incident_status)  # fmt: skip
-        out.append(Problem(update_id=update.public_id, channel=d["channel"], target=masked,
-                           status=d["status"], reason=reason(why, updates, labels),
+        out.append(Problem(update_id=update.public_id, channel=d["channel"],
+                           target=mask_target(d["channel"], d["target"]), status=d["status"],
+                           reason=delivery_reason(d, updates, labels, update.status, incident_status),
                            attempts=d["attempts"]))  # fmt: skip
     return out, total
+
+
+#: What :func:`delivery_reason` reads of a delivery (``Delivery.objects.values(...)``).
+REASON_VALUES = (
+    "channel", "target", "status", "attempts", "last_error", "next_attempt_at",
+    "superseded_by_id", "worker",
+)  # fmt: skip
+
+
+def delivery_reason(
+    d: dict[str, Any],
+    updates: dict[int, IncidentUpdate],
+    labels: dict[str, str],
+    update_status: str = "",
+    incident_status: str = "",
+) -> str:
+    """Why one delivery is where it is, in the reader's language, with the target masked in
+    the server's reply. ``updates`` must hold the one that superseded it, if any."""
+    masked = mask_target(d["channel"], d["target"])
+    why = _Why(status=d["status"], attempts=d["attempts"],
+               error=masked_reply(masked_text(d["last_error"], d["target"], masked)),
+               next_attempt_at=d["next_attempt_at"], superseded_by=d["superseded_by_id"],
+               update_status=update_status, worker=d["worker"],
+               incident_status=incident_status)  # fmt: skip
+    return reason(why, updates, labels)
 
 
 def _min(a: datetime | None, b: datetime | None) -> datetime | None:

@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "subscribers.write": frozenset({"admin", "communications", "support"}),
     "customers.write": frozenset({"admin", "account_manager", "support"}),
     "customers.export": frozenset({"admin", "account_manager"}),
+    "subscribers.export": frozenset({"admin", "communications"}),
     "deliveries.write": frozenset({"admin", "commander", "communications", "support"}),
     "monitors.write": _LEADS,
     "support.write": frozenset({"admin", "commander", "communications", "support"}),

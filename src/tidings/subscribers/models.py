@@ -39,6 +39,10 @@ class Subscriber(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.TextField(blank=True)
+    #: Who added the subscriber for them (empty: they subscribed themselves), and how they
+    #: agreed to it ("asked by phone, ticket 4411"): staff add confirmed subscribers directly.
+    added_by = models.CharField(max_length=150, blank=True)
+    consent = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -124,9 +124,10 @@ def target_key(normalised: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def normalise(channel: str, target: str) -> str:
+def normalise(channel: str, target: str, *, public: bool = True) -> str:
     """The canonical target, or :class:`InvalidInput` saying what is wrong with it. For the
-    public: an Apprise URL must use one of ``TIDINGS_APPRISE_PUBLIC_SCHEMES``."""
+    public: an Apprise URL must use one of ``TIDINGS_APPRISE_PUBLIC_SCHEMES`` (staff, who
+    record the subscriber's consent, may use any)."""
     if channel not in available_channels():
         raise InvalidInput(_("Choose one of the offered channels."))
     try:
@@ -135,7 +136,7 @@ def normalise(channel: str, target: str) -> str:
         raise InvalidInput(
             _("The address contains a control character (such as a line break); remove it.")
         ) from None
-    if channel == "apprise":
+    if channel == "apprise" and public:
         _check_apprise_scheme(target)
     try:
         value = registry.channel_class(channel).normalise_target(target)
