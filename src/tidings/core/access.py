@@ -38,7 +38,8 @@ AREA_OF_SEGMENT = {
     "incidents": "incidents", "maintenances": "incidents", "components": "components",
     "groups": "components", "templates": "templates", "customers": "customers",
     "contacts": "customers", "subscribers": "subscribers", "disabled": "deliveries",
-    "monitors": "monitors", "alerts": "monitors", "tokens": "tokens", "staff": "staff",
+    "monitors": "monitors", "alerts": "monitors", "alert-sources": "monitors",
+    "alert-groups": "monitors", "event-hooks": "monitors", "tokens": "tokens", "staff": "staff",
     "audit": "audit",
 }  # fmt: skip
 
@@ -53,6 +54,9 @@ SPECIAL = {
     ("POST", "/incidents/{incident_id}/recipients"): "incidents.read",
     ("GET", "/incidents/{incident_id}/deliveries"): "deliveries.read",
     ("POST", "/templates/{key}/compose"): "templates.read",
+    # confirming or dismissing an alert's waiting first update decides what is published
+    ("POST", "/alert-groups/{group_id}/confirm"): "incidents.write",
+    ("POST", "/alert-groups/{group_id}/dismiss"): "incidents.write",
 }
 
 #: Public paths: no account, no token (the status page's subscribe form as JSON).
