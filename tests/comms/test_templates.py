@@ -44,7 +44,14 @@ def test_filling_replaces_known_values_and_leaves_slots_visible():
     filled = rules.fill(text, {"title": "Checkout failing", "start_time": "", "cause": ""})
     assert filled == "Checkout failing since {start_time}: {cause}."
     assert rules.unfilled(filled) == ["start_time", "cause"]
-    assert rules.check_body("Broken {cause") == ["a placeholder is not closed: write {name}"]
+    assert rules.check_body("Broken {cause") == [
+        "a placeholder is not closed: “{cause”; write {name}"
+    ]
+    assert rules.check_body("See {Data Statement} here") == [
+        "“{Data Statement}” is not a placeholder: write {name} in lowercase letters, digits and _"
+    ]
+    assert rules.check_body("  ") == ["the text is empty"]
+    assert rules.check_body("{title} is {cause}") == []
 
 
 def test_dana_declares_from_the_investigating_template_in_both_languages(
