@@ -90,10 +90,10 @@ def check_body(text: str) -> list[str]:
             continue
         start = brace.start()
         if brace.group() == "{":
-            near = text[start : start + 24].split("\n")[0]
+            near = text[start : start + 24].split("\n", maxsplit=1)[0]
             near = near[: near.find("}") + 1] if "}" in near else near
         else:
-            near = text[max(0, start - 12) : start + 1].split("\n")[-1]
+            near = text[max(0, start - 12) : start + 1].rsplit("\n", maxsplit=1)[-1]
         if brace.group() == "{" and "}" not in text[start:]:
             problems.append(
                 _("a placeholder is not closed: “%(near)s”; write {name}") % {"near": near}

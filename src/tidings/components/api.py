@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.db import transaction
 from django.http import HttpRequest
-from typing import Literal
-
 from ninja import Router, Schema
 from pydantic import BaseModel, Field
 
