@@ -22,4 +22,5 @@ NAV: list[Entry] = [
     Entry("console-schedule", _("Maintenance"), "incidents.write"),
     Entry("console-history", _("All incidents"), "incidents.read"),
     Entry("console-monitors", _("Monitors"), "monitors.read"),
+    Entry("console-components", _("Components"), "components.read"),
 ]

@@ -7,6 +7,7 @@ from django.urls import path
 
 from tidings.console.views import (
     auth,
+    catalog,
     content,
     deliveries,
     desk,
@@ -63,4 +64,10 @@ urlpatterns = [
     path("monitors", monitors.overview, name="console-monitors"),
     path("monitors/groups/<str:group_id>", monitors.act, name="console-alert-group"),
     path("monitors/add/<str:what>", monitors.add, name="console-monitors-add"),
+    # components and groups
+    path("components", catalog.catalog, name="console-components"),
+    path("components/add", catalog.add_component, name="console-component-add"),
+    path("components/groups/add", catalog.add_group, name="console-group-add"),
+    path("components/groups/<str:group_id>", catalog.group, name="console-group"),
+    path("components/<str:component_id>", catalog.component, name="console-component"),
 ]
