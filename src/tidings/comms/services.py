@@ -258,3 +258,35 @@ def status_for(template: Template, current: str) -> str:
 
 def with_status(template: Template, status: str) -> Template:
     return replace(template, status=status)
+
+
+#: The made-up incident a template is tried on before any real one exists.
+SAMPLE_TITLE = {"en": "Checkout fails for card payments", "he": "התשלום בכרטיס אשראי נכשל"}
+
+
+def try_on(*, template: Template, incident: Incident | None = None) -> dict[str, str]:
+    """What ``template`` (saved or not) says when used now: on ``incident``, else on a sample
+    incident that started 25 minutes ago and holds the first two components. Nothing is
+    written; slots stay visible for the author."""
+    from datetime import timedelta
+
+    from tidings.incidents.posting import promised_next_update
+
+    now = clock.now()
+    if incident is not None:
+        status = status_for(template, incident.status)
+        due = promised_next_update(status=status, severity=incident.severity, at=now)
+        return compose_for(template=template, incident=incident, status=status,
+                           next_update_due_at=due)  # fmt: skip
+    status = template.status or ("scheduled" if template.kind == "maintenance" else "investigating")
+    maintenance = template.kind == "maintenance"
+    start = now + timedelta(days=1) if maintenance else now - timedelta(minutes=25)
+    return compose(
+        template=template, title=SAMPLE_TITLE,
+        component_ids=list(Component.objects.values_list("public_id", flat=True)[:2]),
+        started_at=start,
+        next_update_due_at=promised_next_update(status=status, severity="SEV2", at=now),
+        incident_id="sample", resolved_at=now if status == "resolved" else None,
+        scheduled_for=start if maintenance else None,
+        scheduled_until=start + timedelta(hours=2) if maintenance else None,
+    )  # fmt: skip

@@ -23,4 +23,5 @@ NAV: list[Entry] = [
     Entry("console-history", _("All incidents"), "incidents.read"),
     Entry("console-monitors", _("Monitors"), "monitors.read"),
     Entry("console-components", _("Components"), "components.read"),
+    Entry("console-templates", _("Templates"), "templates.read"),
 ]

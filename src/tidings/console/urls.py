@@ -16,6 +16,7 @@ from tidings.console.views import (
     live,
     maintenance,
     monitors,
+    wording,
 )
 
 urlpatterns = [
@@ -70,4 +71,9 @@ urlpatterns = [
     path("components/groups/add", catalog.add_group, name="console-group-add"),
     path("components/groups/<str:group_id>", catalog.group, name="console-group"),
     path("components/<str:component_id>", catalog.component, name="console-component"),
+    # message templates
+    path("templates", wording.library, name="console-templates"),
+    path("templates/add", wording.add, name="console-template-add"),
+    path("templates/preview", wording.preview, name="console-template-preview"),
+    path("templates/edit/<str:key>", wording.edit, name="console-template"),
 ]
