@@ -92,9 +92,12 @@ def test_a_refusal_is_shown_next_to_its_field_with_what_was_typed(
     )
     page = r.content.decode()
     assert r.status_code == 422
-    assert 'name="slug" dir="ltr" maxlength="64" autocapitalize="off" value="api" aria-invalid="true"' in page
+    assert (
+        'name="slug" dir="ltr" maxlength="64" autocapitalize="off" value="api" aria-invalid="true"'
+        in page
+    )
     assert "The slug “api” is taken by another component." in page
-    assert 'value="תשלומים"' in page and "<details class=\"card\" id=\"new-component\" open>" in page
+    assert 'value="תשלומים"' in page and '<details class="card" id="new-component" open>' in page
     r = client.post(
         f"/console/components/{catalog['Docs']}",
         {"action": "save", "name_en": "", "name_he": "", "slug": "docs"},
@@ -108,9 +111,7 @@ def test_a_component_an_open_incident_holds_is_not_deleted(
     client: Client, omer: Any, outage: Any, catalog: dict[str, str]
 ) -> None:
     client.force_login(omer)
-    r = client.post(
-        f"/console/components/{catalog['API']}", {"action": "delete", "confirm": "yes"}
-    )
+    r = client.post(f"/console/components/{catalog['API']}", {"action": "delete", "confirm": "yes"})
     assert r.status_code == 422
     assert "Elevated API errors" in r.content.decode()
     assert Component.objects.filter(public_id=catalog["API"]).exists()

@@ -182,7 +182,7 @@ def component(request: HttpRequest, component_id: str) -> HttpResponse:
             services.move_component(actor=actor, component=fresh, direction=action)
             return ""
         if action == "status":
-            old, new = services.set_status(actor=actor, component=fresh, status=post["status"])
+            _, new = services.set_status(actor=actor, component=fresh, status=post["status"])
             return _("Status set: %(status)s.") % {"status": component_labels()[new]}
         if action == "delete":
             _confirmed(request)
