@@ -182,7 +182,7 @@ def component(request: HttpRequest, component_id: str) -> HttpResponse:
             services.move_component(actor=actor, component=fresh, direction=action)
             return ""
         if action == "status":
-            _, new = services.set_status(actor=actor, component=fresh, status=post["status"])
+            new = services.set_status(actor=actor, component=fresh, status=post["status"])[1]
             return _("Status set: %(status)s.") % {"status": component_labels()[new]}
         if action == "delete":
             _confirmed(request)
