@@ -65,6 +65,9 @@ urlpatterns = [
     path("monitors", monitors.overview, name="console-monitors"),
     path("monitors/groups/<str:group_id>", monitors.act, name="console-alert-group"),
     path("monitors/add/<str:what>", monitors.add, name="console-monitors-add"),
+    path("monitors/pending", monitors.pending, name="console-monitors-pending"),
+    path("monitors/list", monitors.monitor_list, name="console-monitors-list"),
+    path("monitors/hooks/<str:hook_id>", monitors.delete_hook, name="console-hook"),
     # components and groups
     path("components", catalog.catalog, name="console-components"),
     path("components/add", catalog.add_component, name="console-component-add"),
