@@ -32,6 +32,11 @@ urlpatterns = [
         name="console-deliveries",
     ),
     path(
+        "incidents/<str:incident_id>/deliveries/live",
+        deliveries.live,
+        name="console-deliveries-live",
+    ),
+    path(
         "incidents/<str:incident_id>/deliveries/enable",
         deliveries.enable_target,
         name="console-enable-target",
