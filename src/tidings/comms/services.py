@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from tidings.comms import rules
@@ -283,7 +284,11 @@ def try_on(*, template: Template, incident: Incident | None = None) -> dict[str,
     start = now + timedelta(days=1) if maintenance else now - timedelta(minutes=25)
     return compose(
         template=template, title=SAMPLE_TITLE,
-        component_ids=list(Component.objects.values_list("public_id", flat=True)[:2]),
+        component_ids=list(
+            Component.objects.order_by(  # the first two as the page shows them
+                F("group__position").asc(nulls_last=True), "position", "name"
+            ).values_list("public_id", flat=True)[:2]
+        ),
         started_at=start,
         next_update_due_at=promised_next_update(status=status, severity="SEV2", at=now),
         incident_id="sample", resolved_at=now if status == "resolved" else None,
