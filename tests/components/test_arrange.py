@@ -73,7 +73,9 @@ def test_a_watched_component_or_a_group_whose_members_would_clash_is_not_deleted
     from tidings.monitors.checks import create_monitor
 
     with transaction.atomic():
-        create_monitor(actor="omer", kind="tcp", name="db", target="127.0.0.1:5432", component="docs")
+        create_monitor(
+            actor="omer", kind="tcp", name="db", target="127.0.0.1:5432", component="docs"
+        )
         loose_email = services.create_component(actor="omer", name="Email")
     with pytest.raises(InvalidInput, match="monitors watch it \\(db\\)") as refused:
         services.delete_component(actor="omer", component=services.get_component(catalog["Docs"]))
