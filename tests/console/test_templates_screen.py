@@ -75,17 +75,24 @@ def test_a_mistake_in_a_template_is_shown_next_to_its_field_with_the_text_kept(
 def test_dana_adds_a_template_of_her_own_and_deletes_it(client: Client, dana: Any) -> None:
     client.force_login(dana)
     own = {
-        "key": "provider_down", "kind": "incident", "status": "identified",
-        "name_en": "Payment provider down", "name_he": "ספק התשלומים לא זמין",
-        "body_en": "Our payment provider is down since {start_time}.",
-        "body_he": "ספק התשלומים שלנו לא זמין מאז {start_time}.",
+        "key": "provider_down", "kind": "maintenance", "status": "scheduled",
+        "name_en": "Payment provider window", "name_he": "חלון תחזוקה של ספק התשלומים",
+        "body_en": "Our payment provider works on its systems from {scheduled_for}.",
+        "body_he": "ספק התשלומים שלנו עובד על המערכות שלו החל מ-{scheduled_for}.",
     }  # fmt: skip
     taken = client.post("/console/templates/add", {**own, "key": "resolved"})
     assert taken.status_code == 422 and "exists already" in taken.content.decode()
+    wrong = client.post("/console/templates/add", {**own, "kind": "incident"})
+    assert wrong.status_code == 422 and "does not fit the template" in wrong.content.decode()
     assert client.post("/console/templates/add", own).status_code == 302
     row = MessageTemplate.objects.get(key="provider_down")
-    assert (row.status, row.bodies["he"]) == ("identified", own["body_he"])
-    assert "Payment provider down" in client.get("/console/templates").content.decode()
+    assert (row.status, row.bodies["he"]) == ("scheduled", own["body_he"])
+    edited = {k: v for k, v in own.items() if k not in ("key", "kind")}
+    edited["body_en"] = "Our payment provider works from {scheduled_for}. {workaround}"
+    client.post("/console/templates/edit/provider_down", {**edited, "action": "save"})
+    row.refresh_from_db()
+    assert row.kind == "maintenance" and row.bodies["en"].endswith("{workaround}")
+    assert "Payment provider window" in client.get("/console/templates").content.decode()
     kept = client.post("/console/templates/edit/provider_down", {"action": "delete"})
     assert kept.status_code == 422 and MessageTemplate.objects.filter(key="provider_down").exists()
     gone = client.post("/console/templates/edit/provider_down", {"action": "delete", "confirm": "yes"})  # fmt: skip

@@ -79,7 +79,9 @@ def save_template(
     allowed = INCIDENT_STATES if kind == "incident" else MAINTENANCE_STATES
     if status and status not in allowed:
         raise InvalidInput(
-            f"status must be one of {', '.join(allowed)} (or empty: unchanged)", field="status"
+            _("This status does not fit the template: use one of %(states)s, or none.")
+            % {"states": ", ".join(allowed)},
+            field="status",
         )
     clean_names = _checked(check_localized_line, names, field="names", max_chars=80)
     clean_bodies = _checked(

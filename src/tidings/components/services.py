@@ -346,26 +346,28 @@ def _open_incidents(components: Any) -> list[str]:
     )
 
 
+def _undeletable(message: str, values: dict[str, str]) -> InvalidInput:
+    return InvalidInput(message % values, field="delete")
+
+
 def _check_deletable(component: Component) -> None:
     held = _open_incidents([component])
     if held:
-        raise InvalidInput(
+        raise _undeletable(
             _(
                 "“%(name)s” cannot be deleted while an open incident or maintenance holds it "
                 "(%(incidents)s). Resolve it or take the component out of it first."
-            )
-            % {"name": component.name, "incidents": "; ".join(held)},
-            field="delete",
+            ),
+            {"name": component.name, "incidents": "; ".join(held)},
         )
     watching = list(component.monitors.values_list("name", flat=True))  # type: ignore[attr-defined]
     if watching:
-        raise InvalidInput(
+        raise _undeletable(
             _(
                 "“%(name)s” cannot be deleted while monitors watch it (%(monitors)s): "
                 "delete them or point them at another component first."
-            )
-            % {"name": component.name, "monitors": ", ".join(watching)},
-            field="delete",
+            ),
+            {"name": component.name, "monitors": ", ".join(watching)},
         )
 
 
@@ -386,23 +388,21 @@ def delete_group(*, actor: str, group: ComponentGroup) -> None:
     members = list(group.components.all())
     held = _open_incidents(members)
     if held:
-        raise InvalidInput(
+        raise _undeletable(
             _(
                 "“%(name)s” cannot be deleted while an open incident or maintenance holds one "
                 "of its components (%(incidents)s)."
-            )
-            % {"name": group.name, "incidents": "; ".join(held)},
-            field="delete",
+            ),
+            {"name": group.name, "incidents": "; ".join(held)},
         )
     clash = Component.objects.filter(group=None, name__in=[c.name for c in members])
     for name in clash.values_list("name", flat=True)[:1]:
-        raise InvalidInput(
+        raise _undeletable(
             _(
                 "“%(name)s” cannot be deleted: its component “%(component)s” would have the "
                 "same name as one outside any group. Rename one of them first."
-            )
-            % {"name": group.name, "component": name},
-            field="delete",
+            ),
+            {"name": group.name, "component": name},
         )
     events.record(kind="group.deleted", actor=actor, subject_type="group",
                   subject_id=group.public_id, name=group.name)  # fmt: skip

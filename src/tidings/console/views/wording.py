@@ -77,7 +77,7 @@ def library(request: HttpRequest) -> HttpResponse:
 
 def _typed(post: QueryDict, base: Template | None) -> Template:
     """The template as the form holds it, saved or not (for the preview)."""
-    kind = base.kind if base and base.builtin else post.get("kind") or "incident"
+    kind = base.kind if base else post.get("kind") or "incident"  # fixed once made
     status = base.status if base and base.builtin else post.get("status", "")
     return Template(
         key=base.key if base else post.get("key", ""),
@@ -177,7 +177,7 @@ def _save(request: HttpRequest, key: str, base: Template | None) -> HttpResponse
         saved = db.retrying(
             lambda: services.save_template(
                 actor=actor, key=key, names=typed.names, bodies=typed.bodies,
-                kind=None if base and base.builtin else typed.kind,
+                kind=typed.kind,
                 status=None if base and base.builtin else typed.status,
             )
         )  # fmt: skip
