@@ -36,6 +36,14 @@ def test_the_waiting_post_comes_first_and_the_poll_moves_nothing_until_it_change
     fresh = client.get("/console/monitors/pending")
     signature = fresh.content.decode().split("since=")[1].split('"')[0]
     assert client.get(f"/console/monitors/pending?since={signature}").status_code == 204
+    refused = client.post(
+        f"/console/monitors/groups/{group.public_id}",
+        {"action": "edit", "title_he": "ה-API מחזיר שגיאות", "body_en": "Broken\x01 text"},
+    )
+    page = refused.content.decode()
+    assert refused.status_code == 422 and 'value="ה-API מחזיר שגיאות"' in page
+    assert page.index("U+0001") > page.index('name="body_en"')  # under the message it is about
+    assert not Incident.objects.exists()
     posted = client.post(f"/console/monitors/groups/{group.public_id}", {"action": "confirm"})
     incident = Incident.objects.get()
     assert posted["Location"] == f"/console/incidents/{incident.public_id}"

@@ -21,7 +21,7 @@ from tidings.config import get_settings
 from tidings.console import forms
 from tidings.console.access import console_view, may
 from tidings.console.views.labels import component_labels
-from tidings.core.errors import DomainError
+from tidings.core.errors import DomainError, InvalidInput
 from tidings.monitors import checks, hooks, services
 from tidings.monitors.kinds.registry import validate
 from tidings.monitors.models import AlertGroup, AlertReceipt, AlertSource, EventHook, Monitor
@@ -43,13 +43,21 @@ def _field(exc: DomainError, default: str) -> str:
     return next((f for start, f in _FIELDS if lowered.startswith(start)), default)
 
 
-def _pending_view() -> list[dict[str, Any]]:
+def _pending_view(
+    where: str = "", typed: dict[str, Any] | None = None, errors: forms.Errors | None = None
+) -> list[dict[str, Any]]:
+    """The waiting posts; the one whose edit was just refused keeps what was typed."""
     names = dict(Component.objects.values_list("public_id", "name"))
     labels = component_labels()
-    return [
-        {"g": g, "components": [(names.get(cid, cid), labels.get(s, s), s) for cid, s in g.components.items()]}
-        for g in services.pending()
-    ]  # fmt: skip
+    rows = []
+    for g in services.pending():
+        mine = where == f"group-{g.public_id}"
+        rows.append({
+            "g": g, "components": [(names.get(cid, cid), labels.get(s, s), s) for cid, s in g.components.items()],
+            "open": mine, "errs": errors if mine else {},
+            "f": (typed or {}) if mine else {"title_en": g.title},
+        })  # fmt: skip
+    return rows
 
 
 def _signature(rows: list[dict[str, Any]]) -> str:
@@ -80,7 +88,8 @@ def _page(
          "rejected": AlertReceipt.objects.filter(source=s, state__in=("rejected", "failed")).order_by("-id").first()}
         for s in AlertSource.objects.all()
     ]  # fmt: skip
-    pending = _pending_view()
+    typed = forms.keep(request.POST) if request.method == "POST" else {}
+    pending = _pending_view(where, typed, errors)
     return render(
         request,
         "console/monitors.html",
@@ -98,7 +107,7 @@ def _page(
             "may_write": may(request, "monitors.write"),
             "may_post": may(request, "incidents.write"),
             "errors": errors or forms.Errors(), "where": where,
-            "v": forms.keep(request.POST) if request.method == "POST" else {},
+            "v": typed,
         },
         status=422 if errors else 200,
     )  # fmt: skip
@@ -252,7 +261,7 @@ def act(request: HttpRequest, group_id: str) -> HttpResponse:
             else:
                 messages.error(request, _("Unknown action."))
     except DomainError as exc:
-        if action == "edit":
+        if action == "edit" and isinstance(exc, InvalidInput):  # still waiting: fix and post
             errors = forms.Errors()
             errors.refusal(exc)
             return _page(request, errors=errors, where=f"group-{group_id}")
