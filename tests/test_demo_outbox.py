@@ -97,6 +97,21 @@ def test_the_outbox_page_explains_itself_outside_the_demo(client, dana, site_set
     assert client.get("/console/outbox").status_code == 302
 
 
+def test_the_outbox_list_refreshes_itself_only_when_a_message_arrived(client, dana, tmp_path):
+    with overridden(demo=True, data_dir=tmp_path / "data") as settings:
+        outbox = Outbox(settings.demo_outbox)
+        outbox.add({"channel": "sms", "to": "+972501111111", "text": "API down"})
+        client.force_login(dana)
+        page = client.get("/console/outbox").content.decode()
+        assert 'http-equiv="refresh"' not in page
+        since = re.search(r"outbox\?since=(\d+)", page).group(1)
+        assert client.get(f"/console/outbox?since={since}").status_code == 204
+        outbox.add({"channel": "sms", "to": "+972502222222", "text": "API back"})
+        fresh = client.get(f"/console/outbox?since={since}").content.decode()
+    assert fresh.startswith('<div id="outbox-entries"') and fresh.count('class="entry card"') == 2
+    assert fresh.index("+972502222222") < fresh.index("+972501111111")  # newest first
+
+
 def _login(base: str, username: str, password: str) -> urllib.request.OpenerDirector:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))

@@ -7,6 +7,7 @@ import pytest
 
 from tidings.comms import rules
 from tidings.comms.defaults import DEFAULTS
+from tidings.comms.models import MessageTemplate
 from tidings.incidents.models import Incident
 
 PHASES = {
@@ -44,7 +45,14 @@ def test_filling_replaces_known_values_and_leaves_slots_visible():
     filled = rules.fill(text, {"title": "Checkout failing", "start_time": "", "cause": ""})
     assert filled == "Checkout failing since {start_time}: {cause}."
     assert rules.unfilled(filled) == ["start_time", "cause"]
-    assert rules.check_body("Broken {cause") == ["a placeholder is not closed: write {name}"]
+    assert rules.check_body("Broken {cause") == [
+        "a placeholder is not closed: “{cause”; write {name}"
+    ]
+    assert rules.check_body("See {Data Statement} here") == [
+        "“{Data Statement}” is not a placeholder: write {name} in lowercase letters, digits and _"
+    ]
+    assert rules.check_body("  ") == ["the text is empty"]
+    assert rules.check_body("{title} is {cause}") == []
 
 
 def test_dana_declares_from_the_investigating_template_in_both_languages(
@@ -135,6 +143,46 @@ def test_a_template_of_staffs_own_is_added_listed_and_deleted(api):
     assert "payment-provider" in [t["key"] for t in api.call("GET", "/templates").json()]
     assert api.call("DELETE", "/templates/payment-provider").status_code == 204
     assert api.call("GET", "/templates/payment-provider").status_code == 404
+
+
+def test_a_broken_or_emptied_template_is_refused_naming_the_language(api):
+    from tidings.comms import services
+    from tidings.core.errors import InvalidInput
+
+    broken = {"names": "Still working", "bodies": {"en": "Still on it {components", "he": "עדיין."}}
+    r = api.call("PUT", "/templates/still_working", broken)
+    assert r.status_code == 422
+    assert (
+        r.json()["detail"] == "bodies.en: a placeholder is not closed: “{components”; write {name}"
+    )
+    # a shipped template keeps its Hebrew: customers who read Hebrew would get nothing
+    with pytest.raises(InvalidInput, match=r"bodies\.he: the text is empty") as refused:
+        services.save_template(
+            actor="dana", key="still_working", names="x", bodies={"en": "Still."}
+        )
+    assert refused.value.field == "body_he"
+    with pytest.raises(InvalidInput, match="name") as unnamed:
+        services.save_template(actor="dana", key="mine", names={}, bodies={"en": "Hi."})
+    assert unnamed.value.field == "name_en"
+    assert not MessageTemplate.objects.exists()
+
+
+def test_a_template_is_tried_on_a_sample_or_an_open_incident_without_writing(now, catalog, outage):
+    from tidings.comms import services
+
+    typed = rules.Template(
+        key="x", kind="incident", status="identified", names={"en": "X"},
+        bodies={"en": "{title} ({components}) since {start_time}: {cause}", "he": "{title}: {cause}"},
+    )  # fmt: skip
+    sample = services.try_on(template=typed)
+    assert (
+        sample["en"]
+        == "Checkout fails for card payments (API, Website) since 2026-11-23 11:35 UTC: {cause}"
+    )
+    assert sample["he"] == "התשלום בכרטיס אשראי נכשל: {cause}"
+    real = services.try_on(template=typed, incident=outage)
+    assert real["he"] == "שגיאות מוגברות ב-API: {cause}" and Incident.objects.count() == 1
+    assert outage.updates.count() == 1
 
 
 def test_compose_previews_a_message_without_writing_anything(api, now, catalog):

@@ -156,3 +156,57 @@ def test_two_people_on_one_incident_see_each_other_and_the_conflict(signed_in, l
     dana.get_by_role("button", name="Publish", exact=True).click()  # she read it: confirm
     expect(dana.locator("#timeline li[data-update]")).to_have_count(3)
     assert incident.updates.count() == 3
+
+
+def test_the_commander_renames_a_component_and_words_an_update_from_an_edited_template(
+    signed_in, live_server, staff, tmp_path
+):
+    from tests.statuspage.conftest import served_by_edge
+    from tidings.components.models import Component
+    from tidings.incidents import services
+
+    payments = Component.objects.get()
+    omer = signed_in("omer")
+    omer.click("nav >> text=Components")
+    row = omer.locator(f"#c-{payments.public_id}")
+    row.locator("details.edit summary").click()
+    row.locator("input[name=name_en]").fill("Card payments")
+    row.locator("input[name=name_he]").fill("תשלומים בכרטיס")
+    row.get_by_role("button", name="Save", exact=True).click()
+    expect(omer.locator(f"#c-{payments.public_id} .cname")).to_have_text("Card payments")
+    payments.refresh_from_db()
+    assert payments.names == {"en": "Card payments", "he": "תשלומים בכרטיס"}
+    with served_by_edge(tmp_path / "data") as (base, _):  # publishes, then serves the page
+        omer.goto(f"{base}/he/")
+        expect(omer.locator(".cname").first).to_have_text("תשלומים בכרטיס")
+
+    incident = services.create_incident(
+        actor="omer", title="Card payments fail", severity="SEV2", body="Looking.",
+        components={payments.public_id: "major_outage"},
+    )  # fmt: skip
+    omer.goto(f"{live_server.url}/console/templates")
+    omer.click("[data-template=identified] a")
+    omer.fill(
+        "textarea[name=body_en]", "{title}: the card processor rejects {cause}. We are on it."
+    )
+    omer.fill("textarea[name=body_he]", "{title}: מעבד הכרטיסים דוחה {cause}. אנחנו מטפלים בזה.")
+    omer.select_option("select[name=sample]", incident.public_id)
+    expect(omer.locator("#template-preview [data-lang=en]")).to_contain_text(
+        "Card payments fail: the card processor rejects {cause}"
+    )
+    assert omer.locator("#template-preview mark.slot").count() == 2  # {cause}, in each language
+    omer.get_by_role("button", name="Save", exact=True).click()
+    omer.wait_for_selector(".flash .note")
+
+    omer.goto(f"{live_server.url}/console/incidents/{incident.public_id}")
+    omer.click("button[data-template=identified]")
+    body = omer.locator("#message textarea[name=body_en]")
+    expect(body).to_have_value(re.compile("the card processor rejects"))
+    for field, text in (("body_en", "expired certificates"), ("body_he", "תעודות שפג תוקפן")):
+        typed = omer.input_value(f"#message textarea[name={field}]").replace("{cause}", text)
+        omer.fill(f"#message textarea[name={field}]", typed)
+    omer.get_by_role("button", name="Publish", exact=True).click()
+    expect(omer.locator("#timeline li[data-update]")).to_have_count(2)
+    latest = incident.updates.order_by("-id").first()
+    assert latest.status == "identified"
+    assert latest.bodies["he"].startswith("Card payments fail: מעבד הכרטיסים דוחה תעודות שפג תוקפן")

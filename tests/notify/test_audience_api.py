@@ -232,7 +232,14 @@ def test_the_console_shows_delivery_figures_to_staff_only(client, dana, now, out
     ) in page
     assert "<strong>4</strong> · Queued: waiting for a worker" in page  # all channels
     assert "w***@example.com" in page and "web-only@example.com" not in page
-    assert 'http-equiv="refresh"' in page  # some are still queued
+    # some are still queued: the counts and reasons poll by themselves, the page stays put
+    assert 'http-equiv="refresh"' not in page and f'hx-get="{url}/live"' in page
+    live = client.get(f"{url}/live").content.decode()
+    assert live.startswith('<div id="deliveries-live" hx-get=') and "3 min 05 s" in live
+    queued = Delivery.objects.filter(message__update=update, status="queued")
+    ledger.record([Result(d.id, ok=True) for d in queued], "test", now=now + timedelta(minutes=4))
+    done = client.get(f"{url}/live").content.decode()
+    assert done.startswith('<div id="deliveries-live">') and "4 min 00 s" in done  # no more polls
     assert client.get("/console/incidents/zzzzzzzzzzzz/deliveries").status_code == 404
 
 

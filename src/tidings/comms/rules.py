@@ -68,15 +68,52 @@ def unfilled(text: str) -> list[str]:
     return placeholders(text)
 
 
+_BRACE = re.compile(r"[{}]")
+
+
 def check_body(text: str) -> list[str]:
-    """Why a template body cannot be saved (empty when it can): placeholders that are neither
-    known nor plain slot names would only confuse the next author."""
-    problems = []
+    """Why a template body cannot be saved (empty when it can). A brace that does not open or
+    close a ``{name}`` would go out to customers as it is, since only well-formed placeholders
+    are filled or caught as unfilled."""
+    from django.utils.translation import gettext as _
+
     if not text.strip():
-        problems.append("the text is empty")
-    if text.count("{") != text.count("}"):
-        problems.append("a placeholder is not closed: write {name}")
+        return [_("the text is empty")]
+    problems = []
+    pos = 0
+    for brace in _BRACE.finditer(text):
+        if brace.start() < pos:
+            continue  # inside a placeholder already read
+        found = _PLACEHOLDER.match(text, brace.start())
+        if found:
+            pos = found.end()
+            continue
+        start = brace.start()
+        if brace.group() == "{":
+            near = text[start : start + 24].split("\n", maxsplit=1)[0]
+            near = near[: near.find("}") + 1] if "}" in near else near
+        else:
+            near = text[max(0, start - 12) : start + 1].rsplit("\n", maxsplit=1)[-1]
+        if brace.group() == "{" and "}" not in text[start:]:
+            problems.append(
+                _("a placeholder is not closed: “%(near)s”; write {name}") % {"near": near}
+            )
+        else:
+            problems.append(
+                _(
+                    "“%(near)s” is not a placeholder: write {name} in lowercase letters, digits and _"
+                )
+                % {"near": near}
+            )
+        break  # one problem at a time is enough to find it
     return problems
+
+
+def slots(bodies: dict[str, str]) -> dict[str, list[str]]:
+    """Per language, the placeholders the author fills (those Tidings does not know)."""
+    return {
+        lang: [p for p in placeholders(text) if p not in KNOWN] for lang, text in bodies.items()
+    }
 
 
 def when(value: datetime | None, zone: str) -> str:

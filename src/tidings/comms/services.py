@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
+
+from django.db.models import F
+from django.utils.translation import gettext as _
 
 from tidings.comms import rules
 from tidings.comms.defaults import DEFAULTS
@@ -60,26 +64,36 @@ def save_template(
     kind: str | None = None,
     status: str | None = None,
 ) -> Template:
-    """Edit a shipped template or add a new one. A shipped one keeps its kind and status."""
+    """Edit a shipped template or add a new one. A shipped one keeps its kind, its status and
+    a text in each language it ships in (customers who read Hebrew keep getting Hebrew)."""
     key = key.strip().lower()
     if not key or len(key) > 64 or not key.replace("_", "").replace("-", "").isalnum():
-        raise InvalidInput("a template key is lowercase letters, digits, '-' and '_'")
+        raise InvalidInput(
+            _("A template key is lowercase letters, digits, “-” and “_”."), field="key"
+        )
     shipped = DEFAULTS.get(key)
     kind = shipped.kind if shipped else (kind or "incident")
     status = shipped.status if shipped else (status or "")
     if kind not in ("incident", "maintenance"):
-        raise InvalidInput("kind must be incident or maintenance")
+        raise InvalidInput(_("A template is for an incident or a maintenance."), field="kind")
     allowed = INCIDENT_STATES if kind == "incident" else MAINTENANCE_STATES
     if status and status not in allowed:
-        raise InvalidInput(f"status must be one of {', '.join(allowed)} (or empty: unchanged)")
-    clean_names = check_localized_line(names, field="names", max_chars=80)
-    clean_bodies = check_localized(
-        bodies, field="bodies", max_chars=get_settings().max_body_chars, required=True
+        raise InvalidInput(
+            _("This status does not fit the template: use one of %(states)s, or none.")
+            % {"states": ", ".join(allowed)},
+            field="status",
+        )
+    clean_names = _checked(check_localized_line, names, field="names", max_chars=80)
+    clean_bodies = _checked(
+        check_localized, bodies, field="bodies", max_chars=get_settings().max_body_chars
     )
-    for lang, text in clean_bodies.items():
-        problems = rules.check_body(text)
+    if not clean_names:
+        raise InvalidInput(_("Give the template a name."), field="name_en")
+    needed = list(shipped.bodies) if shipped else [*clean_bodies][:1] or ["en"]
+    for lang in dict.fromkeys([*needed, *clean_bodies]):
+        problems = rules.check_body(clean_bodies.get(lang, ""))
         if problems:
-            raise InvalidInput(f"bodies.{lang}: {'; '.join(problems)}")
+            raise InvalidInput(f"bodies.{lang}: {'; '.join(problems)}", field=f"body_{lang}")
     MessageTemplate.objects.update_or_create(
         key=key,
         defaults={
@@ -95,6 +109,17 @@ def save_template(
         kind="template.changed", actor=actor, subject_type="template", subject_id=key, public=False
     )
     return get_template(key)
+
+
+def _checked(check: Any, value: object, *, field: str, max_chars: int) -> dict[str, str]:
+    """A localized value checked by ``check``; a refusal names the input it is about
+    (``bodies.he ...`` -> ``body_he``)."""
+    try:
+        return dict(check(value, field=field, max_chars=max_chars, required=False))
+    except InvalidInput as exc:
+        one = field[:-1]  # names -> name, bodies -> body
+        lang = exc.message[len(field) + 1 :][:2] if exc.message.startswith(f"{field}.") else "en"
+        raise InvalidInput(exc.message, field=f"{one}_{lang}") from None
 
 
 def reset_template(*, actor: str, key: str) -> Template | None:
@@ -236,3 +261,39 @@ def status_for(template: Template, current: str) -> str:
 
 def with_status(template: Template, status: str) -> Template:
     return replace(template, status=status)
+
+
+#: The made-up incident a template is tried on before any real one exists.
+SAMPLE_TITLE = {"en": "Checkout fails for card payments", "he": "התשלום בכרטיס אשראי נכשל"}
+
+
+def try_on(*, template: Template, incident: Incident | None = None) -> dict[str, str]:
+    """What ``template`` (saved or not) says when used now: on ``incident``, else on a sample
+    incident that started 25 minutes ago and holds the first two components. Nothing is
+    written; slots stay visible for the author."""
+    from datetime import timedelta
+
+    from tidings.incidents.posting import promised_next_update
+
+    now = clock.now()
+    if incident is not None:
+        status = status_for(template, incident.status)
+        due = promised_next_update(status=status, severity=incident.severity, at=now)
+        return compose_for(template=template, incident=incident, status=status,
+                           next_update_due_at=due)  # fmt: skip
+    status = template.status or ("scheduled" if template.kind == "maintenance" else "investigating")
+    maintenance = template.kind == "maintenance"
+    start = now + timedelta(days=1) if maintenance else now - timedelta(minutes=25)
+    return compose(
+        template=template, title=SAMPLE_TITLE,
+        component_ids=list(
+            Component.objects.order_by(  # the first two as the page shows them
+                F("group__position").asc(nulls_last=True), "position", "name"
+            ).values_list("public_id", flat=True)[:2]
+        ),
+        started_at=start,
+        next_update_due_at=promised_next_update(status=status, severity="SEV2", at=now),
+        incident_id="sample", resolved_at=now if status == "resolved" else None,
+        scheduled_for=start if maintenance else None,
+        scheduled_until=start + timedelta(hours=2) if maintenance else None,
+    )  # fmt: skip

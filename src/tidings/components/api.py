@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -62,6 +63,10 @@ class ComponentPatch(Schema):
     status: str | None = None
     showcase: bool | None = None
     only_show_if_degraded: bool | None = None
+
+
+class MoveIn(Schema):
+    direction: Literal["up", "down"] = Field(description="one place earlier or later on the page")
 
 
 class ComponentOut(BaseModel):
@@ -127,6 +132,24 @@ def patch_group(request: HttpRequest, group_id: str, payload: GroupPatch) -> Gro
     return _group_out(g)
 
 
+@router.post("/groups/{group_id}/move", response=list[GroupOut])
+def move_group(request: HttpRequest, group_id: str, payload: MoveIn) -> list[GroupOut]:
+    """One place up or down; answers every group in the new order."""
+    with transaction.atomic():
+        services.move_group(
+            actor=actor_of(request), group=services.get_group(group_id), direction=payload.direction
+        )
+    return list_groups(request)
+
+
+@router.delete("/groups/{group_id}", response={204: None})
+def delete_group(request: HttpRequest, group_id: str) -> tuple[int, None]:
+    """Its components stay, outside any group; refused (422) while an open incident holds one."""
+    with transaction.atomic():
+        services.delete_group(actor=actor_of(request), group=services.get_group(group_id))
+    return 204, None
+
+
 @router.get("/components", response=list[ComponentOut])
 def list_components(request: HttpRequest) -> list[ComponentOut]:
     return [_out(c) for c in Component.objects.select_related("group")]
@@ -160,3 +183,25 @@ def patch_component(
         if status is not None:
             services.set_status(actor=actor, component=c, status=status)
     return _out(c)
+
+
+@router.post("/components/{component_id}/move", response=list[ComponentOut])
+def move_component(request: HttpRequest, component_id: str, payload: MoveIn) -> list[ComponentOut]:
+    """One place up or down within its group; answers the group's components in the new order."""
+    with transaction.atomic():
+        c = services.move_component(
+            actor=actor_of(request),
+            component=services.get_component(component_id),
+            direction=payload.direction,
+        )
+    return [_out(x) for x in Component.objects.select_related("group").filter(group=c.group)]
+
+
+@router.delete("/components/{component_id}", response={204: None})
+def delete_component(request: HttpRequest, component_id: str) -> tuple[int, None]:
+    """Refused (422) while an open incident or maintenance holds it or a monitor watches it."""
+    with transaction.atomic():
+        services.delete_component(
+            actor=actor_of(request), component=services.get_component(component_id)
+        )
+    return 204, None

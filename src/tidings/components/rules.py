@@ -110,3 +110,17 @@ def slug_for(name: str, taken: Iterable[str], fallback: str) -> str:
     while slug in used:
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def moved(order: list[str], item: str, direction: str) -> list[str]:
+    """``order`` with ``item`` one place earlier (``up``) or later (``down``); unchanged at
+    either end. The console's arrow buttons: no dragging, so they work on a phone."""
+    if direction not in ("up", "down"):
+        raise ValueError(f"move {direction!r}? use up or down")
+    i = order.index(item)
+    j = i - 1 if direction == "up" else i + 1
+    if not 0 <= j < len(order):
+        return list(order)
+    out = list(order)
+    out[i], out[j] = out[j], out[i]
+    return out

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from tidings.components.models import Component, ComponentGroup, StatusChange
-from tidings.components.rules import COMPONENT_STATUSES, check_slug, slug_for
+from tidings.components.rules import COMPONENT_STATUSES, check_slug, moved, slug_for
 from tidings.core import clock, db, events, text
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.core.text import check_localized_line, default_text
@@ -21,23 +22,52 @@ def _names(value: object, what: str) -> dict[str, str]:
     """A name as text (the default language's) or per language: ``{"en": ..., "he": ...}``."""
     try:
         return check_localized_line(value, field="name", max_chars=120, required=True)
-    except InvalidInput:
+    except InvalidInput as exc:
         if not (value.strip() if isinstance(value, str) else value):
-            raise InvalidInput(f"{what} needs a name") from None
-        raise
+            needs = (
+                _("A group needs a name.") if what == "a group" else _("A component needs a name.")
+            )
+            raise InvalidInput(needs, field="name_en") from None
+        # "name.he contains ...": the message is about the Hebrew name
+        lang = exc.message[5:7] if exc.message.startswith("name.") else "en"
+        raise InvalidInput(exc.message, field=f"name_{lang}") from None
 
 
 def _slug(value: str) -> str:
     try:
         return check_slug(value)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    except ValueError:
+        raise InvalidInput(
+            _("“%(slug)s” is not a usable slug: use lowercase letters, digits and hyphens.")
+            % {"slug": value},
+            field="slug",
+        ) from None
+
+
+def _group_clash(name: str) -> InvalidInput:
+    return InvalidInput(
+        _("A group named “%(name)s” exists already.") % {"name": name}, field="name_en"
+    )
+
+
+def _component_clash(name: str) -> InvalidInput:
+    return InvalidInput(
+        _("A component named “%(name)s” exists already in that group.") % {"name": name},
+        field="name_en",
+    )
+
+
+def _slug_taken(slug: str) -> InvalidInput:
+    return InvalidInput(
+        _("The slug “%(slug)s” is taken by another component.") % {"slug": slug}, field="slug"
+    )
 
 
 def check_status(status: str) -> str:
     if status not in COMPONENT_STATUSES:
         raise InvalidInput(
-            f"unknown component status {status!r}; use one of {', '.join(COMPONENT_STATUSES)}"
+            f"unknown component status {status!r}; use one of {', '.join(COMPONENT_STATUSES)}",
+            field="status",
         )
     return status
 
@@ -68,7 +98,9 @@ def get_group(public_id: str) -> ComponentGroup:
     try:
         return ComponentGroup.objects.get(public_id=public_id)
     except ComponentGroup.DoesNotExist:
-        raise NotFound(f"no component group with id {public_id!r}") from None
+        raise NotFound(
+            _("There is no component group with id “%(id)s”.") % {"id": public_id}, field="group"
+        ) from None
 
 
 def create_group(
@@ -77,7 +109,7 @@ def create_group(
     names, description = _names(name, "a group"), _description(description)
     default = default_text(names)
     if ComponentGroup.objects.filter(name=default).exists():
-        raise InvalidInput(f"a group named {default!r} exists already")
+        raise _group_clash(default)
     if position is None:
         position = (ComponentGroup.objects.aggregate(m=Max("position"))["m"] or 0) + 1
     now = clock.now()
@@ -107,7 +139,7 @@ def change_group(*, actor: str, group: ComponentGroup, **fields: Any) -> Compone
         fields["names"] = _names(fields["name"], "a group")
         fields["name"] = default_text(fields["names"])
         if ComponentGroup.objects.filter(name=fields["name"]).exclude(pk=group.pk).exists():
-            raise InvalidInput(f"a group named {fields['name']!r} exists already")
+            raise _group_clash(fields["name"])
     if "description" in fields:
         fields["description"] = _description(fields["description"] or "")
     for name, value in fields.items():
@@ -141,11 +173,11 @@ def create_component(
     check_status(status)
     group = get_group(group_id) if group_id else None
     if Component.objects.filter(group=group, name=default).exists():
-        raise InvalidInput(f"a component named {default!r} exists already in that group")
+        raise _component_clash(default)
     if slug:
         slug = _slug(slug)
         if Component.objects.filter(slug=slug).exists():
-            raise InvalidInput(f"the slug {slug!r} is taken by another component")
+            raise _slug_taken(slug)
     else:
         # Components number in the hundreds at most: reading every slug is cheap.
         slug = slug_for(
@@ -192,15 +224,17 @@ def change_component(*, actor: str, component: Component, **fields: Any) -> Comp
     if "name" in fields:
         fields["names"] = _names(fields["name"], "a component")
         fields["name"] = default_text(fields["names"])
-        clash = Component.objects.filter(group=component.group, name=fields["name"])
+    if "name" in fields or "group" in fields:
+        name = fields.get("name", component.name)
+        clash = Component.objects.filter(group=component.group, name=name)
         if clash.exclude(pk=component.pk).exists():
-            raise InvalidInput(f"a component named {fields['name']!r} exists already in that group")
+            raise _component_clash(name)
     if "description" in fields:
         fields["description"] = _description(fields["description"] or "")
     if "slug" in fields:
         fields["slug"] = _slug(str(fields["slug"] or ""))
         if Component.objects.filter(slug=fields["slug"]).exclude(pk=component.pk).exists():
-            raise InvalidInput(f"the slug {fields['slug']!r} is taken by another component")
+            raise _slug_taken(fields["slug"])
     for name, value in fields.items():
         setattr(component, name, value)
     component.updated_at = clock.now()
@@ -255,3 +289,123 @@ def set_status(
         incident_id=incident_id,
     )
     return old, status
+
+
+def move_component(*, actor: str, component: Component, direction: str) -> Component:
+    """One place up or down among the components of its group (the page's order). The group's
+    positions are numbered afresh, so equal positions left by older writes sort out too."""
+    siblings = list(Component.objects.filter(group=component.group).order_by("position", "name"))
+    order = moved([c.public_id for c in siblings], component.public_id, _direction(direction))
+    _renumber(siblings, order, Component)
+    events.record(kind="component.changed", actor=actor, subject_type="component",
+                  subject_id=component.public_id, fields=["position"])  # fmt: skip
+    component.refresh_from_db(fields=["position"])
+    return component
+
+
+def move_group(*, actor: str, group: ComponentGroup, direction: str) -> ComponentGroup:
+    groups = list(ComponentGroup.objects.order_by("position", "name"))
+    order = moved([g.public_id for g in groups], group.public_id, _direction(direction))
+    _renumber(groups, order, ComponentGroup)
+    events.record(kind="group.changed", actor=actor, subject_type="group",
+                  subject_id=group.public_id, fields=["position"])  # fmt: skip
+    group.refresh_from_db(fields=["position"])
+    return group
+
+
+def _direction(value: str) -> str:
+    if value not in ("up", "down"):
+        raise InvalidInput(_("Move up or down."), field="direction")
+    return value
+
+
+def _renumber(rows: list[Any], order: list[str], model: Any) -> None:
+    by_id = {r.public_id: r for r in rows}
+    now = clock.now()
+    changed = []
+    for position, public_id in enumerate(order, start=1):
+        row = by_id[public_id]
+        if row.position != position:
+            row.position, row.updated_at = position, now
+            changed.append(row)
+    model.objects.bulk_update(changed, ["position", "updated_at"])
+
+
+def _open_incidents(components: Any) -> list[str]:
+    """Titles of the open incidents and maintenances that hold any of ``components``."""
+    from tidings.incidents.rules import CLOSED_STATES
+
+    return sorted(
+        {
+            title
+            for c in components
+            for title in c.incidents.exclude(status__in=CLOSED_STATES).values_list(
+                "title", flat=True
+            )
+        }
+    )
+
+
+def _undeletable(message: str, values: dict[str, str]) -> InvalidInput:
+    return InvalidInput(message % values, field="delete")
+
+
+def _check_deletable(component: Component) -> None:
+    held = _open_incidents([component])
+    if held:
+        raise _undeletable(
+            _(
+                "“%(name)s” cannot be deleted while an open incident or maintenance holds it "
+                "(%(incidents)s). Resolve it or take the component out of it first."
+            ),
+            {"name": component.name, "incidents": "; ".join(held)},
+        )
+    watching = list(component.monitors.values_list("name", flat=True))  # type: ignore[attr-defined]
+    if watching:
+        raise _undeletable(
+            _(
+                "“%(name)s” cannot be deleted while monitors watch it (%(monitors)s): "
+                "delete them or point them at another component first."
+            ),
+            {"name": component.name, "monitors": ", ".join(watching)},
+        )
+
+
+def delete_component(*, actor: str, component: Component) -> None:
+    """Remove a component from the page. Refused while an open incident holds it or a monitor
+    watches it (the monitor would go with it, silently); past incidents keep their text but
+    no longer name it, and its status history goes with it."""
+    _check_deletable(component)
+    events.record(kind="component.deleted", actor=actor, subject_type="component",
+                  subject_id=component.public_id, name=component.name, slug=component.slug)  # fmt: skip
+    component.delete()
+
+
+def delete_group(*, actor: str, group: ComponentGroup) -> None:
+    """Remove a group; its components stay, outside any group. Refused while an open incident
+    holds one of them, or when one would clash with the name of a component already outside
+    a group."""
+    members = list(group.components.all())
+    held = _open_incidents(members)
+    if held:
+        raise _undeletable(
+            _(
+                "“%(name)s” cannot be deleted while an open incident or maintenance holds one "
+                "of its components (%(incidents)s)."
+            ),
+            {"name": group.name, "incidents": "; ".join(held)},
+        )
+    clash = Component.objects.filter(group=None, name__in=[c.name for c in members])
+    for name in clash.values_list("name", flat=True)[:1]:
+        raise _undeletable(
+            _(
+                "“%(name)s” cannot be deleted: its component “%(component)s” would have the "
+                "same name as one outside any group. Rename one of them first."
+            ),
+            {"name": group.name, "component": name},
+        )
+    events.record(kind="group.deleted", actor=actor, subject_type="group",
+                  subject_id=group.public_id, name=group.name)  # fmt: skip
+    now = clock.now()
+    group.components.update(group=None, updated_at=now)
+    group.delete()

@@ -80,9 +80,7 @@ def local_time(value: str, field: str) -> datetime:
 
 def refused(field: str, message: str) -> InvalidInput:
     """A refusal written by the console (translated), with the field it is about."""
-    exc = InvalidInput(message)
-    exc.field = field  # type: ignore[attr-defined]
-    return exc
+    return InvalidInput(message, field=field)
 
 
 class Errors(dict[str, list[str]]):

@@ -22,6 +22,8 @@ NAV: list[Entry] = [
     Entry("console-schedule", _("Maintenance"), "incidents.write"),
     Entry("console-history", _("All incidents"), "incidents.read"),
     Entry("console-monitors", _("Monitors"), "monitors.read"),
+    Entry("console-components", _("Components"), "components.read"),
+    Entry("console-templates", _("Templates"), "templates.read"),
     Entry("console-customers", _("Customers"), "customers.read"),
     Entry("console-subscribers", _("Subscribers"), "subscribers.read"),
     Entry("console-disabled", _("Disabled"), "deliveries.read"),

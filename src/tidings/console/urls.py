@@ -7,6 +7,7 @@ from django.urls import path
 
 from tidings.console.views import (
     auth,
+    catalog,
     content,
     customers,
     deliveries,
@@ -19,6 +20,7 @@ from tidings.console.views import (
     subscribers,
     targets,
     tokens,
+    wording,
 )
 
 urlpatterns = [
@@ -32,6 +34,11 @@ urlpatterns = [
         "incidents/<str:incident_id>/deliveries",
         deliveries.deliveries,
         name="console-deliveries",
+    ),
+    path(
+        "incidents/<str:incident_id>/deliveries/live",
+        deliveries.live,
+        name="console-deliveries-live",
     ),
     path(
         "incidents/<str:incident_id>/deliveries/enable",
@@ -116,4 +123,18 @@ urlpatterns = [
     path("tokens/", tokens.token_list, name="console-tokens"),
     path("tokens/new", tokens.token_new, name="console-token-new"),
     path("tokens/<str:token_id>/revoke", tokens.token_revoke, name="console-token-revoke"),
+    path("monitors/pending", monitors.pending, name="console-monitors-pending"),
+    path("monitors/list", monitors.monitor_list, name="console-monitors-list"),
+    path("monitors/hooks/<str:hook_id>", monitors.delete_hook, name="console-hook"),
+    # components and groups
+    path("components", catalog.catalog, name="console-components"),
+    path("components/add", catalog.add_component, name="console-component-add"),
+    path("components/groups/add", catalog.add_group, name="console-group-add"),
+    path("components/groups/<str:group_id>", catalog.group, name="console-group"),
+    path("components/<str:component_id>", catalog.component, name="console-component"),
+    # message templates
+    path("templates", wording.library, name="console-templates"),
+    path("templates/add", wording.add, name="console-template-add"),
+    path("templates/preview", wording.preview, name="console-template-preview"),
+    path("templates/edit/<str:key>", wording.edit, name="console-template"),
 ]

@@ -6,9 +6,11 @@ from __future__ import annotations
 class DomainError(Exception):
     status_code = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        #: The input the message is about (a form puts the message next to it), if one.
+        self.field = field
 
 
 class NotFound(DomainError):

@@ -5,7 +5,8 @@ subscribers registered here run after commit. The core never imports a subscribe
 Documented kinds (``data`` keys in brackets):
 
 * ``component.created`` / ``component.changed`` [fields] / ``component.status_changed`` [old, new]
-* ``group.created`` / ``group.changed``
+* ``group.created`` / ``group.changed`` [fields] / ``group.deleted`` [name]
+* ``component.deleted`` [name, slug]
 * ``incident.created`` [kind, status, impact, severity] / ``incident.changed`` [fields]
 * ``incident.status_changed`` [old, new, backward]
 * ``incident.update_posted`` [update_id, status, components, audience]

@@ -57,12 +57,23 @@ def _update_view(u: UpdateDeliveries, labels: dict[str, str]) -> dict[str, Any]:
 def deliveries(request: HttpRequest, incident_id: str) -> HttpResponse:
     """Per update: deliveries by channel and status, publish to last delivery, and the
     targets disabled after a permanent failure (masked)."""
+    return _report(request, incident_id, "console/deliveries.html")
+
+
+@console_view("deliveries.read")
+def live(request: HttpRequest, incident_id: str) -> HttpResponse:
+    """The report's counts and reasons again, for the page's poll while deliveries go out
+    (once all are done the answer no longer asks to be polled)."""
+    return _report(request, incident_id, "console/_deliveries_live.html")
+
+
+def _report(request: HttpRequest, incident_id: str, template: str) -> HttpResponse:
     incident = get_object_or_404(Incident, public_id=incident_id)
     labels = status_labels()
     report = delivery_report(incident, labels)
     return render(
         request,
-        "console/deliveries.html",
+        template,
         {
             "incident": incident,
             "report": report,

@@ -47,12 +47,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @console_view("deliveries.read")
 def outbox(request: HttpRequest) -> HttpResponse:
     """Every message "sent" in the demo, as its recipient would see it: the demo's catcher
-    (``tidings up --demo``) takes them all and nothing leaves the machine."""
+    (``tidings up --demo``) takes them all and nothing leaves the machine. The list polls
+    itself (``?since=<bytes>``: 204 while the append-only outbox has not grown)."""
     from tidings.demo.catcher import Outbox
 
     settings = get_settings()
+    path = settings.demo_outbox
+    size = path.stat().st_size if path.exists() else 0
+    since = request.GET.get("since")
+    if since is not None and since == str(size):
+        return HttpResponse(status=204)
     return render(
         request,
-        "console/outbox.html",
-        {"demo": settings.demo, "entries": Outbox(settings.demo_outbox).newest(100)},
+        "console/_outbox_entries.html" if since is not None else "console/outbox.html",
+        {"demo": settings.demo, "entries": Outbox(path).newest(100), "size": size},
     )

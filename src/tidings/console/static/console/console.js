@@ -30,6 +30,24 @@
     var field = document.querySelector(b.getAttribute("data-fill"));
     if (field) { field.value = b.getAttribute("data-value"); field.dispatchEvent(new Event("change", { bubbles: true })); }
   });
+  /* a button with data-copy="#id" copies that field's value (receiver URLs, secrets) */
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest("[data-copy]");
+    if (!b) return;
+    var field = document.querySelector(b.getAttribute("data-copy"));
+    if (!field) return;
+    var done = function () {
+      var label = b.textContent;
+      b.textContent = b.getAttribute("data-copied") || label;
+      setTimeout(function () { b.textContent = label; }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done);
+    } else { /* plain http: the older way still copies a selected field */
+      field.select();
+      if (document.execCommand("copy")) done();
+    }
+  });
   tick();
   setInterval(tick, 1000);
   document.addEventListener("htmx:afterSwap", tick);
