@@ -55,14 +55,23 @@ urlpatterns = [
     path("incidents/<str:incident_id>/timeline", live.timeline, name="console-timeline"),
     path("incidents/<str:incident_id>/counts", live.counts, name="console-counts"),
     path("incidents/<str:incident_id>/recipients", live.recipients, name="console-recipients"),
-    path("incidents/<str:incident_id>/faq", content.add_faq, name="console-faq-add"),
-    path("incidents/<str:incident_id>/faq/<int:faq_id>", content.faq, name="console-faq"),
+    path("incidents/<str:incident_id>/faq", content.add, {"part": "faq"}, name="console-faq-add"),
     path(
-        "incidents/<str:incident_id>/resources", content.add_resource, name="console-resource-add"
+        "incidents/<str:incident_id>/faq/<int:row_id>",
+        content.edit,
+        {"part": "faq"},
+        name="console-faq",
     ),
     path(
-        "incidents/<str:incident_id>/resources/<int:resource_id>",
-        content.resource,
+        "incidents/<str:incident_id>/resources",
+        content.add,
+        {"part": "resource"},
+        name="console-resource-add",
+    ),
+    path(
+        "incidents/<str:incident_id>/resources/<int:row_id>",
+        content.edit,
+        {"part": "resource"},
         name="console-resource",
     ),
     path(
