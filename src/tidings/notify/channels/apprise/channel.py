@@ -31,20 +31,13 @@ from django.utils.translation import gettext as _
 from tidings.notify.channels.apprise import guard
 from tidings.notify.channels.base import PerRecipient
 from tidings.notify.http import is_private_host, is_public_address, private_refused
-from tidings.notify.protocol import (
-    UNSUBSCRIBE_URL,
-    InvalidTarget,
-    Outgoing,
-    Rendered,
-    Result,
-    UpdateView,
-    facts,
-)
+from tidings.notify.protocol import UNSUBSCRIBE_URL, InvalidTarget, Rendered, Result, facts
 
 if TYPE_CHECKING:
     import aiohttp
 
     from tidings.config import TidingsSettings
+    from tidings.notify.protocol import Outgoing, UpdateView
 
 log = logging.getLogger(__name__)
 #: Apprise calls in flight per worker.

@@ -15,19 +15,12 @@ from urllib.parse import urlsplit
 from django.utils.translation import gettext as _
 
 from tidings.notify.channels.base import UrlPoster
-from tidings.notify.protocol import (
-    InvalidTarget,
-    Outgoing,
-    Rendered,
-    Result,
-    UpdateView,
-    facts,
-    shorten,
-    utc_text,
-)
+from tidings.notify.protocol import InvalidTarget, Rendered, Result, facts, shorten, utc_text
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    from tidings.notify.protocol import Outgoing, UpdateView
 
 
 HOST = "hooks.slack.com"

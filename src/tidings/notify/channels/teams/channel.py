@@ -18,16 +18,12 @@ from urllib.parse import urlsplit
 from django.utils.translation import gettext as _
 
 from tidings.notify.channels.base import UrlPoster
-from tidings.notify.protocol import (
-    InvalidTarget,
-    Rendered,
-    UpdateView,
-    facts,
-    shorten,
-)
+from tidings.notify.protocol import InvalidTarget, Rendered, facts, shorten
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    from tidings.notify.protocol import UpdateView
 
 
 CARD = "application/vnd.microsoft.card.adaptive"

@@ -22,18 +22,11 @@ from django.utils.translation import gettext as _
 
 from tidings.notify.channels.base import JsonPoster
 from tidings.notify.http import classify_status, post_for_json
-from tidings.notify.protocol import (
-    InvalidTarget,
-    Outgoing,
-    Rendered,
-    Result,
-    UpdateView,
-    facts,
-    shorten,
-)
+from tidings.notify.protocol import InvalidTarget, Rendered, Result, facts, shorten
 
 if TYPE_CHECKING:
     from tidings.config import TidingsSettings
+    from tidings.notify.protocol import Outgoing, UpdateView
 
 #: Telegram's limit is 4096 characters of visible text; the HTML length bounds it from above.
 TEXT_LIMIT = 4096

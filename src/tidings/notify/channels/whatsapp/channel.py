@@ -17,21 +17,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from tidings.notify.channels.base import PerRecipient
-from tidings.notify.protocol import (
-    UNSUBSCRIBE_URL,
-    Outgoing,
-    Rendered,
-    Result,
-    UpdateView,
-    facts,
-    shorten,
-)
+from tidings.notify.protocol import UNSUBSCRIBE_URL, Rendered, facts, shorten
 from tidings.notify.twilio import TwilioMessages, normalise_phone
 
 if TYPE_CHECKING:
     import aiohttp
 
     from tidings.config import TidingsSettings
+    from tidings.notify.protocol import Outgoing, Result, UpdateView
 
 LIMIT = 1600
 #: Room kept for the recipient's unsubscribe link, which replaces the placeholder at send time.
