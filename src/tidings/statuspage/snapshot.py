@@ -89,10 +89,16 @@ def make_entry(path: str, body: bytes, content_type: str) -> Entry:
 
 
 def write(
-    root: Path, version: int, generated_at: datetime, entries: Iterable[Entry], keep: int = 5
+    root: Path,
+    version: int,
+    generated_at: datetime,
+    entries: Iterable[Entry],
+    keep: int = 5,
+    carry: Iterable[str] = (),
 ) -> Path:
     """Write a snapshot next to the previous ones and make it current. Files unchanged since the
-    previous snapshot are hard-linked rather than written again."""
+    previous snapshot are hard-linked rather than written again; the paths in ``carry`` were not
+    rendered at all and are taken, files and manifest lines, from the previous snapshot."""
     root.mkdir(parents=True, exist_ok=True)
     previous = _read_manifest(root / CURRENT)
     prev_dir = (root / CURRENT).resolve() if previous else None
@@ -118,6 +124,22 @@ def write(
             "gzip": e.gzip is not None,
             "br": e.br is not None,
         }
+    made: set[Path] = set()
+    for path in carry:
+        if previous is None or prev_dir is None:
+            raise ValueError("nothing to carry over: no previous snapshot")
+        meta = previous["files"][path]
+        name = str(meta["file"])
+        for suffix, present in (("", True), (".gz", meta["gzip"]), (".br", meta["br"])):
+            if not present:
+                continue
+            dest = tmp / (name + suffix)
+            if dest.parent not in made:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                made.add(dest.parent)
+            if not _link(prev_dir / (name + suffix), dest):
+                shutil.copyfile(prev_dir / (name + suffix), dest)
+        files[path] = meta
     manifest = {
         "version": version,
         "generated_at": generated_at.astimezone(UTC).isoformat(),
@@ -159,6 +181,11 @@ def _read_manifest(directory: Path) -> dict[str, Any] | None:
     return data
 
 
+def read_manifest(root: Path) -> dict[str, Any] | None:
+    """The manifest of the current snapshot (``files``: URL path -> file, type, etag...)."""
+    return _read_manifest(root / CURRENT)
+
+
 def current_version(root: Path) -> int | None:
     """The version ``current`` points at, from the link name alone (cheap enough to poll)."""
     try:
@@ -171,15 +198,21 @@ def current_version(root: Path) -> int | None:
         return None
 
 
-def load(root: Path) -> Snapshot | None:
-    """Read the current snapshot into memory, or None if there is none (or it is incomplete)."""
+def load(root: Path, previous: Snapshot | None = None) -> Snapshot | None:
+    """Read the current snapshot into memory, or None if there is none (or it is incomplete).
+    Entries unchanged since ``previous`` (same etag and type) are reused, not read again."""
     directory = (root / CURRENT).resolve()
     manifest = _read_manifest(directory)
     if manifest is None:
         return None
     entries = {}
+    known = previous.entries if previous is not None else {}
     try:
         for path, meta in manifest["files"].items():
+            old = known.get(path)
+            if old is not None and old.etag == meta["etag"] and old.content_type == meta["type"]:
+                entries[path] = old
+                continue
             base = directory / str(meta["file"])
             entries[path] = Entry(
                 path=path,
