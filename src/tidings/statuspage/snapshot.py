@@ -94,6 +94,7 @@ def write(
     generated_at: datetime,
     entries: Iterable[Entry],
     keep: int = 5,
+    *,
     carry: Iterable[str] = (),
 ) -> Path:
     """Write a snapshot next to the previous ones and make it current. Files unchanged since the
@@ -124,22 +125,10 @@ def write(
             "gzip": e.gzip is not None,
             "br": e.br is not None,
         }
-    made: set[Path] = set()
-    for path in carry:
+    if carry:
         if previous is None or prev_dir is None:
             raise ValueError("nothing to carry over: no previous snapshot")
-        meta = previous["files"][path]
-        name = str(meta["file"])
-        for suffix, present in (("", True), (".gz", meta["gzip"]), (".br", meta["br"])):
-            if not present:
-                continue
-            dest = tmp / (name + suffix)
-            if dest.parent not in made:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                made.add(dest.parent)
-            if not _link(prev_dir / (name + suffix), dest):
-                shutil.copyfile(prev_dir / (name + suffix), dest)
-        files[path] = meta
+        files.update(_carry(prev_dir, tmp, previous["files"], carry))
     manifest = {
         "version": version,
         "generated_at": generated_at.astimezone(UTC).isoformat(),
@@ -156,6 +145,28 @@ def write(
     link_tmp.replace(root / CURRENT)  # rename(2) is atomic: readers see old or new, never neither
     _prune(root, keep)
     return target
+
+
+def _carry(
+    prev_dir: Path, tmp: Path, previous: dict[str, Any], paths: Iterable[str]
+) -> dict[str, Any]:
+    """Hard-link the files of ``paths`` from the previous snapshot; their manifest lines."""
+    made: set[Path] = set()
+    files = {}
+    for path in paths:
+        meta = previous[path]
+        name = str(meta["file"])
+        for suffix, present in (("", True), (".gz", meta["gzip"]), (".br", meta["br"])):
+            if not present:
+                continue
+            dest = tmp / (name + suffix)
+            if dest.parent not in made:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                made.add(dest.parent)
+            if not _link(prev_dir / (name + suffix), dest):
+                shutil.copyfile(prev_dir / (name + suffix), dest)
+        files[path] = meta
+    return files
 
 
 def _link(src: Path, dest: Path) -> bool:
