@@ -8,7 +8,7 @@ Documented kinds (``data`` keys in brackets):
 * ``group.created`` / ``group.changed`` [fields] / ``group.deleted`` [name]
 * ``component.deleted`` [name, slug]
 * ``incident.created`` [kind, status, impact, severity] / ``incident.changed`` [fields]
-* ``incident.status_changed`` [old, new, backward]
+* ``incident.status_changed`` [old, new, backward] / ``incident.deleted`` [incident_kind, title, status, started_at, updates, components]
 * ``incident.update_posted`` [update_id, status, components, audience]
 * ``incident.faq_changed`` / ``incident.resource_changed``
 * ``notify.fanned_out`` [update_id, deliveries]
