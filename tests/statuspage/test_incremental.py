@@ -103,9 +103,7 @@ def test_history_reaches_every_month_however_old(now, site_settings, catalog):
     assert 'rel="next"' in month_page and 'rel="prev"' not in month_page
 
 
-def test_a_deleted_incident_leaves_the_page_and_its_components_return(
-    now, site_settings, catalog
-):
+def test_a_deleted_incident_leaves_the_page_and_its_components_return(now, site_settings, catalog):
     api = components.get_component(catalog["API"])
     components.set_status(actor="dana", component=api, status="degraded_performance")
     with clock.frozen(now + timedelta(minutes=1)):

@@ -56,15 +56,14 @@ def record(
     subject_type: str,
     subject_id: str,
     public: bool = True,
-    scope: str = "",
     **data: Any,
 ) -> Event:
     """Write one event. ``public`` says the change shows on the status page: it then asks for
     a new snapshot in the same transaction, so a crash before the publish task is enqueued is
-    caught later by the scheduler instead of leaving the page stale. ``scope`` says which pages
-    the change shows on when the subject alone does not (see :func:`_scope_of`)."""
+    caught later by the scheduler instead of leaving the page stale. Which pages it asks to
+    render follows from the subject (see :func:`_scope_of`)."""
     if public:
-        request_publish(scope or _scope_of(subject_type, subject_id, kind, data))
+        request_publish(_scope_of(subject_type, subject_id, kind, data))
     event = Event.objects.create(
         at=clock.now(),
         actor=actor or "system",

@@ -65,7 +65,7 @@ def delete_incident(*, actor: str, incident: Incident) -> dict[str, Any]:
             }
         )
     month = incident.started_at.astimezone(UTC).strftime("%Y-%m")
-    record = {
+    record: dict[str, Any] = {
         "incident_kind": incident.kind,
         "title": incident.title,
         "status": incident.status,

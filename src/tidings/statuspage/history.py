@@ -66,7 +66,7 @@ def render(
     """The index and the month pages (all, or those in ``months``) of one language."""
     p = base["prefix"]
     keys = all_months(site)
-    pages = {
+    pages: dict[str, str] = {
         f"{p}/history": render_to_string(
             "statuspage/history_index.html",
             {**base, "page_path": "/history", "years": _index(site, keys)},

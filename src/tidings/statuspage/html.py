@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC
+from functools import partial
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -184,6 +185,10 @@ def _context(site: Site, lang: str) -> dict[str, Any]:
     }
 
 
+def _localized_view(i: IncidentData, *, lang: str, site: Site) -> dict[str, Any]:
+    return _incident_view(i, lang, site)
+
+
 @dataclass(frozen=True)
 class Selection:
     """The pages an incremental publish renders besides those every publish renders: these
@@ -241,7 +246,7 @@ def render_pages(whole: Site, only: Selection | None = None) -> dict[str, str]:
                 history.render(
                     site,
                     base,
-                    view=lambda i, site=site, lang=lang: _incident_view(i, lang, site),
+                    view=partial(_localized_view, lang=lang, site=site),
                     months=None if only is None else only.months,
                 )
             )
