@@ -71,6 +71,27 @@ def _watch(url: str, marker: bytes, seen: list[float], timeout: float) -> None:
         time.sleep(0.01)
 
 
+def _explain(settings: Any, path: str) -> None:
+    """On stderr: how the first differing file differs from a full render."""
+    import difflib
+    from datetime import datetime
+
+    from tidings.statuspage import snapshot
+    from tidings.statuspage.publisher import build
+
+    current = snapshot.load(settings.snapshot_dir)
+    assert current is not None
+    moment = datetime.fromisoformat(current.generated_at)
+    reference = {e.path: e for e in build(settings, current.version, moment)}
+    have, want = current.entries.get(path), reference.get(path)
+    print(f"{path}: in snapshot {have is not None}, in full render {want is not None}", file=sys.stderr)
+    if have is not None and want is not None:
+        lines = difflib.unified_diff(
+            have.body.decode().splitlines(), want.body.decode().splitlines(), lineterm="", n=1
+        )
+        print("\n".join(list(lines)[:40]), file=sys.stderr)
+
+
 def one_case(rounds: int) -> dict[str, Any]:
     """In this process (its settings from the environment): post updates, publish, time."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
@@ -127,6 +148,8 @@ def one_case(rounds: int) -> dict[str, Any]:
             new.append(_new_bytes(settings.snapshot_dir))
         t2 = time.perf_counter()
         differ = check(settings)
+        if differ:
+            _explain(settings, differ[0])
         return {
             "served": statistics.median(served),
             "served_min": min(served),
@@ -160,7 +183,7 @@ def run_case(db: str, size: int, rounds: int) -> dict[str, Any]:
         setup = time.perf_counter() - t1
         out = subprocess.run(
             [sys.executable, __file__, "--one", "--rounds", str(rounds)],
-            env=env, check=True, capture_output=True, text=True,
+            env=env, check=True, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
         result.update(db=db, size=size, history_and_full_publish=setup, demo=t1 - t0)
