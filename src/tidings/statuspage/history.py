@@ -7,8 +7,8 @@ months a change falls in; the index is small and rendered every time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from datetime import UTC, date
+from collections.abc import Callable, Collection, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -29,8 +29,13 @@ def _next(key: str) -> str:
 
 def all_months(site: Site) -> list[str]:
     """Every month with a page, oldest first: from the first incident's month to now's."""
-    current = site.generated_at.astimezone(UTC).strftime("%Y-%m")
-    key = min([k for k, _ in site.history[:1]] + [current])
+    return month_keys(site.history, site.generated_at)
+
+
+def month_keys(counts: Sequence[tuple[str, int]], now: datetime) -> list[str]:
+    """The months from the first of ``counts`` (or now's) to now's, oldest first."""
+    current = now.astimezone(UTC).strftime("%Y-%m")
+    key = min([k for k, _ in counts[:1]] + [current])
     out = []
     while key <= current:
         out.append(key)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -28,7 +28,7 @@ from typing import Any
 from tidings.config import TidingsSettings
 from tidings.incidents.models import Incident
 from tidings.statuspage import history, html, snapshot
-from tidings.statuspage.collect import collect, front_and
+from tidings.statuspage.collect import collect, front_and, history_months
 from tidings.statuspage.data import Site
 
 EntriesOf = Callable[[Site, dict[str, str]], list[snapshot.Entry]]
@@ -41,8 +41,12 @@ _SECRET = ("secret", "password", "token", "key", "dsn", "database_url")
 @dataclass
 class Job:
     entries: list[snapshot.Entry]
-    carry: list[str] = field(default_factory=list)
+    staging: snapshot.Staging | None = None
     full: bool = True
+
+    @property
+    def carried(self) -> int:
+        return 0 if self.staging is None else len(self.staging.result())
 
 
 @dataclass(frozen=True)
@@ -108,39 +112,50 @@ def render(
     *,
     entries_of: EntriesOf,
 ) -> Job:
-    """The files to write and the paths to carry over for a publish asked by ``scopes``."""
+    """The files to write and the staging of the files carried over for a publish asked by
+    ``scopes``. The carried files are linked in a thread while this one renders."""
     wanted = plan(scopes)
     previous = snapshot.read_manifest(settings.snapshot_dir)
     if wanted.everything or previous is None or _remembered(settings) != render_key(settings):
         return _full(settings, version, now, entries_of)
+    old: dict[str, Any] = previous["files"]
     months = set(wanted.months)
     for started, status in Incident.objects.filter(public_id__in=wanted.incidents).values_list(
         "started_at", "status"
     ):
         if status != "scheduled":
             months.add(started.astimezone(UTC).strftime("%Y-%m"))
+    keys = history.month_keys(history_months(), now)
+    month_pages = {f"{html.prefix(lang)}/history/{key}" for lang in html.LANGS for key in keys}
+    if month_pages != {p for p in old if _MONTH_PAGE.match(p)}:
+        return _full(settings, version, now, entries_of)
+    public = set(
+        Incident.objects.filter(visibility="public")
+        .values_list("public_id", flat=True)
+        .iterator(chunk_size=5000)
+    )
+    rendered = {
+        f"{html.prefix(lang)}/{what}"
+        for lang in html.LANGS
+        for what in [
+            *(f"incidents/{pid}" for pid in wanted.incidents & public),
+            *(f"history/{key}" for key in months & set(keys)),
+        ]
+    }
+    incident_pages = {
+        f"{html.prefix(lang)}/incidents/{pid}" for pid in public for lang in html.LANGS
+    }
+    carry = sorted((month_pages | incident_pages) - rendered)
+    if any(p not in old for p in carry):
+        return _full(settings, version, now, entries_of)
+    staging = snapshot.Staging(settings.snapshot_dir, version, carry)
     site = collect(
         settings=settings,
         now=now,
         version=version,
         only=front_and(settings=settings, now=now, incidents=set(wanted.incidents), months=months),
     )
-    old: dict[str, Any] = previous["files"]
-    month_pages = {
-        f"{html.prefix(lang)}/history/{key}"
-        for lang in html.LANGS
-        for key in history.all_months(site)
-    }
-    if month_pages != {p for p in old if _MONTH_PAGE.match(p)}:
-        return _full(settings, version, now, entries_of)
     pages = html.render_pages(site, html.Selection(frozenset(months), wanted.incidents))
-    public = Incident.objects.filter(visibility="public").values_list("public_id", flat=True)
-    incident_pages = {
-        f"{html.prefix(lang)}/incidents/{pid}"
-        for pid in public.iterator(chunk_size=5000)
-        for lang in html.LANGS
-    }
-    carry = sorted((month_pages | incident_pages) - set(pages))
-    if any(p not in old for p in carry):
-        return _full(settings, version, now, entries_of)
-    return Job(entries_of(site, pages), carry, full=False)
+    if not set(pages).isdisjoint(carry):  # a bug; never write into a carried file
+        raise RuntimeError("rendered a page planned to be carried over")
+    return Job(entries_of(site, pages), staging, full=False)

@@ -135,7 +135,7 @@ def publish(
             moment,
             job.entries,
             keep=settings.snapshots_kept,
-            carry=job.carry,
+            staging=job.staging,
         )
         incremental.remember(settings)
         PublishState.objects.filter(id=1).update(published=version, published_at=clock.now())
@@ -144,7 +144,7 @@ def publish(
         "published snapshot v%s (%d rendered, %d carried, %d requests) in %.0f ms",
         version,
         len(job.entries),
-        len(job.carry),
+        job.carried,
         len(pending),
         1000 * (time.perf_counter() - started),
     )

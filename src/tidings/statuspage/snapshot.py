@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -88,6 +89,40 @@ def make_entry(path: str, body: bytes, content_type: str) -> Entry:
     )
 
 
+class Staging:
+    """The next snapshot's directory, being filled in a thread with hard links to the previous
+    snapshot's files of the paths ``carry`` (pages not rendered this time) while the caller
+    renders the rest: the links cost a system call each, thousands with years of history."""
+
+    def __init__(self, root: Path, version: int, carry: Iterable[str]) -> None:
+        previous = _read_manifest(root / CURRENT)
+        if previous is None:
+            raise ValueError("nothing to carry over: no previous snapshot")
+        self.tmp = root / f".tmp-{version}-{os.getpid()}"
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp.mkdir(parents=True)
+        self.files: dict[str, Any] = {}
+        self._error: BaseException | None = None
+        prev_dir = (root / CURRENT).resolve()
+        self._thread = threading.Thread(
+            target=self._run, args=(prev_dir, previous["files"], list(carry)), daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, prev_dir: Path, previous: dict[str, Any], paths: list[str]) -> None:
+        try:
+            self.files = _carry(prev_dir, self.tmp, previous, paths)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> dict[str, Any]:
+        """The carried paths' manifest lines, once every link is made."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.files
+
+
 def write(
     root: Path,
     version: int,
@@ -95,18 +130,21 @@ def write(
     entries: Iterable[Entry],
     keep: int = 5,
     *,
-    carry: Iterable[str] = (),
+    staging: Staging | None = None,
 ) -> Path:
     """Write a snapshot next to the previous ones and make it current. Files unchanged since the
-    previous snapshot are hard-linked rather than written again; the paths in ``carry`` were not
-    rendered at all and are taken, files and manifest lines, from the previous snapshot."""
+    previous snapshot are hard-linked rather than written again; ``staging`` holds the paths not
+    rendered at all, linked from the previous snapshot (files and manifest lines)."""
     root.mkdir(parents=True, exist_ok=True)
     previous = _read_manifest(root / CURRENT)
     prev_dir = (root / CURRENT).resolve() if previous else None
     target = root / f"v{version:010d}"
     tmp = root / f".tmp-{version}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
     files: dict[str, dict[str, object]] = {}
+    if staging is not None:
+        files.update(staging.result())
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
     for e in entries:
         name = file_name(e.path)
         same = previous is not None and previous["files"].get(e.path, {}).get("etag") == e.etag
@@ -115,6 +153,8 @@ def write(
                 continue
             dest = tmp / (name + suffix)
             dest.parent.mkdir(parents=True, exist_ok=True)
+            if dest.exists():  # never write through a link into an earlier snapshot's file
+                dest.unlink()
             if same and prev_dir is not None and _link(prev_dir / (name + suffix), dest):
                 continue
             dest.write_bytes(data)
@@ -125,10 +165,6 @@ def write(
             "gzip": e.gzip is not None,
             "br": e.br is not None,
         }
-    if carry:
-        if previous is None or prev_dir is None:
-            raise ValueError("nothing to carry over: no previous snapshot")
-        files.update(_carry(prev_dir, tmp, previous["files"], carry))
     manifest = {
         "version": version,
         "generated_at": generated_at.astimezone(UTC).isoformat(),
