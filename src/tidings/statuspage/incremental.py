@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -73,10 +74,18 @@ def plan(scopes: set[str]) -> Plan:
 def render_key(settings: TidingsSettings) -> str:
     """A digest of everything besides the data that shapes the pages: the settings (secrets
     left out), the status page's code and templates, and the translations."""
-    h = hashlib.blake2b(digest_size=16)
+    h = hashlib.blake2b(_code_digest().encode(), digest_size=16)
     for name, value in sorted(settings.model_dump().items()):
         if not any(word in name.lower() for word in _SECRET):
             h.update(f"{name}={value!r}\n".encode())
+    return h.hexdigest()
+
+
+@cache
+def _code_digest() -> str:
+    """Of the files as this process first read them: it renders with the code, templates and
+    catalogues it loaded then (Django caches both), whatever is on disk later."""
+    h = hashlib.blake2b(digest_size=16)
     package = Path(str(resources.files("tidings.statuspage")))
     locale = Path(str(resources.files("tidings"))) / "locale"
     files = [*package.rglob("*.py"), *package.rglob("*.html"), *package.rglob("*.js")]
