@@ -183,7 +183,13 @@ def write(
         link_tmp.unlink()
     link_tmp.symlink_to(target.name)
     link_tmp.replace(root / CURRENT)  # rename(2) is atomic: readers see old or new, never neither
-    _prune(root, keep)
+    written = target / MANIFEST
+    st = written.stat()
+    _manifest_cache.clear()
+    _manifest_cache[(str(written.resolve()), st.st_ino, st.st_mtime_ns)] = manifest
+    # Off the publish's path: the new snapshot is served already, and an old one of thousands
+    # of files takes a while to unlink. A later publish prunes what this one left.
+    threading.Thread(target=_prune, args=(root, keep), daemon=True).start()
     return target
 
 
@@ -227,11 +233,24 @@ def _prune(root: Path, keep: int) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+#: The last manifest read or written, by (its file, inode, mtime): with years of history it is
+#: megabytes of JSON, and a publish reads the current one several times (and then writes the next).
+_manifest_cache: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
 def _read_manifest(directory: Path) -> dict[str, Any] | None:
+    path = directory / MANIFEST
     try:
-        data: dict[str, Any] = json.loads((directory / MANIFEST).read_text())
+        st = path.stat()
+        key = (str(path.resolve()), st.st_ino, st.st_mtime_ns)
+        cached = _manifest_cache.get(key)
+        if cached is not None:
+            return cached
+        data: dict[str, Any] = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+    _manifest_cache.clear()
+    _manifest_cache[key] = data
     return data
 
 
