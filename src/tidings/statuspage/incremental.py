@@ -29,7 +29,7 @@ from typing import Any
 from tidings.config import TidingsSettings
 from tidings.incidents.models import Incident
 from tidings.statuspage import history, html, snapshot
-from tidings.statuspage.collect import collect, front_and, history_months
+from tidings.statuspage.collect import bars_of, collect, front_and, history_months
 from tidings.statuspage.data import Site
 
 EntriesOf = Callable[[Site, dict[str, str]], list[snapshot.Entry]]
@@ -164,6 +164,7 @@ def render(
         now=now,
         version=version,
         only=front_and(settings=settings, now=now, incidents=set(wanted.incidents), months=months),
+        bars=bars_of(settings, now),
         history=counts,
     )
     pages = html.render_pages(site, html.Selection(frozenset(months), wanted.incidents))
