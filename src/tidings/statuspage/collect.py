@@ -13,6 +13,7 @@ from tidings.components.rules import worst_component_status
 from tidings.config import TidingsSettings
 from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.monitors.figures import component_figures
+from tidings.statuspage import branding
 from tidings.statuspage.data import (
     Change,
     ComponentData,
@@ -165,4 +166,5 @@ def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
         uptime_days=settings.uptime_days,
         partial_weight=settings.uptime_partial_weight,
         live_refresh_seconds=settings.live_refresh_seconds,
+        brand=branding.load(),
     )

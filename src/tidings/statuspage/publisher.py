@@ -15,7 +15,7 @@ from typing import Any
 from tidings.config import TidingsSettings, get_settings
 from tidings.core import clock, db, events
 from tidings.core.models import PublishState
-from tidings.statuspage import banner, feeds, html, snapshot, v2
+from tidings.statuspage import banner, extras, feeds, html, snapshot, v2
 from tidings.statuspage.collect import collect
 from tidings.statuspage.data import Site
 
@@ -36,6 +36,7 @@ def build(settings: TidingsSettings, version: int) -> list[snapshot.Entry]:
     ]
     entries += [snapshot.make_entry(p, _json(doc), JSON) for p, doc in v2.documents(site).items()]
     entries += _feeds(site)
+    entries += extras.entries(site)  # brand images, badges, widget
     entries += [
         snapshot.make_entry(
             "/live.json",

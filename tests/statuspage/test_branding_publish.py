@@ -1,0 +1,113 @@
+"""A branded site as published: the files in the snapshot, the pages that use them, and what a
+real edge process answers for them."""
+
+from __future__ import annotations
+
+import http.client
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.conftest import published
+from tests.statuspage.brandkit import brand_it
+from tests.statuspage.conftest import edge_process
+from tidings.statuspage import snapshot
+
+
+@pytest.fixture
+def branded(now, site_settings, outage, dana):
+    logo = brand_it()
+    published(site_settings)
+    snap = snapshot.load(site_settings.snapshot_dir)
+    assert snap is not None
+    return snap, logo
+
+
+def test_the_logo_and_favicon_are_files_of_the_snapshot(branded):
+    snap, logo = branded
+    images = [e for p, e in snap.entries.items() if p.startswith("/brand/")]
+    assert sorted(e.content_type for e in images) == ["image/png", "image/png"]
+    assert logo in [e.body for e in images]
+
+
+@pytest.mark.parametrize(
+    ("path", "header", "footer"),
+    [("/", "Help centre", "Privacy"), ("/he/", "מרכז העזרה", "פרטיות")],
+)
+def test_every_language_shows_the_logo_colours_css_and_links(branded, path, header, footer):
+    snap, _ = branded
+    page = snap.entries[path].body.decode()
+    logo_path = next(p for p in snap.entries if p.startswith("/brand/logo-"))
+    favicon_path = next(p for p in snap.entries if p.startswith("/brand/favicon-"))
+    assert f'<img class="logo" src="{logo_path}"' in page
+    assert f'<link rel="icon" href="{favicon_path}">' in page
+    assert "--accent:#7a1fa2" in page and "background:#0b3d2e" in page
+    assert ".banner{letter-spacing:.02em}" in page
+    assert f'<a href="https://help.acme.test/" rel="noopener">{header}</a>' in page
+    assert f'<a href="https://acme.test/privacy" rel="noopener">{footer}</a>' in page
+    history = snap.entries[path.rstrip("/") + "/history"].body.decode()
+    assert logo_path in history  # every page, not only the front page
+
+
+def test_groups_collapse_showing_their_worst_status(branded):
+    snap, _ = branded
+    page = snap.entries["/"].body.decode()
+    # Core holds the API, partially down: open, with that status; Extras is all well: closed
+    assert '<details class="group" open><summary><span class="gname">Core</span>' in page
+    assert 'class="gstatus cstatus partial_outage">Partial outage<' in page
+    assert '<details class="group"><summary><span class="gname">Extras</span>' in page
+
+
+def test_badges_and_the_widget_are_published_in_every_language(branded):
+    snap, _ = branded
+    for prefix in ("", "/he"):
+        for path in ("/badge.svg", "/badge/api.svg", "/badge/docs.svg", "/widget.html"):
+            assert prefix + path in snap.entries, prefix + path
+    assert snap.entries["/badge.svg"].content_type.startswith("image/svg+xml")
+    overall = ET.fromstring(snap.entries["/badge.svg"].body)
+    assert overall.get("aria-label") == "status: partial outage"
+    api = ET.fromstring(snap.entries["/badge/api.svg"].body)
+    assert api.get("aria-label") == "API: partial outage"
+    assert ET.fromstring(snap.entries["/badge/website.svg"].body).get("aria-label") == (
+        "Website: operational"
+    )
+    assert "מצב" in snap.entries["/he/badge.svg"].body.decode()
+    assert snap.entries["/widget.js"].content_type.startswith("text/javascript")
+    widget = snap.entries["/he/widget.html"].body.decode()
+    assert 'data-indicator="major"' in widget and 'dir="rtl"' in widget
+
+
+def test_an_unbranded_site_renders_as_before(now, site_settings, outage):
+    published(site_settings)
+    snap = snapshot.load(site_settings.snapshot_dir)
+    assert snap is not None
+    page = snap.entries["/"].body.decode()
+    assert 'class="logo"' not in page and "brand-style" not in page
+    assert not [p for p in snap.entries if p.startswith("/brand/")]
+
+
+def test_the_edge_serves_badges_images_and_the_widget_with_their_types(branded, site_settings):
+    with edge_process(site_settings.data_dir) as (port, _):
+        snap, logo = branded
+        logo_path = next(p for p in snap.entries if p.startswith("/brand/logo-"))
+        expected = {
+            "/badge.svg": "image/svg+xml",
+            "/he/badge.svg": "image/svg+xml",
+            "/badge/api.svg": "image/svg+xml",
+            logo_path: "image/png",
+            "/widget.js": "text/javascript",
+            "/widget.html": "text/html",
+        }
+        for path, kind in expected.items():
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            # a Hebrew browser still gets the badge it linked: only pages follow the language
+            conn.request("GET", path, headers={"Accept-Language": "he"})
+            r = conn.getresponse()
+            body = r.read()
+            conn.close()
+            assert r.status == 200, path
+            assert r.getheader("Content-Type").startswith(kind), path
+            if path == "/badge.svg":
+                assert b"status: partial outage" in body
+            if path == logo_path:
+                assert body == logo
