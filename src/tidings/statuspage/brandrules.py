@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
+from tidings.core.errors import InvalidInput
+
 MAX_IMAGE_BYTES = 256 * 1024
 MAX_CSS_BYTES = 16 * 1024
 MAX_LINKS = 8
@@ -26,13 +28,13 @@ WHITE = "#ffffff"
 MIN_CONTRAST = 4.5  # WCAG AA for body text
 
 
-class BrandError(ValueError):
-    """A field's value is refused; ``field`` names it for the form."""
+class BrandError(InvalidInput):
+    """A field's value is refused; ``field`` names it for the form (and the API's 422)."""
+
+    field: str
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
 
 
 def sniff_image(data: bytes) -> str | None:
