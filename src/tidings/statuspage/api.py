@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
 from django.http import HttpRequest
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
@@ -101,8 +102,9 @@ def _which(which: str) -> str:
     return which
 
 
-def _image_bytes(request: HttpRequest, which: str, file: UploadedFile | None) -> bytes:
+def _image_bytes(request: HttpRequest, which: str, upload: UploadedFile | None) -> bytes:
     _which(which)
+    file: DjangoUploadedFile | None = upload
     if file is None and request.FILES:
         file = request.FILES.get(next(iter(request.FILES)))
     limit = rules.MAX_IMAGE_BYTES + 1  # one more byte: the rule then says "too large"
