@@ -12,6 +12,7 @@ from tests.conftest import published
 from tests.statuspage.brandkit import brand_it
 from tests.statuspage.conftest import edge_process
 from tidings.statuspage import snapshot
+from tidings.statuspage.edgecore import Edge
 
 
 @pytest.fixture
@@ -111,3 +112,14 @@ def test_the_edge_serves_badges_images_and_the_widget_with_their_types(branded, 
                 assert b"status: partial outage" in body
             if path == logo_path:
                 assert body == logo
+
+
+def test_the_widget_page_may_be_framed_in_every_language_and_the_site_may_not(
+    branded, site_settings
+):
+    edge = Edge(site_settings.snapshot_dir, reload_seconds=0)
+    for path in ("/widget.html", "/he/widget.html"):
+        headers = dict(edge.respond("GET", path).headers)
+        assert "X-Frame-Options" not in headers, path
+        assert headers["Content-Security-Policy"].endswith("frame-ancestors *")
+    assert dict(edge.respond("GET", "/he/").headers)["X-Frame-Options"] == "DENY"
