@@ -72,7 +72,7 @@ def test_badges_and_the_widget_are_published_in_every_language(branded):
     assert ET.fromstring(snap.entries["/badge/website.svg"].body).get("aria-label") == (
         "Website: operational"
     )
-    assert "סטטוס" in snap.entries["/he/badge.svg"].body.decode()
+    assert "סטטוס" in snap.entries["/he/badge.svg"].body.decode()  # noqa: RUF001
     assert snap.entries["/widget.js"].content_type.startswith("text/javascript")
     widget = snap.entries["/he/widget.html"].body.decode()
     assert 'data-indicator="major"' in widget and 'dir="rtl"' in widget

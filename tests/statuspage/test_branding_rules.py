@@ -108,4 +108,4 @@ def test_a_hebrew_badge_is_in_hebrew_with_the_label_on_the_right():
     rects = root.findall(f"{ns}g/{ns}rect")
     assert rects[0].get("fill") == "#555"  # the label's part...
     assert int(rects[0].get("x")) > 0  # ...on the right
-    assert "סטטוס" in root.get("aria-label")
+    assert "סטטוס" in root.get("aria-label")  # noqa: RUF001
