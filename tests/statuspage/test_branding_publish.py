@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.conftest import published
+from tests.conftest import free_port, published
 from tests.statuspage.brandkit import brand_it
 from tests.statuspage.conftest import edge_process
 from tidings.statuspage import snapshot
@@ -87,8 +87,14 @@ def test_an_unbranded_site_renders_as_before(now, site_settings, outage):
     assert not [p for p in snap.entries if p.startswith("/brand/")]
 
 
-def test_the_edge_serves_badges_images_and_the_widget_with_their_types(branded, site_settings):
-    with edge_process(site_settings.data_dir) as (port, _):
+@pytest.mark.parametrize("upstream", ["", "staff-app"])
+def test_the_edge_serves_badges_images_and_the_widget_with_their_types(
+    branded, site_settings, upstream
+):
+    """Alone (``tidings edge``) and in front of the staff app, as ``tidings up`` runs it (the
+    app's port is closed here: these answers never reach it)."""
+    upstream = f"127.0.0.1:{free_port()}" if upstream else ""
+    with edge_process(site_settings.data_dir, upstream=upstream) as (port, _):
         snap, logo = branded
         logo_path = next(p for p in snap.entries if p.startswith("/brand/logo-"))
         expected = {
@@ -123,3 +129,20 @@ def test_the_widget_page_may_be_framed_in_every_language_and_the_site_may_not(
         assert "X-Frame-Options" not in headers, path
         assert headers["Content-Security-Policy"].endswith("frame-ancestors *")
     assert dict(edge.respond("GET", "/he/").headers)["X-Frame-Options"] == "DENY"
+
+
+def test_tidings_serve_passes_badges_images_and_the_widget_to_the_edge(branded, site_settings):
+    from django.core.wsgi import get_wsgi_application
+
+    from tests.statuspage.test_wsgi_edge import call
+    from tidings.statuspage.edge import make_wsgi_app
+
+    snap, _ = branded
+    app = make_wsgi_app(Edge(site_settings.snapshot_dir), fallback=get_wsgi_application())
+    logo_path = next(p for p in snap.entries if p.startswith("/brand/logo-"))
+    for path, kind in (("/badge.svg", "image/svg+xml"), ("/he/badge/api.svg", "image/svg+xml"),
+                       (logo_path, "image/png"), ("/widget.js", "text/javascript"),
+                       ("/widget.html", "text/html")):  # fmt: skip
+        status, headers, _ = call(app, "GET", path)
+        assert status == "200 OK", path
+        assert headers["Content-Type"].startswith(kind), path
