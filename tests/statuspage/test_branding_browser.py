@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import published
 from tests.statuspage.brandkit import brand_it
 from tests.statuspage.conftest import CHROMIUM, served_by_edge
+from tidings.incidents import services
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,10 +25,16 @@ pytestmark = [
 
 
 @pytest.fixture
-def site(now: Any, tmp_path: Path, outage: Any, dana: Any) -> Iterator[str]:
+def served(now: Any, tmp_path: Path, outage: Any, dana: Any) -> Iterator[tuple[str, Any]]:
+    """The branded site published and served by a real edge; yields (base URL, settings)."""
     brand_it()
-    with served_by_edge(tmp_path / "data") as (base, _):
-        yield base
+    with served_by_edge(tmp_path / "data", live_refresh_seconds=1) as pair:
+        yield pair
+
+
+@pytest.fixture
+def site(served: tuple[str, Any]) -> str:
+    return served[0]
 
 
 @pytest.fixture
@@ -85,7 +93,8 @@ def test_the_branded_page_shows_logo_colours_and_links(browser, site, locale, pa
     context.close()
 
 
-def test_a_group_collapses_and_shows_its_worst_status(browser, site):
+def test_a_group_collapses_and_shows_its_worst_status(browser, served, outage):
+    site = served[0]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(site + "/")
     core = page.locator("details.group", has_text="Core")
@@ -102,6 +111,14 @@ def test_a_group_collapses_and_shows_its_worst_status(browser, site):
     assert email.is_visible()
     core.locator("summary").click()
     assert not page.locator(".component", has_text="Website").is_visible()
+    # the page refreshes itself with a new update; the groups stay as the visitor left them
+    services.post_update(
+        actor="dana", incident=outage, status="identified", body="Storage node found."
+    )
+    published(served[1])
+    page.get_by_text("Storage node found.").wait_for(timeout=10_000)
+    assert core.get_attribute("open") is None
+    assert email.is_visible()
     page.close()
 
 
