@@ -30,6 +30,7 @@ def test_the_email_shows_the_logo_colour_and_footer_links_inline(branded_views):
     assert logo is not None
     assert re.fullmatch(r"https://status\.acme\.test/brand/logo-[0-9a-f]+\.png", logo[1])
     assert "height:32px" in logo[2]
+    assert "color:#ffffff" in logo[2]  # the alt text reads on the band when images are blocked
     assert 'bgcolor="#0b3d2e"' in html and "background:#0b3d2e" in html
     assert 'style="color:#7a1fa2">Details and updates</a>' in html
     assert '<a href="https://acme.test/privacy" style="color:#7a1fa2">Privacy</a>' in html
