@@ -146,3 +146,38 @@ def test_tidings_serve_passes_badges_images_and_the_widget_to_the_edge(branded, 
         status, headers, _ = call(app, "GET", path)
         assert status == "200 OK", path
         assert headers["Content-Type"].startswith(kind), path
+
+
+def test_incremental_publishes_of_a_branded_site_equal_a_full_render(
+    now, site_settings, outage, catalog, dana
+):
+    from django.db import transaction
+
+    from tidings.components import services as components
+    from tidings.incidents import services
+    from tidings.statuspage import branding, publisher
+
+    brand_it()
+    published(site_settings)
+    assert publisher.check(site_settings) == []
+    # an update and a status change: incremental, and the badges follow at once
+    with transaction.atomic():
+        services.post_update(actor="dana", incident=outage, status="identified", body="Found.")
+    with transaction.atomic():
+        components.set_status(
+            actor="dana", component=components.get_component(catalog["Docs"]),
+            status="major_outage",
+        )  # fmt: skip
+    assert publisher.publish(settings=site_settings) is not None
+    assert publisher.check(site_settings) == []
+    snap = snapshot.load(site_settings.snapshot_dir)
+    assert snap is not None
+    assert b"Docs: major outage" in snap.entries["/badge/docs.svg"].body
+    # a branding change shows on every page, old incidents' pages included
+    with transaction.atomic():
+        branding.update(actor="dana", values={"accent": "#0b5394"})
+    assert publisher.publish(settings=site_settings) is not None
+    assert publisher.check(site_settings) == []
+    snap = snapshot.load(site_settings.snapshot_dir)
+    assert snap is not None
+    assert "--accent:#0b5394" in snap.entries[f"/he/incidents/{outage.public_id}"].body.decode()
