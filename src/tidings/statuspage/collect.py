@@ -14,6 +14,7 @@ from tidings.components.rules import worst_component_status
 from tidings.config import TidingsSettings
 from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.monitors.figures import component_figures
+from tidings.statuspage import branding
 from tidings.statuspage.data import (
     Change,
     ComponentData,
@@ -167,6 +168,7 @@ def collect(
         uptime_days=settings.uptime_days,
         partial_weight=settings.uptime_partial_weight,
         live_refresh_seconds=settings.live_refresh_seconds,
+        brand=branding.load(),
     )
 
 
