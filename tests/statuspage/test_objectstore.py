@@ -354,3 +354,40 @@ def test_a_failed_upload_loses_nothing_and_is_caught_up_later(s3_site, outage, m
     synced = snapshot.load(copy)
     assert synced is not None
     assert b"Written while the bucket is unreachable." in synced.entries["/"].body
+
+
+def test_an_edge_refuses_a_corrupt_object_and_keeps_its_version(s3_site, outage, tmp_path):
+    published(s3_site)
+    edge_dir = tmp_path / "edge"
+    s3sync.sync_once(target(s3_site), edge_dir)
+    say(outage, "A new version whose page gets damaged in the bucket.")
+    published(s3_site)
+    front = local_manifest(s3_site)["files"]["/"]
+    bucket(s3_site).put_object(
+        Bucket=BUCKET,
+        Key="acme/" + store.blob_name(front["etag"], front["type"], ".gz"),
+        Body=b"\x1f\x8b truncated",
+    )
+    with pytest.raises(store.StoreError, match="cannot be decoded"):
+        s3sync.sync_once(target(s3_site), edge_dir)
+    kept = snapshot.load(edge_dir)
+    assert kept is not None and b"Elevated API errors" in kept.entries["/"].body
+    assert not list(edge_dir.glob(".sync-*"))  # the half-made version is cleaned away
+
+
+def test_the_commands_push_report_and_sync(s3_site, outage, tmp_path, capsys):
+    from tidings.cli import main
+
+    with overridden(s3_url="") as local_only:
+        published(local_only)  # published locally, never uploaded
+    assert s3push.behind(s3_site)
+    assert main(["s3", "status"]) == 0
+    assert "behind: yes" in capsys.readouterr().out
+    assert main(["s3", "push"]) == 0
+    assert "objects uploaded" in capsys.readouterr().out
+    assert main(["s3", "status"]) == 0
+    assert "behind: no" in capsys.readouterr().out
+    assert main(["sync", "--once", "--dir", str(tmp_path / "edge")]) == 0
+    assert "synced v1" in capsys.readouterr().out
+    assert main(["sync", "--once", "--dir", str(tmp_path / "edge")]) == 0
+    assert "up to date" in capsys.readouterr().out

@@ -94,20 +94,22 @@ def after_publish(settings: TidingsSettings) -> PushResult | None:
         )
         _record(settings, failed=version, failed_at=now, error=str(e))
         return None
-    if result.switched:
-        _record(
-            settings,
-            pushed=result.version,
-            pushed_at=now,
-            uploaded=len(result.uploaded),
-            unchanged=result.skipped,
-            failed=None,
-            error=None,
-        )
+    # Superseded (another host made a newer version current) counts as done for this one too.
+    _record(
+        settings,
+        pushed=result.version,
+        pushed_at=now,
+        uploaded=len(result.uploaded),
+        unchanged=result.skipped,
+        failed=None,
+        error=None,
+    )
     log.info(
         "S3: snapshot v%s %s %s (%d objects uploaded, %d unchanged, %d deleted) in %.0f ms",
         result.version,
-        "is now current at" if result.switched else "uploaded, a newer version is current at",
+        "is now current at"
+        if result.switched
+        else "left out: a newer version is already current at",
         settings.s3_url,
         len(result.uploaded),
         result.skipped,

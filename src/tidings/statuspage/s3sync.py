@@ -12,6 +12,7 @@ This module must not import Django: edges run without a database.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
@@ -22,6 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import brotli
 
 from tidings.statuspage import objectstore as store
 from tidings.statuspage import snapshot
@@ -95,15 +98,24 @@ def _link_known(root: Path, manifest: dict[str, Any], tmp: Path) -> tuple[int, l
     return linked, todo
 
 
+_DECODERS: dict[str | None, Callable[[bytes], bytes]] = {
+    None: lambda data: data,
+    "gzip": gzip.decompress,
+    "br": brotli.decompress,
+}
+
+
 def _fetch(s3: Any, target: store.Target, blob: store.Blob, tmp: Path) -> None:
     data = store.read_object(s3, target, blob.name)
-    if blob.encoding is None:
-        # The etag is the identity body's hash: a truncated or mixed-up object is refused
-        # rather than served.
-        expected = blob.name
-        etag = snapshot.etag_of(data)
-        if store.blob_name(etag, blob.content_type) != expected:
-            raise store.StoreError(f"{target}/{blob.name}: content does not match its name")
+    # An object is named by its identity body's hash: a truncated, corrupt or mixed-up one is
+    # refused (and the version not installed) rather than served.
+    try:
+        etag = snapshot.etag_of(_DECODERS[blob.encoding](data))
+    except (OSError, EOFError, brotli.error) as e:
+        raise store.StoreError(f"{target}/{blob.name}: cannot be decoded: {e}") from e
+    suffix = next(k for k, v in store.ENCODINGS.items() if v == blob.encoding)
+    if store.blob_name(etag, blob.content_type, suffix) != blob.name:
+        raise store.StoreError(f"{target}/{blob.name}: content does not match its name")
     (tmp / blob.file).write_bytes(data)
 
 
