@@ -391,3 +391,28 @@ def test_the_commands_push_report_and_sync(s3_site, outage, tmp_path, capsys):
     assert "synced v1" in capsys.readouterr().out
     assert main(["sync", "--once", "--dir", str(tmp_path / "edge")]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("other", [99, 1], ids=["newer", "older"])
+def test_a_pointer_replaced_by_another_host_meanwhile_is_never_moved_back(s3_site, outage, other):
+    published(s3_site)  # v1 is current
+    say(outage, "Published by this host.")
+    with overridden(s3_url="") as local_only:
+        published(local_only)  # v2, not yet uploaded
+    s3 = bucket(s3_site)
+    other_host = bucket(s3_site)
+
+    def meanwhile(params: dict[str, Any], **_kw: Any) -> None:
+        # While this host uploads v2's manifest, another host writes the pointer.
+        if params["Key"].endswith(store.version_name(2)):
+            doc = {"version": other, "manifest": store.version_name(other), "versions": [other]}
+            other_host.put_object(
+                Bucket=BUCKET, Key="acme/current.json", Body=json.dumps(doc).encode()
+            )
+
+    s3.meta.events.register("before-parameter-build.s3.PutObject", meanwhile)
+    result = s3push.push(s3_site, s3=s3)
+    if other > 2:
+        assert not result.switched and pointer(s3_site)["version"] == other
+    else:  # an older version rewritten meanwhile: read again, then switched
+        assert result.switched and pointer(s3_site)["versions"] == [2, other]

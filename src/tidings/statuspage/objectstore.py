@@ -122,19 +122,24 @@ def blob_names(manifest: dict[str, Any]) -> set[str]:
 
 
 def is_missing(error: Exception) -> bool:
-    code = str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
-    return code in ("404", "NoSuchKey", "NotFound")
+    return error_code(error) in ("404", "NoSuchKey", "NotFound")
 
 
 def read_pointer(s3: Any, target: Target) -> dict[str, Any] | None:
     """The pointer, or None when nothing was ever published there."""
+    return read_pointer_tagged(s3, target)[0]
+
+
+def read_pointer_tagged(s3: Any, target: Target) -> tuple[dict[str, Any] | None, str | None]:
+    """The pointer and its ETag (for a conditional replacement), or (None, None)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        body = s3.get_object(Bucket=target.bucket, Key=target.key(POINTER))["Body"].read()
+        answer = s3.get_object(Bucket=target.bucket, Key=target.key(POINTER))
+        body = answer["Body"].read()
     except ClientError as e:
         if is_missing(e):
-            return None
+            return None, None
         raise StoreError(f"reading {target}/{POINTER}: {e}") from e
     except BotoCoreError as e:
         raise StoreError(f"reading {target}/{POINTER}: {e}") from e
@@ -143,7 +148,11 @@ def read_pointer(s3: Any, target: Target) -> dict[str, Any] | None:
         int(doc["version"])
     except (ValueError, KeyError, TypeError) as e:
         raise StoreError(f"{target}/{POINTER} is not a Tidings pointer") from e
-    return doc
+    return doc, str(answer.get("ETag") or "") or None
+
+
+def error_code(error: Exception) -> str:
+    return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
 
 
 def read_object(s3: Any, target: Target, name: str) -> bytes:

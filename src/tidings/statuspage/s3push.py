@@ -6,7 +6,8 @@ upload is logged, recorded in ``<data_dir>/s3/state.json`` and retried by the ne
 the job, which upload whatever the bucket lacks compared with the then current snapshot.
 
 Order of writes: the new version's objects (only those not in the version the pointer names),
-its manifest, then the pointer; then versions beyond ``s3_versions_kept`` are deleted with the
+its manifest, then the pointer (a conditional PUT, so that publishers on several hosts never
+move it back); then versions beyond ``s3_versions_kept`` are deleted with the
 objects no kept version uses.
 
 This module must not import Django: it works on files and the bucket only.
@@ -14,6 +15,7 @@ This module must not import Django: it works on files and the bucket only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -160,7 +162,7 @@ def push(settings: TidingsSettings, s3: Any = None) -> PushResult:
     manifest = json.loads(raw)
     version = int(manifest["version"])
     s3 = s3 or store.client(target)
-    pointer = store.read_pointer(s3, target)
+    pointer, tag = store.read_pointer_tagged(s3, target)
     result = PushResult(version=version)
     if pointer is not None and int(pointer["version"]) > version:
         result.seconds = time.perf_counter() - started
@@ -185,22 +187,68 @@ def push(settings: TidingsSettings, s3: Any = None) -> PushResult:
     )
     _cache_manifest(settings, version, raw)
     result.uploaded.append(store.version_name(version))
-    earlier = [int(v) for v in (pointer or {}).get("versions", []) if int(v) != version]
-    versions = [version, *earlier]
-    _put_pointer(s3, target, manifest, versions)
+    switched = _switch(s3, target, manifest, pointer, tag)
+    result.seconds = time.perf_counter() - started
+    if switched is None:
+        return result  # another host made a newer version current meanwhile
+    versions, tag = switched
     result.uploaded.append(store.POINTER)
     result.switched = True
     keep = settings.s3_versions_kept + 1  # the current one and that many before it
     if len(versions) > keep:
         result.deleted = _retire(settings, s3, target, versions[:keep], versions[keep:])
-        _put_pointer(s3, target, manifest, versions[:keep])
+        # If another host switched meanwhile, its pointer stands; it lists the versions just
+        # deleted, and its next retirement finds them gone.
+        with contextlib.suppress(_Replaced):
+            _put_pointer(s3, target, manifest, versions[:keep], tag)
     result.seconds = time.perf_counter() - started
     return result
 
 
+def _switch(
+    s3: Any,
+    target: store.Target,
+    manifest: dict[str, Any],
+    pointer: dict[str, Any] | None,
+    tag: str | None,
+) -> tuple[list[int], str | None] | None:
+    """Point ``current.json`` at this version, only if nobody replaced it since it was read
+    (a conditional PUT): publishers on several hosts never move it back to an older version.
+    Returns the versions it lists and its new ETag, or None if a newer version is current."""
+    version = int(manifest["version"])
+    for _attempt in range(5):
+        if pointer is not None and int(pointer["version"]) > version:
+            return None
+        earlier = [int(v) for v in (pointer or {}).get("versions", []) if int(v) != version]
+        versions = [version, *earlier]
+        try:
+            return versions, _put_pointer(
+                s3, target, manifest, versions, tag, first=pointer is None
+            )
+        except _Replaced:
+            pointer, tag = store.read_pointer_tagged(s3, target)
+    raise store.StoreError(f"{target}/{store.POINTER} keeps changing under this publish")
+
+
+class _Replaced(Exception):
+    """The pointer was replaced since it was read."""
+
+
+_conditional_writes = True  # until the service says it does not do them
+
+
 def _put_pointer(
-    s3: Any, target: store.Target, manifest: dict[str, Any], versions: list[int]
-) -> None:
+    s3: Any,
+    target: store.Target,
+    manifest: dict[str, Any],
+    versions: list[int],
+    tag: str | None,
+    *,
+    first: bool = False,
+) -> str | None:
+    global _conditional_writes  # noqa: PLW0603 - learnt once per process
+    from botocore.exceptions import ClientError
+
     version = int(manifest["version"])
     doc = {
         "version": version,
@@ -208,16 +256,28 @@ def _put_pointer(
         "generated_at": manifest.get("generated_at"),
         "versions": versions,
     }
-    body = json.dumps(doc, separators=(",", ":")).encode()
-    _put(
-        s3,
-        target,
-        store.POINTER,
-        body,
-        "application/json",
-        encoding=None,
-        cache_control=store.POINTER_CACHE,
-    )
+    condition: dict[str, str] = {}
+    if _conditional_writes:
+        condition = {"IfNoneMatch": "*"} if first else ({"IfMatch": tag} if tag else {})
+    try:
+        answer = s3.put_object(
+            Bucket=target.bucket,
+            Key=target.key(store.POINTER),
+            Body=json.dumps(doc, separators=(",", ":")).encode(),
+            ContentType="application/json",
+            CacheControl=store.POINTER_CACHE,
+            **condition,
+        )
+    except ClientError as e:
+        code = store.error_code(e)
+        if code in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+            raise _Replaced from e
+        if code in ("NotImplemented", "501") and condition:
+            log.warning("%s does not do conditional writes: the pointer is written plainly", target)
+            _conditional_writes = False
+            return _put_pointer(s3, target, manifest, versions, None)
+        raise
+    return str(answer.get("ETag") or "") or None
 
 
 def _put_file(s3: Any, target: store.Target, directory: Path, blob: store.Blob) -> None:
