@@ -34,7 +34,7 @@ def main() -> int:
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    endpoint = "http://127.0.0.1:%d" % server.get_host_and_port()[1]
+    endpoint = f"http://127.0.0.1:{server.get_host_and_port()[1]}"
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
