@@ -83,6 +83,9 @@ class TidingsSettings(BaseSettings):
     #: Versions kept in the bucket besides the current one (edges syncing the previous one
     #: while a new one goes current still find all of its objects).
     s3_versions_kept: int = Field(default=5, ge=1, le=1000)
+    #: An unused object written less than this many seconds ago is not deleted yet: a
+    #: publisher on another host may be uploading it again for its own version.
+    s3_delete_grace_seconds: int = Field(default=600, ge=0, le=86_400)
     #: Objects uploaded at once by a publish.
     s3_upload_threads: int = Field(default=8, ge=1, le=64)
     #: How often ``tidings sync`` and ``tidings edge --source`` ask the bucket for a new version.

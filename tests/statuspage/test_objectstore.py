@@ -197,9 +197,15 @@ def test_a_second_publish_uploads_only_the_objects_that_changed(s3_site, history
 
 
 def test_old_versions_and_the_objects_only_they_used_are_deleted(s3_site, outage):
-    for n in range(5):
+    for n in range(4):
         say(outage, f"Still working on it, step {n}.")
         published(s3_site)
+    # Objects written in the last ten minutes (by default) might be on their way into another
+    # host's version: none is deleted yet, and the versions using them stay listed.
+    assert pointer(s3_site)["versions"] == [4, 3, 2, 1]
+    say(outage, "Still working on it, step 4.")
+    with overridden(s3_delete_grace_seconds=0) as later:
+        published(later)
     versions = pointer(s3_site)["versions"]
     assert len(versions) == 3  # the current one and s3_versions_kept=2 before it
     kept = [

@@ -196,11 +196,12 @@ def push(settings: TidingsSettings, s3: Any = None) -> PushResult:
     result.switched = True
     keep = settings.s3_versions_kept + 1  # the current one and that many before it
     if len(versions) > keep:
-        result.deleted = _retire(settings, s3, target, versions[:keep], versions[keep:])
+        result.deleted, pending = _retire(settings, s3, target, versions[:keep], versions[keep:])
         # If another host switched meanwhile, its pointer stands; it lists the versions just
         # deleted, and its next retirement finds them gone.
-        with contextlib.suppress(_Replaced):
-            _put_pointer(s3, target, manifest, versions[:keep], tag)
+        if pending != versions[keep:]:
+            with contextlib.suppress(_Replaced):
+                _put_pointer(s3, target, manifest, versions[:keep] + pending, tag)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -355,21 +356,56 @@ def _retire(
     target: store.Target,
     kept: list[int],
     old: list[int],
-) -> list[str]:
-    """Delete old versions' manifests and the objects no kept version uses."""
+) -> tuple[list[str], list[int]]:
+    """Delete old versions' manifests and the objects no kept version uses; return the names
+    deleted and the old versions still listed.
+
+    Objects are named by content, so a publisher on another host may be uploading one of them
+    again right now for its own version (a page back to what it once was), not yet in the
+    pointer. An object written in the last ``s3_delete_grace_seconds`` is therefore left, and
+    its version stays listed in the pointer, to be looked at again by a later publish."""
     used: set[str] = set()
     for v in kept:
         m = _manifest(settings, s3, target, v)
         used |= store.blob_names(m) if m else set()
-    doomed: set[str] = set()
+    deleted: list[str] = []
+    pending: list[int] = []
     for v in old:
         m = _manifest(settings, s3, target, v)
-        doomed |= (store.blob_names(m) if m else set()) - used
-        doomed.add(store.version_name(v))
-    names = sorted(doomed)
-    for i in range(0, len(names), 1000):  # DeleteObjects takes at most 1,000 keys
-        batch = [{"Key": target.key(n)} for n in names[i : i + 1000]]
-        s3.delete_objects(Bucket=target.bucket, Delete={"Objects": batch, "Quiet": True})
-    for v in old:
-        (settings.data_dir / "s3" / "manifests" / f"v{v:010d}.json").unlink(missing_ok=True)
-    return names
+        doomed = (store.blob_names(m) if m else set()) - used - set(deleted)
+        recent = _recent(settings, s3, target, doomed)
+        names = sorted(doomed - recent)
+        if recent:
+            pending.append(v)
+        else:
+            names.append(store.version_name(v))
+        for i in range(0, len(names), 1000):  # DeleteObjects takes at most 1,000 keys
+            batch = [{"Key": target.key(n)} for n in names[i : i + 1000]]
+            s3.delete_objects(Bucket=target.bucket, Delete={"Objects": batch, "Quiet": True})
+        deleted += names
+        if not recent:
+            (settings.data_dir / "s3" / "manifests" / f"v{v:010d}.json").unlink(missing_ok=True)
+    return deleted, pending
+
+
+def _recent(settings: TidingsSettings, s3: Any, target: store.Target, names: set[str]) -> set[str]:
+    """Those of ``names`` written within the grace period (absent ones are not)."""
+    grace = settings.s3_delete_grace_seconds
+    if not grace or not names:
+        return set()
+    from botocore.exceptions import ClientError
+
+    def written(name: str) -> datetime | None:
+        try:
+            head = s3.head_object(Bucket=target.bucket, Key=target.key(name))
+        except ClientError as e:
+            if store.is_missing(e):
+                return None
+            raise
+        stamp: datetime = head["LastModified"]
+        return stamp
+
+    now = datetime.now(UTC)
+    with ThreadPoolExecutor(settings.s3_upload_threads) as pool:
+        stamps = dict(zip(names, pool.map(written, names), strict=True))
+    return {n for n, t in stamps.items() if t is not None and (now - t).total_seconds() < grace}
