@@ -15,6 +15,18 @@ from tidings.incidents.api import DraftOut, UpdateOut, _update_out, draft_out
 router = Router(tags=["honesty"])
 
 
+def _may_approve(request: HttpRequest) -> None:
+    """Deciding what waits for approval, and approving, is the commander's (or an admin's)
+    even before every path is checked against the role table."""
+    from tidings.core.errors import Forbidden
+    from tidings.staff.rules import can
+    from tidings.staff.services import role_of
+
+    role = role_of(getattr(request, "user", None)) or "viewer"
+    if not can(role, "incidents.approve"):
+        raise Forbidden(f"only admin or commander may do this; your role is {role}")
+
+
 class WordsIn(Schema):
     words: list[str] = Field(max_length=500)
 
@@ -56,6 +68,7 @@ def get_approval(request: HttpRequest) -> ApprovalOut:
 
 @router.put("/approval", response=ApprovalOut)
 def put_approval(request: HttpRequest, payload: ApprovalIn) -> ApprovalOut:
+    _may_approve(request)
     with transaction.atomic():
         chosen = drafts.set_required(actor=actor_of(request), severities=payload.severities)
     return ApprovalOut(severities=chosen)
@@ -71,6 +84,7 @@ def list_drafts(request: HttpRequest, incident_id: str, all: bool = False) -> li
 
 @router.post("/drafts/{draft_id}/approve", response={201: UpdateOut})
 def approve_draft(request: HttpRequest, draft_id: str) -> tuple[int, UpdateOut]:
+    _may_approve(request)
     with transaction.atomic():
         update = drafts.approve(actor=actor_of(request), draft=drafts.get_draft(draft_id))
     return 201, _update_out(update)
@@ -78,6 +92,7 @@ def approve_draft(request: HttpRequest, draft_id: str) -> tuple[int, UpdateOut]:
 
 @router.post("/drafts/{draft_id}/return", response=DraftOut)
 def return_draft(request: HttpRequest, draft_id: str, payload: NoteIn) -> DraftOut:
+    _may_approve(request)
     with transaction.atomic():
         d = drafts.send_back(
             actor=actor_of(request), draft=drafts.get_draft(draft_id), note=payload.note
