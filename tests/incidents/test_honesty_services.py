@@ -172,3 +172,16 @@ def test_needs_approval_is_a_pure_rule() -> None:
     assert not drafts.needs_approval(role="commander", severity="SEV1", required=req)
     assert not drafts.needs_approval(role="admin", severity="SEV1", required=req)
     assert not drafts.needs_approval(role="communications", severity="SEV3", required=req)
+
+
+def test_an_update_can_flag_the_data_impact_itself(now, outage):
+    with pytest.raises(HonestyWarnings) as caught:
+        publish(outage, status="resolved", body="Fixed.", data_impact=True)
+    assert [w.code for w in caught.value.warnings] == ["data_impact_unstated"]
+    outage.refresh_from_db()
+    assert outage.data_impact is False  # refused: nothing written
+    publish(
+        outage, body="We found exposed records; we are contacting the owners.", data_impact=True
+    )
+    outage.refresh_from_db()
+    assert outage.data_impact is True

@@ -95,6 +95,10 @@ class UpdateIn(Schema):
     )
     overrides: dict[str, str] = Field(default_factory=dict, description=OVERRIDES_DOC)
     confidence: Confidence | None = Field(default=None, description=CONFIDENCE_DOC)
+    data_impact: bool = Field(
+        default=False,
+        description="true: this update finds customer data touched (flags the incident)",
+    )
 
 
 class MaintenanceIn(Schema):

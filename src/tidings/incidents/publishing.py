@@ -81,6 +81,9 @@ def checked(*, actor: str, incident: Incident | None, fields: dict[str, Any]) ->
     confidence = fields.pop("confidence", None) or ""
     if confidence not in ("", "low", "medium", "high"):
         raise InvalidInput("confidence must be one of low, medium, high", field="confidence")
+    if incident is not None and fields.pop("data_impact", None) and not incident.data_impact:
+        # The author says this update is the one that finds customer data touched.
+        services.change_incident(actor=actor, incident=incident, data_impact=True)
     draft = Draft(
         actor=actor, incident=incident, fields=fields,
         overrides=dict(fields.pop("overrides", None) or {}), confidence=confidence,

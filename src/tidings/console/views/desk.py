@@ -57,6 +57,8 @@ def _draft_fields(request: HttpRequest, incident: Incident | None) -> dict[str, 
         fields["impact"] = post.get("impact") or None
     else:
         fields["status"] = post.get("status") or None
+        if post.get("data_impact"):
+            fields["data_impact"] = True
     if post.get("compose"):
         fields["body"] = None  # a template button: the template writes the text afresh
     return fields
@@ -136,9 +138,12 @@ def _context(
         **(delivery_counts(incident) if incident else {}),
         "components": [
             {
+                # A held component starts at "leave as is" (its current status named beside
+                # it): preselecting the held status would make a "resolved" keep it down.
                 "c": c,
-                "status": typed.get(c.public_id, held.get(c.public_id, "")),
+                "status": typed.get(c.public_id, ""),
                 "held": c.public_id in held,
+                "held_label": component_labels().get(held.get(c.public_id, ""), ""),
             }
             for c in Component.objects.select_related("group").order_by(
                 "group__position", "position"
@@ -250,6 +255,7 @@ def post_update(request: HttpRequest, incident_id: str) -> HttpResponse:
             )
         )
     except HonestyWarnings as exc:
+        incident.refresh_from_db()  # the refused attempt was rolled back; show what is stored
         return _render_form(
             request, "console/incident.html", incident, errors, p, based_on=based_on,
             warnings_by_field=warnings_by_field(exc.warnings, request.POST),
