@@ -185,3 +185,17 @@ def test_an_update_can_flag_the_data_impact_itself(now, outage):
     )
     outage.refresh_from_db()
     assert outage.data_impact is True
+
+
+def test_a_maintenance_is_planned_work_and_not_checked(now, catalog):
+    from datetime import timedelta
+
+    from tidings.incidents import maintenances
+
+    with transaction.atomic():
+        m = maintenances.create_maintenance(
+            actor="omer", title="Database upgrade", scheduled_for=now + timedelta(hours=1),
+            scheduled_until=now + timedelta(hours=2), components=[catalog["API"]],
+        )  # fmt: skip
+    u = publish(m, body="The API may be briefly unavailable during the upgrade.")
+    assert u.overrides == {}

@@ -73,7 +73,11 @@ def subject_of(draft: Draft) -> honesty.Subject:
 
 def honesty_check(draft: Draft) -> None:
     """A :data:`tidings.incidents.publishing.CHECKS` step: refuse a draft with warnings not
-    overridden; note the codes that were overridden, for the record."""
+    overridden; note the codes that were overridden, for the record. A maintenance is
+    planned work announced ahead ("briefly unavailable" is the plan there, not minimising), so
+    only incidents are checked."""
+    if draft.incident is not None and draft.incident.kind != "incident":
+        return
     warnings = honesty.run(subject_of(draft))
     left = honesty.unanswered(warnings, draft.overrides)
     if left:
