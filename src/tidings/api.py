@@ -19,6 +19,8 @@ from tidings.core.errors import DomainError
 from tidings.customers.api import router as customers_router
 from tidings.incidents.api import router as incidents_router
 from tidings.incidents.api_desk import router as desk_router
+from tidings.incidents.api_honesty import router as honesty_router
+from tidings.incidents.checking import HonestyWarnings
 from tidings.monitors.api import router as monitors_router
 from tidings.notify.api import router as notify_router
 from tidings.notify.api_preview import router as preview_router
@@ -44,7 +46,7 @@ def one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
 
 for _staff in (
     components_router, incidents_router, desk_router, customers_router, notify_router,
-    monitors_router, tokens_router, staff_subscribers_router, branding_router,
+    monitors_router, tokens_router, staff_subscribers_router, branding_router, honesty_router,
 ):  # fmt: skip
     _staff.add_decorator(one_transaction)
 
@@ -59,6 +61,7 @@ api.add_router("/", components_router)
 api.add_router("/", preview_router)  # before /incidents/{id}: "/incidents/preview" is a path
 api.add_router("/", incidents_router)
 api.add_router("/", desk_router)
+api.add_router("/", honesty_router)
 api.add_router("/", templates_router)
 api.add_router("/", customers_router)
 api.add_router("/", notify_router)
@@ -73,6 +76,16 @@ api.add_router("/", subscribers_router, auth=None)
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(HonestyWarnings)
+def honesty_warnings(request: HttpRequest, exc: HonestyWarnings) -> HttpResponse:
+    """422 with each warning: resend with ``overrides: {code: reason}`` to publish anyway."""
+    return api.create_response(
+        request,
+        {"detail": exc.message, "warnings": [w.as_dict() for w in exc.warnings]},
+        status=exc.status_code,
+    )
 
 
 @api.exception_handler(ValidationError)

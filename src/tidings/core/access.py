@@ -41,6 +41,7 @@ AREA_OF_SEGMENT = {
     "monitors": "monitors", "alerts": "monitors", "alert-sources": "monitors",
     "alert-groups": "monitors", "event-hooks": "monitors", "tokens": "tokens", "staff": "staff",
     "audit": "audit", "branding": "branding",
+    "honesty-words": "templates", "approval": "incidents", "drafts": "incidents",
 }  # fmt: skip
 
 #: Paths whose action is not their area's read or write.
@@ -57,6 +58,10 @@ SPECIAL = {
     # confirming or dismissing an alert's waiting first update decides what is published
     ("POST", "/alert-groups/{group_id}/confirm"): "incidents.write",
     ("POST", "/alert-groups/{group_id}/dismiss"): "incidents.write",
+    # approval per severity: who decides what waits, and the decision on a waiting draft
+    ("PUT", "/approval"): "incidents.approve",
+    ("POST", "/drafts/{draft_id}/approve"): "incidents.approve",
+    ("POST", "/drafts/{draft_id}/return"): "incidents.approve",
 }
 
 #: Public paths: no account, no token (the status page's subscribe form as JSON).

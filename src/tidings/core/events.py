@@ -11,6 +11,10 @@ Documented kinds (``data`` keys in brackets):
 * ``incident.status_changed`` [old, new, backward] / ``incident.deleted`` [incident_kind, title, status, started_at, updates, components]
 * ``incident.update_posted`` [update_id, status, components, audience]
 * ``incident.faq_changed`` / ``incident.resource_changed``
+* ``incident.check_overridden`` [update_id, code, reason] (an honesty warning published anyway)
+* ``incident.draft_submitted`` [draft_id] / ``incident.draft_approved`` [draft_id, update_id,
+  author] / ``incident.draft_returned`` [draft_id, note] / ``incidents.approval_changed``
+  [severities] / ``honesty.words_changed`` [words]
 * ``notify.fanned_out`` [update_id, deliveries]
 * ``subscriber.created`` / ``.confirmed`` / ``.unsubscribed`` / ``.changed`` / ``.disabled`` [channel, reason]
 * ``contact.channel_disabled`` [channel, reason] / ``contact.channel_enabled`` [channel]

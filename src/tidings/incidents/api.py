@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 
 from tidings.core.auth import actor_of
 from tidings.core.models import Event
-from tidings.incidents import content, deletion, maintenances, publishing, services
-from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
+from tidings.incidents import content, deletion, drafts, maintenances, publishing, services
+from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate, UpdateDraft
 from tidings.incidents.search import query as search_query
 
 router = Router(tags=["incidents"])
@@ -32,6 +32,11 @@ AUDIENCE_DOC = (
 
 
 TITLE_DOC = 'Text, or per language: {"en": "...", "he": "..."}'
+OVERRIDES_DOC = (
+    "honesty warnings overridden: {code: reason}; a warning not overridden with a reason "
+    "refuses the update (422 with the warnings)"
+)
+CONFIDENCE_DOC = "internal only, never published: confidence in any repair estimate given"
 
 
 TEMPLATE_DOC = "a message template's key (GET /templates); it writes the body when none is given"
@@ -56,7 +61,10 @@ class IncidentIn(Schema):
     next_update_due_at: datetime | None = None
     eta_at: datetime | None = None
     eta_confidence: Confidence | None = None
+    data_impact: bool = Field(default=False, description="the incident touched customer data")
     audience: AudienceIn = Field(default="affected", description=AUDIENCE_DOC)
+    overrides: dict[str, str] = Field(default_factory=dict, description=OVERRIDES_DOC)
+    confidence: Confidence | None = Field(default=None, description=CONFIDENCE_DOC)
 
 
 class IncidentPatch(Schema):
@@ -66,6 +74,7 @@ class IncidentPatch(Schema):
     visibility: Visibility | None = None
     eta_at: datetime | None = None
     eta_confidence: Confidence | None = None
+    data_impact: bool | None = None
 
 
 class UpdateIn(Schema):
@@ -83,6 +92,12 @@ class UpdateIn(Schema):
         default=None,
         description='the id of the newest update the author saw ("" for none): if a newer '
         "one was posted since, nothing is posted and the answer is 409 with the newer updates",
+    )
+    overrides: dict[str, str] = Field(default_factory=dict, description=OVERRIDES_DOC)
+    confidence: Confidence | None = Field(default=None, description=CONFIDENCE_DOC)
+    data_impact: bool = Field(
+        default=False,
+        description="true: this update finds customer data touched (flags the incident)",
     )
 
 
@@ -121,6 +136,8 @@ class UpdateOut(BaseModel):
     created_at: datetime
     next_update_due_at: datetime | None
     author: str
+    overrides: dict[str, str] = Field(default_factory=dict)
+    confidence: str = ""
 
 
 class IncidentOut(BaseModel):
@@ -140,6 +157,7 @@ class IncidentOut(BaseModel):
     scheduled_until: datetime | None
     eta_at: datetime | None
     eta_confidence: str
+    data_impact: bool = False
     components: dict[str, str]
     updates: list[UpdateOut]
 
@@ -160,6 +178,8 @@ def _update_out(u: IncidentUpdate) -> UpdateOut:
         created_at=u.created_at,
         next_update_due_at=u.next_update_due_at,
         author=u.author,
+        overrides=u.overrides or {},
+        confidence=u.confidence,
     )
 
 
@@ -201,6 +221,7 @@ def _out(i: Incident, components: dict[str, str], updates: list[UpdateOut]) -> I
         scheduled_until=i.scheduled_until,
         eta_at=i.eta_at,
         eta_confidence=i.eta_confidence,
+        data_impact=i.data_impact,
         components=components,
         updates=updates,
     )
@@ -271,16 +292,47 @@ class NewerOut(BaseModel):
     newer: list[UpdateOut]
 
 
-@router.post("/incidents/{incident_id}/updates", response={201: UpdateOut, 409: NewerOut})
+class DraftOut(BaseModel):
+    id: str
+    incident_id: str
+    author: str
+    state: str
+    status: str
+    body: dict[str, str]
+    overrides: dict[str, str]
+    note: str
+    created_at: datetime
+    decided_by: str
+    update_id: str | None
+
+
+def draft_out(d: UpdateDraft) -> DraftOut:
+    return DraftOut(
+        id=d.public_id, incident_id=d.incident.public_id, author=d.author, state=d.state,
+        status=d.status, body=d.bodies, overrides=d.fields.get("overrides") or {}, note=d.note,
+        created_at=d.created_at, decided_by=d.decided_by,
+        update_id=d.update.public_id if d.update else None,
+    )  # fmt: skip
+
+
+@router.post(
+    "/incidents/{incident_id}/updates",
+    response={201: UpdateOut, 202: DraftOut, 409: NewerOut},
+    description="201: published. 202: kept as a draft for the commander's approval (the "
+    "severity needs it). 409: a newer update arrived. 422: honesty warnings not overridden "
+    "(`warnings`: code, message, field).",
+)
 def post_update(
     request: HttpRequest, incident_id: str, payload: UpdateIn
-) -> tuple[int, UpdateOut | NewerOut]:
+) -> tuple[int, UpdateOut | DraftOut | NewerOut]:
     try:
         with transaction.atomic():
             i = services.get_incident(incident_id)
-            u = publishing.publish_update(actor=actor_of(request), incident=i, **payload.dict())
+            u = drafts.submit_update(actor=actor_of(request), incident=i, **payload.dict())
     except publishing.NewerUpdate as exc:
         return 409, NewerOut(detail=exc.message, newer=[_update_out(n) for n in exc.newer])
+    if isinstance(u, UpdateDraft):
+        return 202, draft_out(u)
     return 201, _update_out(u)
 
 

@@ -56,6 +56,9 @@ class Incident(models.Model):
     # Internal only: never rendered on the public page.
     eta_at = models.DateTimeField(null=True, blank=True)
     eta_confidence = models.CharField(max_length=8, choices=_choices(ETA_CONFIDENCE), blank=True)
+    #: The incident touched customer data: resolving it needs a statement of what happened to
+    #: the data (an honesty check).
+    data_impact = models.BooleanField(default=False)
     created_by = models.CharField(max_length=150)
 
     class Meta:
@@ -121,6 +124,10 @@ class IncidentUpdate(models.Model):
     next_update_due_at = models.DateTimeField(null=True, blank=True)
     deliver_notifications = models.BooleanField(default=True)
     author = models.CharField(max_length=150)
+    #: Internal only, never published: the author's confidence in any repair estimate given.
+    confidence = models.CharField(max_length=8, choices=_choices(ETA_CONFIDENCE), blank=True)
+    #: Honesty warnings the author overrode: code -> the reason given.
+    overrides = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-display_at", "-id"]
@@ -171,3 +178,60 @@ class Resource(models.Model):
 
     def __str__(self) -> str:
         return str(next(iter(self.title.values()), ""))
+
+
+class HonestyWords(models.Model):
+    """Minimising or blaming phrases staff keep for one language (honesty checks)."""
+
+    language = models.CharField(max_length=8, unique=True)
+    words = models.JSONField(default=list)
+    updated_at = models.DateTimeField()
+    updated_by = models.CharField(max_length=150)
+
+    class Meta:
+        verbose_name_plural = "honesty words"
+
+    def __str__(self) -> str:
+        return self.language
+
+
+class SeverityApproval(models.Model):
+    """Whether updates of incidents of one severity need the commander's approval."""
+
+    severity = models.CharField(max_length=4, choices=_choices(SEVERITIES), unique=True)
+    required = models.BooleanField(default=False)
+    updated_at = models.DateTimeField()
+    updated_by = models.CharField(max_length=150)
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.required}"
+
+
+class UpdateDraft(models.Model):
+    """An update written by someone who may not publish it alone, waiting for approval."""
+
+    STATES = [("pending", "Pending"), ("approved", "Approved"), ("returned", "Sent back")]
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_id, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="drafts")
+    author = models.CharField(max_length=150)
+    #: The fields of the update as :func:`tidings.incidents.publishing.publish_update` takes
+    #: them (times as ISO text), the overrides and the confidence included.
+    fields = models.JSONField()
+    bodies = models.JSONField(default=dict)
+    status = models.CharField(max_length=16)
+    state = models.CharField(max_length=10, choices=STATES, default="pending")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    update = models.OneToOneField(
+        IncidentUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["incident", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.incident} draft by {self.author} ({self.state})"

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tidings.core.errors import InvalidTransition
+from tidings.core import events
+from tidings.core.errors import InvalidInput, InvalidTransition
 from tidings.incidents import services
+from tidings.incidents.checking import honesty_check
 from tidings.incidents.models import Incident, IncidentUpdate
 
 
@@ -25,10 +27,16 @@ class Draft:
     actor: str
     incident: Incident | None
     fields: dict[str, Any] = field(default_factory=dict)
+    #: Honesty warnings the author overrides: code -> reason.
+    overrides: dict[str, str] = field(default_factory=dict)
+    #: The author's internal confidence in a repair estimate (low, medium, high); never shown.
+    confidence: str = ""
+    #: Filled by the checks: the overrides that answered a warning (code -> reason).
+    overridden: dict[str, str] = field(default_factory=dict)
 
 
 #: Run in order before a draft is published; each may raise to refuse it.
-CHECKS: list[Callable[[Draft], None]] = []
+CHECKS: list[Callable[[Draft], None]] = [honesty_check]
 
 
 class NewerUpdate(InvalidTransition):
@@ -67,15 +75,48 @@ def check_based_on(incident: Incident, based_on: str | None) -> None:
         raise NewerUpdate(newer)
 
 
-def _checked(draft: Draft) -> None:
+def checked(*, actor: str, incident: Incident | None, fields: dict[str, Any]) -> Draft:
+    """Run :data:`CHECKS` over a draft; ``fields`` loses the keys that are not the services'
+    (``overrides``, ``confidence``)."""
+    confidence = fields.pop("confidence", None) or ""
+    if confidence not in ("", "low", "medium", "high"):
+        raise InvalidInput("confidence must be one of low, medium, high", field="confidence")
+    if incident is not None and fields.pop("data_impact", None) and not incident.data_impact:
+        # The author says this update is the one that finds customer data touched.
+        services.change_incident(actor=actor, incident=incident, data_impact=True)
+    draft = Draft(
+        actor=actor, incident=incident, fields=fields,
+        overrides=dict(fields.pop("overrides", None) or {}), confidence=confidence,
+    )  # fmt: skip
     for check in CHECKS:
         check(draft)
+    return draft
+
+
+def _record(draft: Draft, update: IncidentUpdate) -> None:
+    """Keep the internal confidence and each override's reason on the update (written just
+    now, in this transaction) and in the event log."""
+    if draft.overridden or draft.confidence:
+        IncidentUpdate.objects.filter(pk=update.pk).update(
+            overrides=draft.overridden, confidence=draft.confidence
+        )
+        update.overrides, update.confidence = draft.overridden, draft.confidence
+    for code, reason in draft.overridden.items():
+        events.record(
+            kind="incident.check_overridden", actor=draft.actor, subject_type="incident",
+            subject_id=update.incident.public_id, update_id=update.public_id, code=code,
+            reason=reason, public=False,
+        )  # fmt: skip
 
 
 def declare(*, actor: str, **fields: Any) -> Incident:
     """Declare an incident and publish its first update."""
-    _checked(Draft(actor=actor, incident=None, fields=fields))
-    return services.create_incident(actor=actor, **fields)
+    draft = checked(actor=actor, incident=None, fields=fields)
+    incident = services.create_incident(actor=actor, **fields)
+    first = latest_update(incident)
+    if first is not None:
+        _record(draft, first)
+    return incident
 
 
 def publish_update(
@@ -84,8 +125,10 @@ def publish_update(
     """Post an update, unless a newer one arrived since the one the author was looking at."""
     services.lock_for_update(incident)
     check_based_on(incident, based_on)
-    _checked(Draft(actor=actor, incident=incident, fields=fields))
-    return services.post_update(actor=actor, incident=incident, **fields)
+    draft = checked(actor=actor, incident=incident, fields=fields)
+    update = services.post_update(actor=actor, incident=incident, **fields)
+    _record(draft, update)
+    return update
 
 
 @dataclass(frozen=True)

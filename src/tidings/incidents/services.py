@@ -29,7 +29,9 @@ from tidings.incidents.posting import (
 )
 from tidings.incidents.rules import Audience
 
-_CHANGEABLE = ("title", "severity", "impact", "visibility", "eta_at", "eta_confidence")
+_CHANGEABLE = (
+    "title", "severity", "impact", "visibility", "eta_at", "eta_confidence", "data_impact",
+)  # fmt: skip
 
 
 def get_incident(public_id: str, kind: str | None = None) -> Incident:
@@ -63,6 +65,7 @@ def create_incident(
     next_update_due_at: datetime | None = None,
     eta_at: datetime | None = None,
     eta_confidence: str = "",
+    data_impact: bool = False,
     audience: Audience = "affected",
 ) -> Incident:
     """Declare an incident and publish its first update, the public acknowledgement. The
@@ -108,6 +111,7 @@ def create_incident(
         started_at=started_at or now,
         eta_at=eta_at,
         eta_confidence=eta_confidence,
+        data_impact=data_impact,
         created_by=actor,
     )
     events.record(
@@ -213,7 +217,7 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
         setattr(incident, name, "" if value is None and name == "eta_confidence" else value)
     incident.updated_at = clock.now()
     incident.save()
-    internal_only = set(fields) <= {"eta_at", "eta_confidence", "severity"}
+    internal_only = set(fields) <= {"eta_at", "eta_confidence", "severity", "data_impact"}
     events.record(
         kind="incident.changed",
         actor=actor,

@@ -17,12 +17,14 @@ from tidings.components.models import Component
 from tidings.components.rules import COMPONENT_STATUSES
 from tidings.console import forms
 from tidings.console.access import console_view
+from tidings.console.views.honesty import drafts_context, overrides_from, warnings_by_field
 from tidings.console.views.labels import component_labels, impact_labels, status_labels
 from tidings.core import clock, db
 from tidings.core.errors import DomainError, NotFound
 from tidings.customers.models import PLANS
-from tidings.incidents import publishing, services
-from tidings.incidents.models import Incident
+from tidings.incidents import drafts, publishing, services
+from tidings.incidents.checking import HonestyWarnings
+from tidings.incidents.models import Incident, UpdateDraft
 from tidings.incidents.publishing import NewerUpdate, Prepared, prepare
 from tidings.incidents.rules import SEVERITIES
 from tidings.notify.api_preview import audience_of
@@ -45,13 +47,18 @@ def _draft_fields(request: HttpRequest, incident: Incident | None) -> dict[str, 
         "template": post.get("compose") or post.get("template") or None,
         "components": forms.component_statuses(post),
         "next_update_due_at": forms.next_due(post, clock.now()),
+        "confidence": post.get("confidence") or "",
+        "overrides": overrides_from(post),
     }
     if incident is None:
+        fields["data_impact"] = bool(post.get("data_impact"))
         fields["title"] = forms.localized(post, "title")
         fields["severity"] = post.get("severity") or "SEV3"
         fields["impact"] = post.get("impact") or None
     else:
         fields["status"] = post.get("status") or None
+        if post.get("data_impact"):
+            fields["data_impact"] = True
     if post.get("compose"):
         fields["body"] = None  # a template button: the template writes the text afresh
     return fields
@@ -131,9 +138,12 @@ def _context(
         **(delivery_counts(incident) if incident else {}),
         "components": [
             {
+                # A held component starts at "leave as is" (its current status named beside
+                # it): preselecting the held status would make a "resolved" keep it down.
                 "c": c,
-                "status": typed.get(c.public_id, held.get(c.public_id, "")),
+                "status": typed.get(c.public_id, ""),
                 "held": c.public_id in held,
+                "held_label": component_labels().get(held.get(c.public_id, ""), ""),
             }
             for c in Component.objects.select_related("group").order_by(
                 "group__position", "position"
@@ -145,7 +155,14 @@ def _context(
         "plans": PLANS,
         "now": clock.now(),
         "all_statuses": COMPONENT_STATUSES,
+        "confidence_choices": confidence_labels(),
+        "warnings_by_field": {},
+        **(drafts_context(request, incident) if incident else {}),
     }
+
+
+def confidence_labels() -> list[tuple[str, str]]:
+    return [("low", _("Low")), ("medium", _("Medium")), ("high", _("High"))]
 
 
 def delivery_counts(incident: Incident) -> dict[str, Any]:
@@ -174,7 +191,9 @@ def _render_form(
     if p is not None and request.POST.get("action") == "preview" and not errors:
         ctx["preview"] = _preview(p, request)
     ctx.update(extra)
-    return render(request, template_name, ctx, status=422 if errors else 200)
+    return render(
+        request, template_name, ctx, status=422 if errors or extra.get("warnings_by_field") else 200
+    )
 
 
 @console_view("incidents.write")
@@ -192,6 +211,11 @@ def declare(request: HttpRequest) -> HttpResponse:
         fields.update(body=p.bodies, audience=forms.audience(request.POST))
         actor = request.user.get_username()
         incident = db.retrying(lambda: publishing.declare(actor=actor, **fields))
+    except HonestyWarnings as exc:
+        return _render_form(
+            request, "console/declare.html", None, errors, p,
+            warnings_by_field=warnings_by_field(exc.warnings, request.POST),
+        )  # fmt: skip
     except DomainError as exc:
         errors.refusal(exc)
         return _render_form(request, "console/declare.html", None, errors, p)
@@ -225,11 +249,17 @@ def post_update(request: HttpRequest, incident_id: str) -> HttpResponse:
         fields = _draft_fields(request, incident)
         fields.update(body=p.bodies, audience=forms.audience(request.POST))
         actor = request.user.get_username()
-        db.retrying(
-            lambda: publishing.publish_update(
+        done = db.retrying(
+            lambda: drafts.submit_update(
                 actor=actor, incident=incident, based_on=based_on, **fields
             )
         )
+    except HonestyWarnings as exc:
+        incident.refresh_from_db()  # the refused attempt was rolled back; show what is stored
+        return _render_form(
+            request, "console/incident.html", incident, errors, p, based_on=based_on,
+            warnings_by_field=warnings_by_field(exc.warnings, request.POST),
+        )  # fmt: skip
     except NewerUpdate as exc:
         return _render_form(
             request, "console/incident.html", incident, errors, p,
@@ -240,4 +270,9 @@ def post_update(request: HttpRequest, incident_id: str) -> HttpResponse:
         return _render_form(
             request, "console/incident.html", incident, errors, p, based_on=based_on
         )
+    if isinstance(done, UpdateDraft):
+        from django.contrib import messages
+
+        messages.success(request, _("Kept as a draft: the incident commander approves it."))
+        return redirect(reverse("console-incident", args=[incident.public_id]) + "#drafts")
     return redirect(reverse("console-incident", args=[incident.public_id]) + "#timeline")
