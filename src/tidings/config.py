@@ -70,9 +70,7 @@ class TidingsSettings(BaseSettings):
     #: published at once; during a burst of writes the changes that arrive meanwhile go out
     #: together, instead of the worker spending a core re-rendering the site after each one.
     publish_interval_seconds: float = Field(default=1.0, ge=0, le=60)
-    #: Default time until the next promised update when the author gives none, by severity.
-    update_interval_minutes_sev1: int = Field(default=30, ge=5)
-    update_interval_minutes_other: int = Field(default=60, ge=5)
+    #: (The time until the next promised update is staff's cadence policy: console, Cadence.)
     #: A customers CSV with more rows than this is imported by a background job that the
     #: caller polls (202 and the job's address), not inside the request; 0: always inline.
     import_background_rows: int = Field(default=2000, ge=0)

@@ -29,7 +29,9 @@ from tidings.incidents.posting import (
 )
 from tidings.incidents.rules import Audience
 
-_CHANGEABLE = ("title", "severity", "impact", "visibility", "eta_at", "eta_confidence")
+_CHANGEABLE = (
+    "title", "severity", "impact", "visibility", "eta_at", "eta_confidence", "comms_owner", "commander",
+)  # fmt: skip
 
 
 def get_incident(public_id: str, kind: str | None = None) -> Incident:
@@ -164,8 +166,9 @@ def post_update(
     if chosen is not None and not written(body):
         rules.check_transition(incident.kind, incident.status, status)
         due = promised_next_update(
-            status=status, severity=incident.severity, at=clock.now(), explicit=next_update_due_at
-        )
+            status=status, severity=incident.severity, at=clock.now(), explicit=next_update_due_at,
+            started_at=incident.started_at,
+        )  # fmt: skip
         bodies = templates.check_complete(
             templates.compose_for(
                 template=chosen, incident=incident, status=status, next_update_due_at=due,
@@ -213,7 +216,7 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
         setattr(incident, name, "" if value is None and name == "eta_confidence" else value)
     incident.updated_at = clock.now()
     incident.save()
-    internal_only = set(fields) <= {"eta_at", "eta_confidence", "severity"}
+    internal_only = set(fields) <= {"eta_at", "eta_confidence", "severity", "comms_owner", "commander"}
     events.record(
         kind="incident.changed",
         actor=actor,
