@@ -47,7 +47,9 @@ DEFAULTS: dict[str, Policy] = {
 def check_policy(severity: str, fields: dict[str, object]) -> Policy:
     """A policy from user input, or :class:`InvalidInput` naming the first wrong field."""
     if severity not in POLICY_KEYS:
-        raise InvalidInput(f"severity must be one of {', '.join(k or '(none)' for k in POLICY_KEYS)}")
+        raise InvalidInput(
+            f"severity must be one of {', '.join(k or '(none)' for k in POLICY_KEYS)}"
+        )
     unknown = set(fields) - set(_FIELDS)
     if unknown:
         raise InvalidInput(f"unknown policy fields: {', '.join(sorted(unknown))}")

@@ -45,4 +45,6 @@ def reset_policy(*, actor: str, severity: str) -> Policy:
 
 
 def _policy(row: CadencePolicy) -> Policy:
-    return Policy(row.first_minutes, row.first_period_minutes, row.then_minutes, row.max_gap_minutes)
+    return Policy(
+        row.first_minutes, row.first_period_minutes, row.then_minutes, row.max_gap_minutes
+    )

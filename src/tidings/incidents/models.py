@@ -211,3 +211,6 @@ class CadenceNotice(models.Model):
                 fields=["incident", "due_at", "kind"], name="one_cadence_notice_per_due_time"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.incident_id} {self.due_at:%Y-%m-%d %H:%M}"

@@ -216,7 +216,13 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
         setattr(incident, name, "" if value is None and name == "eta_confidence" else value)
     incident.updated_at = clock.now()
     incident.save()
-    internal_only = set(fields) <= {"eta_at", "eta_confidence", "severity", "comms_owner", "commander"}
+    internal_only = set(fields) <= {
+        "eta_at",
+        "eta_confidence",
+        "severity",
+        "comms_owner",
+        "commander",
+    }
     events.record(
         kind="incident.changed",
         actor=actor,

@@ -5,47 +5,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0002_localized_titles'),
+        ("incidents", "0002_localized_titles"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CadencePolicy',
+            name="CadencePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('severity', models.CharField(blank=True, max_length=4, unique=True)),
-                ('first_minutes', models.PositiveIntegerField()),
-                ('first_period_minutes', models.PositiveIntegerField()),
-                ('then_minutes', models.PositiveIntegerField()),
-                ('max_gap_minutes', models.PositiveIntegerField()),
-                ('updated_at', models.DateTimeField()),
-                ('updated_by', models.CharField(max_length=150)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("severity", models.CharField(blank=True, max_length=4, unique=True)),
+                ("first_minutes", models.PositiveIntegerField()),
+                ("first_period_minutes", models.PositiveIntegerField()),
+                ("then_minutes", models.PositiveIntegerField()),
+                ("max_gap_minutes", models.PositiveIntegerField()),
+                ("updated_at", models.DateTimeField()),
+                ("updated_by", models.CharField(max_length=150)),
             ],
         ),
         migrations.AddField(
-            model_name='incident',
-            name='commander',
-            field=models.CharField(blank=True, default='', max_length=150),
+            model_name="incident",
+            name="commander",
+            field=models.CharField(blank=True, default="", max_length=150),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='comms_owner',
-            field=models.CharField(blank=True, default='', max_length=150),
+            model_name="incident",
+            name="comms_owner",
+            field=models.CharField(blank=True, default="", max_length=150),
         ),
         migrations.CreateModel(
-            name='CadenceNotice',
+            name="CadenceNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_at', models.DateTimeField()),
-                ('kind', models.CharField(choices=[('remind', 'Reminder'), ('overdue', 'Breach')], max_length=8)),
-                ('at', models.DateTimeField()),
-                ('to', models.CharField(blank=True, max_length=150)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cadence_notices', to='incidents.incident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_at", models.DateTimeField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("remind", "Reminder"), ("overdue", "Breach")], max_length=8
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("to", models.CharField(blank=True, max_length=150)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cadence_notices",
+                        to="incidents.incident",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('incident', 'due_at', 'kind'), name='one_cadence_notice_per_due_time')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("incident", "due_at", "kind"),
+                        name="one_cadence_notice_per_due_time",
+                    )
+                ],
             },
         ),
     ]
