@@ -7,6 +7,7 @@ from django.urls import path
 
 from tidings.console.views import (
     auth,
+    cadence,
     catalog,
     content,
     customers,
@@ -52,6 +53,9 @@ urlpatterns = [
     path("history", history.history, name="console-history"),
     path("incidents/<str:incident_id>", desk.incident_page, name="console-incident"),
     path("incidents/<str:incident_id>/post", desk.post_update, name="console-post-update"),
+    path("incidents/<str:incident_id>/owners", cadence.assign, name="console-cadence-assign"),
+    path("cadence", cadence.policy, name="console-cadence"),
+    path("cadence/<str:severity>", cadence.policy_save, name="console-cadence-save"),
     path("incidents/<str:incident_id>/timeline", live.timeline, name="console-timeline"),
     path("incidents/<str:incident_id>/counts", live.counts, name="console-counts"),
     path("incidents/<str:incident_id>/recipients", live.recipients, name="console-recipients"),

@@ -66,6 +66,12 @@ class IncidentPatch(Schema):
     visibility: Visibility | None = None
     eta_at: datetime | None = None
     eta_confidence: Confidence | None = None
+    comms_owner: str | None = Field(
+        default=None, max_length=150, description="username reminded before an update is due"
+    )
+    commander: str | None = Field(
+        default=None, max_length=150, description="username told when an update is late"
+    )
 
 
 class UpdateIn(Schema):
@@ -140,6 +146,8 @@ class IncidentOut(BaseModel):
     scheduled_until: datetime | None
     eta_at: datetime | None
     eta_confidence: str
+    comms_owner: str
+    commander: str
     components: dict[str, str]
     updates: list[UpdateOut]
 
@@ -201,6 +209,8 @@ def _out(i: Incident, components: dict[str, str], updates: list[UpdateOut]) -> I
         scheduled_until=i.scheduled_until,
         eta_at=i.eta_at,
         eta_confidence=i.eta_confidence,
+        comms_owner=i.comms_owner,
+        commander=i.commander,
         components=components,
         updates=updates,
     )

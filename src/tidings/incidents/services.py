@@ -210,6 +210,9 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
     check_choice(fields.get("eta_confidence"), rules.ETA_CONFIDENCE, "eta_confidence")
     if titles is not None:
         fields["titles"], fields["title"] = titles, default_text(titles)
+    for name in ("comms_owner", "commander"):
+        if name in fields:
+            fields[name] = _staff_name(name, fields[name])
     lock(incident)
     before = {name: getattr(incident, name) for name in fields}
     for name, value in fields.items():
@@ -232,6 +235,16 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
         public=not internal_only,
     )
     return incident
+
+
+def _staff_name(field: str, value: object) -> str:
+    from django.contrib.auth import get_user_model
+
+    name = str(value or "").strip()
+    users = get_user_model().objects.filter(is_active=True, is_staff=True)
+    if name and not users.filter(username=name).exists():
+        raise InvalidInput(f"{field}: no active staff member {name!r}")
+    return name
 
 
 def _plain(value: object) -> object:

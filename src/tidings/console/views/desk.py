@@ -17,6 +17,7 @@ from tidings.components.models import Component
 from tidings.components.rules import COMPONENT_STATUSES
 from tidings.console import forms
 from tidings.console.access import console_view
+from tidings.console.views import cadence
 from tidings.console.views.labels import component_labels, impact_labels, status_labels
 from tidings.core import clock, db
 from tidings.core.errors import DomainError, NotFound
@@ -129,6 +130,7 @@ def _context(
             "console-recipients", args=[incident.public_id if incident else "new"]
         ),
         **(delivery_counts(incident) if incident else {}),
+        **(cadence.desk_context(request, incident) if incident else {}),
         "components": [
             {
                 "c": c,
