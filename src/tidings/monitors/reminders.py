@@ -125,7 +125,7 @@ def _text(incident: Incident, kind: str, owner: str) -> tuple[str, str, str]:
             _("Update due by %(when)s") % values,
             _(
                 "Customers were promised the next update on %(title)s by %(when)s. Post it in the "
-                "console, or post \u201cstill working on it, no ETA yet\u201d with one click."
+                "console, or post “still working on it, no ETA yet” with one click."
             )
             % values,
         )
@@ -134,7 +134,7 @@ def _text(incident: Incident, kind: str, owner: str) -> tuple[str, str, str]:
         _("Update overdue since %(when)s") % values,
         _(
             "The update on %(title)s promised by %(when)s is late. Its owner is %(owner)s. "
-            "Customers are waiting: post an update or \u201cstill working on it\u201d now."
+            "Customers are waiting: post an update or “still working on it” now."
         )
         % values,
     )
