@@ -134,6 +134,8 @@ def test_a_late_update_is_reminded_escalated_recorded_and_answered_in_one_click(
     assert latest is not None and latest.author == "dana"
     assert latest.bodies["en"].startswith("We are still working to restore Payments.")
     assert "Next update by 2026-11-23 12:43 UTC" in latest.bodies["en"]
+    came = Event.objects.get(kind="incident.update_late")
+    assert (came.data["owner"], came.data["late_seconds"]) == ("dana", 180)
     incident.refresh_from_db()
     assert incident.status == "investigating"
     assert incident.next_update_due_at == due + timedelta(minutes=23)

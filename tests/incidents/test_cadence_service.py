@@ -43,6 +43,8 @@ def test_the_owner_is_reminded_five_minutes_before_and_the_commander_told_when_l
         incidents.post_update(actor="dana", incident=outage, template="still_working")
     outage.refresh_from_db()
     assert outage.next_update_due_at == due + timedelta(minutes=40)
+    came = Event.objects.get(kind="incident.update_late")
+    assert (came.data["owner"], came.data["late_seconds"]) == ("dana", 600)
     assert reminders.run(outage.next_update_due_at - timedelta(minutes=1)) == 1  # a new promise
 
 
@@ -69,6 +71,7 @@ def test_the_named_owner_and_commander_and_their_own_channels_are_used(now, dana
     sms = Delivery.objects.get(channel="sms")
     assert sms.target == "+972501234567"
     assert sms.message.language == "he"
+    assert "הבטחנו ללקוחות את העדכון הבא" in sms.message.text  # in the owner's language
     reminders.run(due + timedelta(minutes=1))
     assert Event.objects.get(kind="incident.update_overdue").data["owner"] == "noa"
 
@@ -78,6 +81,7 @@ def test_resolved_incidents_are_never_chased(now, dana, outage):
         incidents.post_update(actor="dana", incident=outage, status="resolved",
                               body="Fixed. No data was lost.")  # fmt: skip
     assert reminders.run(now + timedelta(hours=5)) == 0
+    assert not Event.objects.filter(kind="incident.update_late").exists()  # it came in time
 
 
 def test_a_staff_policy_changes_the_promise_and_a_reset_restores_the_default(now, dana, catalog):

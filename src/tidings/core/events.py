@@ -12,7 +12,8 @@ Documented kinds (``data`` keys in brackets):
 * ``incident.update_posted`` [update_id, status, components, audience]
 * ``incident.faq_changed`` / ``incident.resource_changed``
 * ``incident.update_overdue`` [owner, due_at, late_seconds, escalated_to]: a promised update
-  is late (once per promised time); ``cadence.policy_changed`` [minutes...] / ``cadence.policy_reset``
+  is late (once per promised time); ``incident.update_late`` [update_id, owner, due_at,
+  late_seconds]: the update that finally came; ``cadence.policy_changed`` / ``cadence.policy_reset``
 * ``notify.fanned_out`` [update_id, deliveries]
 * ``subscriber.created`` / ``.confirmed`` / ``.unsubscribed`` / ``.changed`` / ``.disabled`` [channel, reason]
 * ``contact.channel_disabled`` [channel, reason] / ``contact.channel_enabled`` [channel]

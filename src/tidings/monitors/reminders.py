@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from tidings.config import get_settings
 from tidings.core import clock, db, events
+from tidings.core.models import Event
 from tidings.incidents.cadence import REMIND_BEFORE
 from tidings.incidents.models import CadenceNotice, Incident
 from tidings.incidents.rules import ACTIVE_INCIDENT_STATES
@@ -152,3 +153,25 @@ def staff_targets(usernames: list[str]) -> dict[tuple[str, str], list[str]]:
             if target:
                 found.setdefault((str(ch["channel"]), lang), []).append(str(target))
     return found
+
+
+def on_event(event: Event) -> None:
+    """When an update comes after the time the one before it promised, record how late it
+    came and whose promise it was (whether or not a scheduler was running to notice)."""
+    if event.kind != "incident.update_posted":
+        return
+    incident = Incident.objects.filter(public_id=event.subject_id, kind="incident").first()
+    if incident is None:
+        return
+    new, *before = incident.updates.order_by("-created_at", "-id")[:2]
+    due = before[0].next_update_due_at if before else None
+    if due is None or new.created_at <= due:
+        return
+    events.record(kind="incident.update_late", actor=event.actor, subject_type="incident",
+                  subject_id=incident.public_id, public=False, update_id=new.public_id,
+                  owner=incident.comms_owner or before[0].author, due_at=due.isoformat(),
+                  late_seconds=int((new.created_at - due).total_seconds()))  # fmt: skip
+
+
+def connect() -> None:
+    events.subscribe(on_event, in_transaction=True)
