@@ -85,3 +85,13 @@ def test_the_api_sets_owner_and_commander_and_refuses_strangers(api, omer, outag
     r = api.call("PATCH", path, {"comms_owner": "omer"})
     assert r.status_code == 200 and r.json()["comms_owner"] == "omer"
     assert api.call("PATCH", path, {"commander": "ghost"}).status_code == 422
+
+
+def test_the_late_update_card_speaks_hebrew(client, dana, now, outage):
+    client.force_login(dana)
+    with clock.frozen(outage.next_update_due_at - timedelta(minutes=3)):
+        html = client.get(
+            f"/console/incidents/{outage.public_id}", HTTP_ACCEPT_LANGUAGE="he"
+        ).content.decode()
+    assert 'id="cadence" data-state="soon"' in html
+    assert "בעוד 3 דק׳" in html and "הובטח עד 12:30 UTC" in html
