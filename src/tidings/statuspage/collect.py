@@ -4,9 +4,10 @@ plain :class:`Site` that the renderers use."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Coalesce
 
 from tidings.components.models import Component, ComponentGroup, StatusChange
 from tidings.components.rules import worst_component_status
@@ -25,7 +26,11 @@ from tidings.statuspage.data import (
     UpdateData,
 )
 
-HISTORY_DAYS = 365
+ACTIVE = ("investigating", "identified", "monitoring", "scheduled", "in_progress", "verifying")
+#: Maintenances in the calendar feed: those ending at most this long ago, and all to come.
+CALENDAR_DAYS = 365
+#: Incidents the JSON lists and the feeds hold (v2.RECENT_LIMIT, feeds.FEED_LIMIT, with margin).
+_LATEST = 50
 
 
 def page_id(settings: TidingsSettings) -> str:
@@ -71,7 +76,11 @@ def _incident(i: Incident) -> IncidentData:
     )
 
 
-def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
+def collect(
+    *, settings: TidingsSettings, now: datetime, version: int, only: Q | None = None
+) -> Site:
+    """The site as of ``now``: every public incident, or only those ``only`` selects (an
+    incremental publish reads what the pages it renders show, see :func:`front_and`)."""
     groups = list(ComponentGroup.objects.all())
     comps = list(Component.objects.select_related("group"))
     checked = component_figures(now)
@@ -108,30 +117,14 @@ def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
         )
         for g in groups
     )
-    since = now - timedelta(days=HISTORY_DAYS)
-    incidents = (
-        Incident.objects.filter(visibility="public")
-        .filter(
-            Q(started_at__gte=since)
-            | Q(
-                status__in=(
-                    "investigating",
-                    "identified",
-                    "monitoring",
-                    "scheduled",
-                    "in_progress",
-                    "verifying",
-                )
-            )
-        )
-        .prefetch_related(
-            "impacts__component",
-            Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-display_at", "-id")),
-            "faq",
-            "resources",
-        )
-        .order_by("-started_at", "-id")
-    )
+    public = Incident.objects.filter(visibility="public")
+    chosen = public if only is None else public.filter(only)
+    incidents = chosen.prefetch_related(
+        "impacts__component",
+        Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-display_at", "-id")),
+        "faq",
+        "resources",
+    ).order_by("-started_at", "-id")
     window = now - timedelta(days=settings.uptime_days + 1)
     by_pk = {c.pk: c.public_id for c in comps}
     changes: dict[str, list[Change]] = {}
@@ -162,7 +155,69 @@ def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
         groups=group_data,
         incidents=tuple(_incident(i) for i in incidents),
         changes={k: tuple(v) for k, v in changes.items()},
+        history=history_months(),
         uptime_days=settings.uptime_days,
         partial_weight=settings.uptime_partial_weight,
         live_refresh_seconds=settings.live_refresh_seconds,
     )
+
+
+def history_months() -> tuple[tuple[str, int], ...]:
+    """(``YYYY-MM``, incidents started that month), oldest first: what the history index
+    lists. One narrow query, whatever part of the site is rendered."""
+    counts: dict[str, int] = {}
+    starts = (
+        Incident.objects.filter(visibility="public")
+        .exclude(status="scheduled")
+        .values_list("started_at", flat=True)
+    )
+    for at in starts.iterator(chunk_size=5000):
+        key = at.astimezone(UTC).strftime("%Y-%m")
+        counts[key] = counts.get(key, 0) + 1
+    return tuple(sorted(counts.items()))
+
+
+def month_range(key: str) -> Q:
+    year, month = int(key[:4]), int(key[5:7])
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    return Q(started_at__gte=start, started_at__lt=end)
+
+
+def front_and(
+    *, settings: TidingsSettings, now: datetime, incidents: set[str], months: set[str]
+) -> Q:
+    """The incidents every publish renders from (the front page, uptime bars, feeds, JSON, the
+    calendar), those whose pages are rendered, and every incident of the given months."""
+    public = Incident.objects.filter(visibility="public")
+    latest = (
+        list(
+            public.filter(kind="incident")
+            .order_by("-started_at", "-id")[:_LATEST]
+            .values_list("pk", flat=True)
+        )
+        + list(
+            public.filter(kind="maintenance")
+            .annotate(when=Coalesce("scheduled_for", "started_at"))
+            .order_by("-when", "-started_at", "-id")[:_LATEST]
+            .values_list("pk", flat=True)
+        )
+        + list(
+            public.order_by("-updated_at", "-started_at", "-id")[:_LATEST].values_list(
+                "pk", flat=True
+            )
+        )
+    )
+    q = (
+        Q(status__in=ACTIVE)
+        | Q(pk__in=latest)
+        | Q(started_at__gte=now - timedelta(days=8))  # "recent" on the front page (7 days)
+        # on the uptime bars: open, or closed within the bars' window
+        | Q(kind="incident", resolved_at__isnull=True)
+        | Q(kind="incident", resolved_at__gte=now - timedelta(days=settings.uptime_days + 1))
+        | Q(kind="maintenance", scheduled_until__gte=now - timedelta(days=CALENDAR_DAYS + 1))
+        | Q(public_id__in=sorted(incidents))
+    )
+    for key in sorted(months):
+        q |= month_range(key)
+    return q

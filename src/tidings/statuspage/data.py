@@ -125,6 +125,8 @@ class Site:
     groups: tuple[GroupData, ...]
     incidents: tuple[IncidentData, ...]  # newest first; incidents and maintenances
     changes: dict[str, tuple[Change, ...]] = field(default_factory=dict)
+    #: (``YYYY-MM``, incidents started that month), oldest first, over all of history.
+    history: tuple[tuple[str, int], ...] = ()
     uptime_days: int = 90
     partial_weight: float = 0.3
     live_refresh_seconds: float = 10.0

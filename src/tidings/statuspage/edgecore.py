@@ -110,7 +110,7 @@ class Edge:
         version = snap.current_version(self.root)
         if version is None or (self.snapshot is not None and version == self.snapshot.version):
             return
-        loaded = snap.load(self.root)
+        loaded = snap.load(self.root, self.snapshot)
         if loaded is not None:  # else keep serving the last good snapshot
             self.snapshot = loaded
             self.generation += 1

@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from tidings.core.errors import DomainError
@@ -153,8 +154,26 @@ def save(
     return result
 
 
-def act(request: HttpRequest, write: Callable[[], object], *, done: str) -> None:
-    """A one-click change (enable again): done or refused, said at the top of the next page."""
+def save_then(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    write: Callable[[], object],
+    *,
+    field: str | dict[str, str],
+    done: str,
+    to: str,
+    again: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """A posted change to something that exists: saved (:func:`save`) and on to its page
+    ``to``; or ``again``, its page with the form kept and the errors next to the fields."""
+    if form.is_valid() and save(request, form, write, field=field, done=done) is not None:
+        return redirect(to)
+    return again()
+
+
+def act(request: HttpRequest, write: Callable[[], object], *, done: str, back: str) -> HttpResponse:
+    """A one-click change (enable again): done or refused, said at the top of the page it goes
+    back to (the form's ``next``, else ``back``)."""
     try:
         with transaction.atomic():
             write()
@@ -162,6 +181,7 @@ def act(request: HttpRequest, write: Callable[[], object], *, done: str) -> None
         messages.error(request, exc.message)
     else:
         messages.success(request, done)
+    return redirect(back_to(request, back))
 
 
 def back_to(request: HttpRequest, default: str) -> str:

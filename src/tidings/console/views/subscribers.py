@@ -113,27 +113,27 @@ def _subscriber_page(
 def disable(request: HttpRequest, subscriber_id: str) -> HttpResponse:
     sub = _subscriber(subscriber_id)
     form = pf.DisableForm(request.POST)
-    if form.is_valid() and kit.save(
+    return kit.save_then(
         request, form, field="reason",
         write=lambda: notify.disable_subscriber(
             actor=request.user.get_username(), subscriber_id=sub.public_id,
             reason=form.cleaned_data["reason"]),
         done=_("Disabled: nothing more is sent to this subscriber."),
-    ) is not None:  # fmt: skip
-        return redirect("console-subscriber", sub.public_id)
-    return _subscriber_page(request, sub, disable_form=form, status=422)
+        to=reverse("console-subscriber", args=[sub.public_id]),
+        again=lambda: _subscriber_page(request, sub, disable_form=form, status=422),
+    )  # fmt: skip
 
 
 @console_view("subscribers.write")
 @require_POST
 def enable(request: HttpRequest, subscriber_id: str) -> HttpResponse:
     sub = _subscriber(subscriber_id)
-    kit.act(
+    return kit.act(
         request, lambda: notify.enable_subscriber(
             actor=request.user.get_username(), subscriber_id=sub.public_id),
         done=_("Enabled again: the next updates go to this subscriber."),
+        back=reverse("console-subscriber", args=[sub.public_id]),
     )  # fmt: skip
-    return redirect(kit.back_to(request, reverse("console-subscriber", args=[sub.public_id])))
 
 
 def _customer_id(form: pf.SubscriberForm) -> str:
@@ -146,16 +146,16 @@ def _customer_id(form: pf.SubscriberForm) -> str:
 def edit(request: HttpRequest, subscriber_id: str) -> HttpResponse:
     sub = _subscriber(subscriber_id)
     form = pf.SubscriberForm(request.POST, labels=kit.channel_labels(), channel=sub.channel)
-    if form.is_valid() and kit.save(
+    return kit.save_then(
         request, form, field="target",
         write=lambda: directory.change(
             actor=request.user.get_username(), subscriber=sub,
             target=form.cleaned_data["target"], language=form.cleaned_data["language"],
             component_ids=form.component_ids(), customer_id=_customer_id(form)),
-        done=_("Saved."),
-    ) is not None:  # fmt: skip
-        return redirect("console-subscriber", sub.public_id)
-    return _subscriber_page(request, _subscriber(subscriber_id), edit_form=form, status=422)
+        done=_("Saved."), to=reverse("console-subscriber", args=[sub.public_id]),
+        again=lambda: _subscriber_page(
+            request, _subscriber(subscriber_id), edit_form=form, status=422),
+    )  # fmt: skip
 
 
 @console_view("subscribers.write")
