@@ -7,6 +7,7 @@ from django.urls import path
 
 from tidings.console.views import (
     auth,
+    branding,
     cadence,
     catalog,
     content,
@@ -94,6 +95,9 @@ urlpatterns = [
     path(f"{CONTACT}/enable", customers.contact_enable, name="console-contact-enable"),
     path("disabled/", targets.disabled, name="console-disabled"),
     path("tokens/", tokens.token_list, name="console-tokens"),
+    # the status page's branding, badge and widget
+    path("branding", branding.branding_page, name="console-branding"),
+    path("branding/save", branding.branding_save, name="console-branding-save"),
     path("tokens/new", tokens.token_new, name="console-token-new"),
     path("tokens/<str:token_id>/revoke", tokens.token_revoke, name="console-token-revoke"),
     path("monitors/pending", monitors.pending, name="console-monitors-pending"),

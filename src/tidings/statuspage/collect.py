@@ -6,14 +6,15 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Prefetch, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import Coalesce, TruncMonth
 
 from tidings.components.models import Component, ComponentGroup, StatusChange
 from tidings.components.rules import worst_component_status
 from tidings.config import TidingsSettings
 from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.monitors.figures import component_figures
+from tidings.statuspage import branding
 from tidings.statuspage.data import (
     Change,
     ComponentData,
@@ -77,10 +78,18 @@ def _incident(i: Incident) -> IncidentData:
 
 
 def collect(
-    *, settings: TidingsSettings, now: datetime, version: int, only: Q | None = None
+    *,
+    settings: TidingsSettings,
+    now: datetime,
+    version: int,
+    only: Q | None = None,
+    bars: Q | None = None,
+    history: tuple[tuple[str, int], ...] | None = None,
 ) -> Site:
     """The site as of ``now``: every public incident, or only those ``only`` selects (an
-    incremental publish reads what the pages it renders show, see :func:`front_and`)."""
+    incremental publish reads what the pages it renders show, see :func:`front_and`), and,
+    without their updates, FAQ and resources, those ``bars`` selects besides (the uptime bars
+    show only their titles and times)."""
     groups = list(ComponentGroup.objects.all())
     comps = list(Component.objects.select_related("group"))
     checked = component_figures(now)
@@ -153,28 +162,65 @@ def collect(
         version=version,
         components=comp_data,
         groups=group_data,
-        incidents=tuple(_incident(i) for i in incidents),
+        incidents=_with_bars(list(incidents), bars),
         changes={k: tuple(v) for k, v in changes.items()},
-        history=history_months(),
+        history=history_months() if history is None else history,
         uptime_days=settings.uptime_days,
         partial_weight=settings.uptime_partial_weight,
         live_refresh_seconds=settings.live_refresh_seconds,
+        brand=branding.load(),
+    )
+
+
+def _with_bars(full: list[Incident], bars: Q | None) -> tuple[IncidentData, ...]:
+    """The incidents read whole, and those of ``bars`` not among them read light; newest first."""
+    rows = [(i.started_at, i.pk, _incident(i)) for i in full]
+    if bars is not None:
+        light = (
+            Incident.objects.filter(visibility="public")
+            .filter(bars)
+            .exclude(pk__in=[i.pk for i in full])
+            .prefetch_related("impacts__component")
+        )
+        rows += [(i.started_at, i.pk, _light(i)) for i in light]
+    rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    return tuple(r[2] for r in rows)
+
+
+def _light(i: Incident) -> IncidentData:
+    return IncidentData(
+        id=i.public_id,
+        kind=i.kind,
+        title=i.title,
+        titles=dict(i.titles or {}),
+        status=i.status,
+        impact=i.impact,
+        created_at=i.created_at,
+        updated_at=i.updated_at,
+        started_at=i.started_at,
+        monitoring_at=i.monitoring_at,
+        resolved_at=i.resolved_at,
+        scheduled_for=i.scheduled_for,
+        scheduled_until=i.scheduled_until,
+        next_update_due_at=i.next_update_due_at,
+        component_ids=tuple(x.component.public_id for x in i.impacts.all()),
+        updates=(),
     )
 
 
 def history_months() -> tuple[tuple[str, int], ...]:
     """(``YYYY-MM``, incidents started that month), oldest first: what the history index
-    lists. One narrow query, whatever part of the site is rendered."""
-    counts: dict[str, int] = {}
-    starts = (
+    lists. Counted by the database (one row a month), whatever part of the site is rendered."""
+    rows = (
         Incident.objects.filter(visibility="public")
         .exclude(status="scheduled")
-        .values_list("started_at", flat=True)
+        .annotate(month=TruncMonth("started_at", tzinfo=UTC))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+        .values_list("month", "n")
     )
-    for at in starts.iterator(chunk_size=5000):
-        key = at.astimezone(UTC).strftime("%Y-%m")
-        counts[key] = counts.get(key, 0) + 1
-    return tuple(sorted(counts.items()))
+    return tuple((month.astimezone(UTC).strftime("%Y-%m"), n) for month, n in rows)
 
 
 def month_range(key: str) -> Q:
@@ -187,8 +233,9 @@ def month_range(key: str) -> Q:
 def front_and(
     *, settings: TidingsSettings, now: datetime, incidents: set[str], months: set[str]
 ) -> Q:
-    """The incidents every publish renders from (the front page, uptime bars, feeds, JSON, the
-    calendar), those whose pages are rendered, and every incident of the given months."""
+    """The incidents every publish renders in full (the front page, feeds, JSON, the calendar),
+    those whose pages are rendered, and every incident of the given months. The uptime bars
+    need more, but only their titles: :func:`bars_of`."""
     public = Incident.objects.filter(visibility="public")
     latest = (
         list(
@@ -212,12 +259,15 @@ def front_and(
         Q(status__in=ACTIVE)
         | Q(pk__in=latest)
         | Q(started_at__gte=now - timedelta(days=8))  # "recent" on the front page (7 days)
-        # on the uptime bars: open, or closed within the bars' window
         | Q(kind="incident", resolved_at__isnull=True)
-        | Q(kind="incident", resolved_at__gte=now - timedelta(days=settings.uptime_days + 1))
         | Q(kind="maintenance", scheduled_until__gte=now - timedelta(days=CALENDAR_DAYS + 1))
         | Q(public_id__in=sorted(incidents))
     )
     for key in sorted(months):
         q |= month_range(key)
     return q
+
+
+def bars_of(settings: TidingsSettings, now: datetime) -> Q:
+    """The incidents the uptime bars name: closed within the bars' window."""
+    return Q(kind="incident", resolved_at__gte=now - timedelta(days=settings.uptime_days + 1))

@@ -26,7 +26,7 @@ PAGE_CSP = (
 )
 OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"  # JSON, feeds, scripts: no document
 #: Paths meant to be shown in another site's frame (an embeddable status widget).
-EMBEDDABLE_PREFIXES = ("/widget", "/embed")
+EMBEDDABLE_PREFIXES = ("/widget", "/embed", "/he/widget", "/he/embed")  # every language
 HSTS = "max-age=31536000"
 NOT_FOUND = (
     b"<!doctype html><html lang=en><meta charset=utf-8><title>Not found</title>"

@@ -182,6 +182,7 @@ def _context(site: Site, lang: str) -> dict[str, Any]:
         "indicator_label": labels[indicator],
         "partial_weight_pct": round(site.partial_weight * 100),
         "generated_iso": v2.ts(site.generated_at),
+        "brand": site.brand,
     }
 
 

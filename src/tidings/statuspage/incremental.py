@@ -29,7 +29,7 @@ from typing import Any
 from tidings.config import TidingsSettings
 from tidings.incidents.models import Incident
 from tidings.statuspage import history, html, snapshot
-from tidings.statuspage.collect import collect, front_and, history_months
+from tidings.statuspage.collect import bars_of, collect, front_and, history_months
 from tidings.statuspage.data import Site
 
 EntriesOf = Callable[[Site, dict[str, str]], list[snapshot.Entry]]
@@ -134,7 +134,8 @@ def render(
     ):
         if status != "scheduled":
             months.add(started.astimezone(UTC).strftime("%Y-%m"))
-    keys = history.month_keys(history_months(), now)
+    counts = history_months()
+    keys = history.month_keys(counts, now)
     month_pages = {f"{html.prefix(lang)}/history/{key}" for lang in html.LANGS for key in keys}
     if month_pages != {p for p in old if _MONTH_PAGE.match(p)}:
         return _full(settings, version, now, entries_of)
@@ -163,6 +164,8 @@ def render(
         now=now,
         version=version,
         only=front_and(settings=settings, now=now, incidents=set(wanted.incidents), months=months),
+        bars=bars_of(settings, now),
+        history=counts,
     )
     pages = html.render_pages(site, html.Selection(frozenset(months), wanted.incidents))
     if not set(pages).isdisjoint(carry):  # a bug; never write into a carried file

@@ -16,7 +16,7 @@ from typing import Any
 from tidings.config import TidingsSettings, get_settings
 from tidings.core import clock, db, events
 from tidings.core.models import PublishState
-from tidings.statuspage import banner, feeds, html, incremental, snapshot, v2
+from tidings.statuspage import banner, extras, feeds, html, incremental, snapshot, v2
 from tidings.statuspage.collect import collect
 from tidings.statuspage.data import Site
 
@@ -45,6 +45,7 @@ def _entries(site: Site, pages: dict[str, str]) -> list[snapshot.Entry]:
     entries = [snapshot.make_entry(p, body.encode(), HTML) for p, body in pages.items()]
     entries += [snapshot.make_entry(p, _json(doc), JSON) for p, doc in v2.documents(site).items()]
     entries += _feeds(site)
+    entries += extras.entries(site)  # brand images, badges, widget
     entries += [
         snapshot.make_entry(
             "/live.json",

@@ -137,37 +137,25 @@ def save(
     *,
     field: str | dict[str, str],
     done: str,
-) -> T | None:
-    """Run a service's write in one transaction: its result, with ``done`` flashed; or None,
-    its refusal shown on the form next to ``field`` (or, given words -> fields, next to the
-    field the message names: :func:`field_error`)."""
-    try:
-        with transaction.atomic():
-            result = write()
-    except DomainError as exc:
-        if isinstance(field, dict):
-            field_error(form, exc, field)
-        else:
-            form_error(form, exc, field)
-        return None
-    messages.success(request, done)
-    return result
-
-
-def save_then(
-    request: HttpRequest,
-    form: forms.BaseForm,
-    write: Callable[[], object],
-    *,
-    field: str | dict[str, str],
-    done: str,
-    to: str,
+    to: Callable[[T], str],
     again: Callable[[], HttpResponse],
 ) -> HttpResponse:
-    """A posted change to something that exists: saved (:func:`save`) and on to its page
-    ``to``; or ``again``, its page with the form kept and the errors next to the fields."""
-    if form.is_valid() and save(request, form, write, field=field, done=done) is not None:
-        return redirect(to)
+    """A posted form: when valid, the service's ``write`` in one transaction, ``done`` flashed
+    and on to the page ``to`` names for what it made or changed. Else ``again``: the page with
+    the form kept and each error next to its field, a refusal next to ``field`` (or, given
+    words -> fields, next to the field the message names: :func:`field_error`)."""
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                result = write()
+        except DomainError as exc:
+            if isinstance(field, dict):
+                field_error(form, exc, field)
+            else:
+                form_error(form, exc, field)
+        else:
+            messages.success(request, done)
+            return redirect(to(result))
     return again()
 
 
