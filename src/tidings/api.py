@@ -18,6 +18,7 @@ from tidings.core.auth import Refused, StaffSession, TokenAuth
 from tidings.core.errors import DomainError
 from tidings.customers.api import router as customers_router
 from tidings.incidents.api import router as incidents_router
+from tidings.incidents.api_cadence import router as cadence_router
 from tidings.incidents.api_desk import router as desk_router
 from tidings.incidents.api_honesty import router as honesty_router
 from tidings.incidents.checking import HonestyWarnings
@@ -47,6 +48,7 @@ def one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
 for _staff in (
     components_router, incidents_router, desk_router, customers_router, notify_router,
     monitors_router, tokens_router, staff_subscribers_router, branding_router, honesty_router,
+    cadence_router,
 ):  # fmt: skip
     _staff.add_decorator(one_transaction)
 
@@ -62,6 +64,7 @@ api.add_router("/", preview_router)  # before /incidents/{id}: "/incidents/previ
 api.add_router("/", incidents_router)
 api.add_router("/", desk_router)
 api.add_router("/", honesty_router)
+api.add_router("/", cadence_router)
 api.add_router("/", templates_router)
 api.add_router("/", customers_router)
 api.add_router("/", notify_router)

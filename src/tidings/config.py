@@ -90,9 +90,7 @@ class TidingsSettings(BaseSettings):
     s3_upload_threads: int = Field(default=8, ge=1, le=64)
     #: How often ``tidings sync`` and ``tidings edge --source`` ask the bucket for a new version.
     s3_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
-    #: Default time until the next promised update when the author gives none, by severity.
-    update_interval_minutes_sev1: int = Field(default=30, ge=5)
-    update_interval_minutes_other: int = Field(default=60, ge=5)
+    #: (The time until the next promised update is staff's cadence policy: console, Cadence.)
     #: A customers CSV with more rows than this is imported by a background job that the
     #: caller polls (202 and the job's address), not inside the request; 0: always inline.
     import_background_rows: int = Field(default=2000, ge=0)

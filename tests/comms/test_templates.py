@@ -75,7 +75,7 @@ def test_dana_declares_from_the_investigating_template_in_both_languages(
     assert body["en"] == (
         "We are investigating a problem: Checkout failing. It affects API since 2026-11-23 "
         "12:00 UTC. We do not know the cause yet, and there is no workaround yet. We will post "
-        "the next update by 2026-11-23 12:30 UTC, even if nothing has changed. Live updates: "
+        "the next update by 2026-11-23 12:20 UTC, even if nothing has changed. Live updates: "
         f"https://status.acme.test/incidents/{inc['id']}"
     )
     assert "התשלום נכשל" in body["he"] and "ממשק API" in body["he"]

@@ -24,7 +24,7 @@ def test_declaring_an_incident_acknowledges_it_publicly_and_promises_the_next_up
         components={catalog["API"]: "major_outage"},
     )
     assert inc.acknowledged_at == now
-    assert inc.next_update_due_at == now + timedelta(minutes=30)  # major incidents: every 30 min
+    assert inc.next_update_due_at == now + timedelta(minutes=20)  # SEV1: every 20 min at first
     assert inc.impact == "critical"  # derived from the worst component when not set
     assert status_of(catalog["API"]) == "major_outage"
     kinds = list(Event.objects.filter(subject_id=inc.public_id).values_list("kind", flat=True))

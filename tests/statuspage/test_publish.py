@@ -60,6 +60,7 @@ def test_all_eight_statuspage_endpoints_have_the_documented_shape(
     )
     assert inc["shortlink"] == f"https://status.acme.test/incidents/{outage.public_id}"
     assert inc["incident_updates"][0]["affected_components"][0]["new_status"] == "partial_outage"
+    assert inc["next_update_due_at"] == "2026-11-23T12:30:00.000Z"  # ours: "next update by"
     assert inc["created_at"].endswith("Z") and len(inc["created_at"]) == len(
         "2026-11-23T12:00:00.000Z"
     )

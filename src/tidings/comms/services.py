@@ -278,7 +278,8 @@ def try_on(*, template: Template, incident: Incident | None = None) -> dict[str,
     now = clock.now()
     if incident is not None:
         status = status_for(template, incident.status)
-        due = promised_next_update(status=status, severity=incident.severity, at=now)
+        due = promised_next_update(status=status, severity=incident.severity, at=now,
+                                   started_at=incident.started_at)  # fmt: skip
         return compose_for(template=template, incident=incident, status=status,
                            next_update_due_at=due)  # fmt: skip
     status = template.status or ("scheduled" if template.kind == "maintenance" else "investigating")

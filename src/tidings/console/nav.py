@@ -25,6 +25,7 @@ NAV: list[Entry] = [
     Entry("console-components", _("Components"), "components.read"),
     Entry("console-templates", _("Templates"), "templates.read"),
     Entry("console-honesty", _("Honesty"), "templates.read"),
+    Entry("console-cadence", _("Cadence"), "templates.read"),
     Entry("console-customers", _("Customers"), "customers.read"),
     Entry("console-subscribers", _("Subscribers"), "subscribers.read"),
     Entry("console-disabled", _("Disabled"), "deliveries.read"),

@@ -8,6 +8,7 @@ from django.urls import path
 from tidings.console.views import (
     auth,
     branding,
+    cadence,
     catalog,
     content,
     customers,
@@ -49,6 +50,9 @@ urlpatterns = [
     path("history", history.history, name="console-history"),
     path(INCIDENT, desk.incident_page, name="console-incident"),
     path(f"{INCIDENT}/post", desk.post_update, name="console-post-update"),
+    path(f"{INCIDENT}/owners", cadence.assign, name="console-cadence-assign"),
+    path("cadence", cadence.policy, name="console-cadence"),
+    path("cadence/<str:severity>", cadence.policy_save, name="console-cadence-save"),
     path(f"{INCIDENT}/delete", deletion.delete_incident, name="console-incident-delete"),
     path(f"{INCIDENT}/timeline", live.timeline, name="console-timeline"),
     path(f"{INCIDENT}/drafts", honesty.drafts_panel, name="console-drafts"),

@@ -40,7 +40,7 @@ AREA_OF_SEGMENT = {
     "contacts": "customers", "subscribers": "subscribers", "disabled": "deliveries",
     "monitors": "monitors", "alerts": "monitors", "alert-sources": "monitors",
     "alert-groups": "monitors", "event-hooks": "monitors", "tokens": "tokens", "staff": "staff",
-    "audit": "audit", "branding": "branding",
+    "audit": "audit", "branding": "branding", "cadence": "templates",
     "honesty-words": "templates", "approval": "incidents", "drafts": "incidents",
 }  # fmt: skip
 

@@ -15,6 +15,9 @@ Documented kinds (``data`` keys in brackets):
 * ``incident.draft_submitted`` [draft_id] / ``incident.draft_approved`` [draft_id, update_id,
   author] / ``incident.draft_returned`` [draft_id, note] / ``incidents.approval_changed``
   [severities] / ``honesty.words_changed`` [words]
+* ``incident.update_overdue`` [owner, due_at, late_seconds, escalated_to]: a promised update
+  is late (once per promised time); ``incident.update_late`` [update_id, owner, due_at,
+  late_seconds]: the update that finally came; ``cadence.policy_changed`` / ``cadence.policy_reset``
 * ``notify.fanned_out`` [update_id, deliveries]
 * ``subscriber.created`` / ``.confirmed`` / ``.unsubscribed`` / ``.changed`` / ``.disabled`` [channel, reason]
 * ``contact.channel_disabled`` [channel, reason] / ``contact.channel_enabled`` [channel]

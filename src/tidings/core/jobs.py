@@ -57,6 +57,12 @@ JOBS: dict[str, Job] = {
             "Start and complete automatic maintenances at their scheduled times.",
         ),
         Job(
+            "update_cadence",
+            30,
+            "tidings.monitors.reminders:run",
+            "Remind an update's owner 5 minutes before it is due; escalate and record a breach when late.",
+        ),
+        Job(
             "publish_if_stale",
             10,
             "tidings.statuspage.publisher:publish",

@@ -75,6 +75,12 @@ class IncidentPatch(Schema):
     eta_at: datetime | None = None
     eta_confidence: Confidence | None = None
     data_impact: bool | None = None
+    comms_owner: str | None = Field(
+        default=None, max_length=150, description="username reminded before an update is due"
+    )
+    commander: str | None = Field(
+        default=None, max_length=150, description="username told when an update is late"
+    )
 
 
 class UpdateIn(Schema):
@@ -158,6 +164,8 @@ class IncidentOut(BaseModel):
     eta_at: datetime | None
     eta_confidence: str
     data_impact: bool = False
+    comms_owner: str
+    commander: str
     components: dict[str, str]
     updates: list[UpdateOut]
 
@@ -222,6 +230,8 @@ def _out(i: Incident, components: dict[str, str], updates: list[UpdateOut]) -> I
         eta_at=i.eta_at,
         eta_confidence=i.eta_confidence,
         data_impact=i.data_impact,
+        comms_owner=i.comms_owner,
+        commander=i.commander,
         components=components,
         updates=updates,
     )

@@ -60,6 +60,10 @@ class Incident(models.Model):
     #: the data (an honesty check).
     data_impact = models.BooleanField(default=False)
     created_by = models.CharField(max_length=150)
+    #: Who owes customers the next update (a username; reminded before it is due) and who is
+    #: told when it is late. Blank: the author of the last update / the on-call commanders.
+    comms_owner = models.CharField(max_length=150, blank=True, default="")
+    commander = models.CharField(max_length=150, blank=True, default="")
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -235,3 +239,42 @@ class UpdateDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident} draft by {self.author} ({self.state})"
+
+
+class CadencePolicy(models.Model):
+    """Staff's own cadence for one severity ("" for none); a severity without a row uses
+    :data:`tidings.incidents.cadence.DEFAULTS`."""
+
+    severity = models.CharField(max_length=4, unique=True, blank=True)
+    first_minutes = models.PositiveIntegerField()
+    first_period_minutes = models.PositiveIntegerField()
+    then_minutes = models.PositiveIntegerField()
+    max_gap_minutes = models.PositiveIntegerField()
+    updated_at = models.DateTimeField()
+    updated_by = models.CharField(max_length=150)
+
+    def __str__(self) -> str:
+        return self.severity or "(none)"
+
+
+class CadenceNotice(models.Model):
+    """One reminder, or one breach (recorded and escalated), per incident and promised time:
+    the unique row is the claim, so two schedulers never send it twice."""
+
+    KINDS = [("remind", "Reminder"), ("overdue", "Breach")]
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="cadence_notices")
+    due_at = models.DateTimeField()
+    kind = models.CharField(max_length=8, choices=KINDS)
+    at = models.DateTimeField()
+    to = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "due_at", "kind"], name="one_cadence_notice_per_due_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.incident_id} {self.due_at:%Y-%m-%d %H:%M}"

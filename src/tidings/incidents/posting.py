@@ -65,21 +65,24 @@ def check_choice(value: str | None, allowed: tuple[str, ...], field: str) -> Non
 
 
 def promised_next_update(
-    *, status: str, severity: str | None, at: datetime, explicit: datetime | None = None
+    *,
+    status: str,
+    severity: str | None,
+    at: datetime,
+    explicit: datetime | None = None,
+    started_at: datetime | None = None,
 ) -> datetime | None:
     """When the next update is promised: the author's time if given (and in the future),
-    else the default for the severity (nothing once closed)."""
+    else the staff's cadence policy for the severity and the time since ``started_at``
+    (nothing once closed)."""
     if explicit is not None:
         if explicit <= at:
             raise InvalidInput("next_update_due_at must be in the future")
         return explicit
-    s = get_settings()
-    return rules.next_update_due(
-        status=status,
-        severity=severity or None,
-        at=at,
-        sev1_minutes=s.update_interval_minutes_sev1,
-        other_minutes=s.update_interval_minutes_other,
+    from tidings.incidents import cadence, cadence_store
+
+    return cadence.next_due(
+        cadence_store.policy_for(severity), status=status, at=at, started_at=started_at
     )
 
 
@@ -194,8 +197,9 @@ def post(
     backward = rules.check_transition(incident.kind, old, status)
     incident.status = status
     next_due = promised_next_update(
-        status=status, severity=incident.severity, at=at, explicit=next_update_due_at
-    )
+        status=status, severity=incident.severity, at=at, explicit=next_update_due_at,
+        started_at=incident.started_at,
+    )  # fmt: skip
     if incident.kind == "maintenance" and status == "in_progress" and not targets:
         targets = [
             (i.component, "under_maintenance") for i in incident.impacts.select_related("component")

@@ -190,8 +190,9 @@ def prepare(
         new = False
     status = status or (chosen.status if chosen else "") or incident.status
     due = promised_next_update(
-        status=status, severity=incident.severity, at=now, explicit=next_update_due_at
-    )
+        status=status, severity=incident.severity, at=now, explicit=next_update_due_at,
+        started_at=incident.started_at,
+    )  # fmt: skip
     if chosen is not None and not written(body):
         ids = [c.public_id for c, _ in targets]
         if new:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from tidings.core.errors import InvalidInput, InvalidTransition
@@ -52,21 +52,6 @@ def check_transition(kind: str, old: str, new: str) -> bool:
 
 def is_closed(status: str) -> bool:
     return status in CLOSED_STATES
-
-
-def next_update_due(
-    *, status: str, severity: str | None, at: datetime, sev1_minutes: int, other_minutes: int
-) -> datetime | None:
-    """When the next public update is promised, if the author does not say.
-
-    SEV1 and SEV2 are major incidents: customers are promised an update at least every
-    ``sev1_minutes``; others every ``other_minutes``. Nothing is promised once closed, nor for
-    a maintenance that has not started.
-    """
-    if is_closed(status) or status == "scheduled":
-        return None
-    minutes = sev1_minutes if severity in ("SEV1", "SEV2") else other_minutes
-    return at + timedelta(minutes=minutes)
 
 
 def check_window(starts: datetime, ends: datetime) -> None:

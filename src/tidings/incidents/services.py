@@ -31,6 +31,7 @@ from tidings.incidents.rules import Audience
 
 _CHANGEABLE = (
     "title", "severity", "impact", "visibility", "eta_at", "eta_confidence", "data_impact",
+    "comms_owner", "commander",
 )  # fmt: skip
 
 
@@ -168,8 +169,9 @@ def post_update(
     if chosen is not None and not written(body):
         rules.check_transition(incident.kind, incident.status, status)
         due = promised_next_update(
-            status=status, severity=incident.severity, at=clock.now(), explicit=next_update_due_at
-        )
+            status=status, severity=incident.severity, at=clock.now(), explicit=next_update_due_at,
+            started_at=incident.started_at,
+        )  # fmt: skip
         bodies = templates.check_complete(
             templates.compose_for(
                 template=chosen, incident=incident, status=status, next_update_due_at=due,
@@ -211,13 +213,23 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
     check_choice(fields.get("eta_confidence"), rules.ETA_CONFIDENCE, "eta_confidence")
     if titles is not None:
         fields["titles"], fields["title"] = titles, default_text(titles)
+    for name in ("comms_owner", "commander"):
+        if name in fields:
+            fields[name] = _staff_name(name, fields[name])
     lock(incident)
     before = {name: getattr(incident, name) for name in fields}
     for name, value in fields.items():
         setattr(incident, name, "" if value is None and name == "eta_confidence" else value)
     incident.updated_at = clock.now()
     incident.save()
-    internal_only = set(fields) <= {"eta_at", "eta_confidence", "severity", "data_impact"}
+    internal_only = set(fields) <= {
+        "eta_at",
+        "eta_confidence",
+        "severity",
+        "data_impact",
+        "comms_owner",
+        "commander",
+    }
     events.record(
         kind="incident.changed",
         actor=actor,
@@ -227,6 +239,16 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
         public=not internal_only,
     )
     return incident
+
+
+def _staff_name(field: str, value: object) -> str:
+    from django.contrib.auth import get_user_model
+
+    name = str(value or "").strip()
+    users = get_user_model().objects.filter(is_active=True, is_staff=True)
+    if name and not users.filter(username=name).exists():
+        raise InvalidInput(f"{field}: no active staff member {name!r}")
+    return name
 
 
 def _plain(value: object) -> object:

@@ -6,6 +6,7 @@ class MonitorsConfig(AppConfig):
     label = "monitors"
 
     def ready(self) -> None:
-        from tidings.monitors import outbound
+        from tidings.monitors import outbound, reminders
 
         outbound.connect()
+        reminders.connect()

@@ -124,6 +124,10 @@ def incident(site: Site, i: IncidentData) -> dict[str, Any]:
         ],
         "components": [component(site, c) for cid in i.component_ids if (c := site.component(cid))],
     }
+    if i.next_update_due_at is not None:
+        # Ours, not Statuspage's (clients ignore keys they do not know): when the next update
+        # is promised, so a widget or a bot can say "next update by" as the page does.
+        doc["next_update_due_at"] = ts(i.next_update_due_at)
     if i.kind == "maintenance":
         doc["scheduled_for"] = ts(i.scheduled_for)
         doc["scheduled_until"] = ts(i.scheduled_until)

@@ -17,6 +17,7 @@ from tidings.components.models import Component
 from tidings.components.rules import COMPONENT_STATUSES
 from tidings.console import forms
 from tidings.console.access import console_view
+from tidings.console.views import cadence
 from tidings.console.views.honesty import drafts_context, overrides_from, warnings_by_field
 from tidings.console.views.labels import component_labels, impact_labels, status_labels
 from tidings.core import clock, db
@@ -136,6 +137,7 @@ def _context(
             "console-recipients", args=[incident.public_id if incident else "new"]
         ),
         **(delivery_counts(incident) if incident else {}),
+        **(cadence.desk_context(request, incident) if incident else {}),
         "components": [
             {
                 # A held component starts at "leave as is" (its current status named beside

@@ -14,15 +14,18 @@ from tidings.statuspage import snapshot
 @console_view("incidents.read")
 def home(request: HttpRequest) -> HttpResponse:
     from tidings.console.access import may
+    from tidings.console.views.cadence import late_cards
     from tidings.console.views.labels import status_labels
     from tidings.console.views.live import open_incidents
 
     state = PublishState.objects.filter(id=1).first()
+    active = open_incidents()
     return render(
         request,
         "console/home.html",
         {
-            "active": open_incidents(),
+            "active": active,
+            "late": late_cards(active),
             "statuses": status_labels(),
             "can_declare": may(request, "incidents.write"),
             "state": state,

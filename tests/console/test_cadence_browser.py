@@ -1,0 +1,141 @@
+"""A promised update comes due under a controlled clock, in real Chromium: the scheduler's
+cadence job reminds the owner by mail (a real SMTP server on loopback), escalates to the
+commander when late and records the breach; the one-click "still working" update answers it."""
+
+from __future__ import annotations
+
+import email
+import threading
+from datetime import UTC, datetime, timedelta
+from email import policy
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connections
+
+from tests.notify.kit import drain
+from tests.notify.sinks import SmtpSink
+from tests.statuspage.conftest import CHROMIUM
+from tidings.components import services as components
+from tidings.config import overridden
+from tidings.core import clock, jobs
+from tidings.core.models import Event
+from tidings.incidents import services as incidents
+from tidings.staff.models import StaffProfile
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
+]
+
+T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def mail_settings(tmp_path: Any) -> Any:
+    sink = SmtpSink().start()
+    with overridden(
+        data_dir=tmp_path / "data", site_name="Acme", public_url="https://status.acme.test",
+        smtp_host="127.0.0.1", smtp_port=sink.port, email_from="status@acme.test",
+        allow_private_targets=True,
+    ) as s:  # fmt: skip
+        yield s, sink
+    sink.stop()
+
+
+@pytest.fixture
+def staff(db: Any) -> dict[str, User]:
+    people = {}
+    for name, role in (("dana", "communications"), ("omer", "commander")):
+        user = User.objects.create_user(name, f"{name}@acme.test", "pw", is_staff=True)
+        StaffProfile.objects.create(user=user, role=role)
+        people[name] = user
+    return people
+
+
+def _send_mail(settings: Any) -> None:
+    """What ``tidings worker`` does, in a thread of its own: Playwright keeps an event loop
+    running in this one."""
+
+    def work() -> None:
+        try:
+            drain(settings)
+        finally:
+            connections.close_all()
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join(60)
+
+
+def _subjects(sink: SmtpSink, to: str) -> list[str]:
+    found = []
+    for m in sink.mails:
+        if to in m.recipients:
+            found.append(str(email.message_from_bytes(m.data, policy=policy.default)["Subject"]))
+    return found
+
+
+def test_a_late_update_is_reminded_escalated_recorded_and_answered_in_one_click(
+    signed_in, live_server, staff, mail_settings
+):
+    settings, sink = mail_settings
+    with clock.frozen(T0):
+        payments = components.create_component(actor="omer", name={"en": "Payments"}).public_id
+        incident = incidents.create_incident(
+            actor="dana", title="Card payments fail", severity="SEV1",
+            components={payments: "major_outage"}, template="investigating",
+        )  # fmt: skip
+    due = incident.next_update_due_at
+    assert due == T0 + timedelta(minutes=20)  # SEV1: every 20 minutes at first
+
+    with clock.frozen(due - timedelta(minutes=4)):  # the scheduler's tick, 4 minutes before
+        assert "update_cadence" in jobs.run_due()
+        _send_mail(settings)
+        assert _subjects(sink, "dana@acme.test") == [
+            "[Acme] Card payments fail: Update due by 2026-11-23 12:20 UTC"
+        ]
+        dana = signed_in("dana")
+        dana.goto(f"{live_server.url}/console/incidents/{incident.public_id}")
+        expect(dana.locator("#cadence.soon .cadence-standing")).to_contain_text("Due in 4 min")
+        expect(dana.locator("#cadence .owner")).to_have_text("dana")
+
+    with clock.frozen(due + timedelta(minutes=3)):  # nobody posted: late
+        assert "update_cadence" in jobs.run_due()
+        jobs.run_due()  # the same moment again (a second scheduler): nothing more is sent
+        _send_mail(settings)
+        assert _subjects(sink, "omer@acme.test") == [
+            "[Acme] Card payments fail: Update overdue since 2026-11-23 12:20 UTC"
+        ]
+        assert len(_subjects(sink, "dana@acme.test")) == 1
+        [breach] = Event.objects.filter(kind="incident.update_overdue")
+        assert (breach.data["owner"], breach.data["late_seconds"]) == ("dana", 180)
+
+        omer = signed_in("omer")
+        expect(
+            omer.locator(f"#late-updates [data-incident='{incident.public_id}']")
+        ).to_contain_text("Overdue by 3 min")
+        dana.reload()
+        expect(dana.locator("#cadence.overdue .cadence-standing")).to_contain_text(
+            "Overdue by 3 min"
+        )
+        expect(dana.locator("#cadence .breaches li")).to_contain_text("still missing, 3 min late")
+
+        dana.locator("button.still-working").click()
+        dana.wait_for_url("**#timeline")
+        expect(dana.locator("#cadence.ok .cadence-standing")).to_contain_text("Due in 20 min")
+        expect(dana.locator("#cadence .breaches li")).to_contain_text("came 3 min late")
+
+    latest = incident.updates.order_by("-id").first()
+    assert latest is not None and latest.author == "dana"
+    assert latest.bodies["en"].startswith("We are still working to restore Payments.")
+    assert "Next update by 2026-11-23 12:43 UTC" in latest.bodies["en"]
+    came = Event.objects.get(kind="incident.update_late")
+    assert (came.data["owner"], came.data["late_seconds"]) == ("dana", 180)
+    incident.refresh_from_db()
+    assert incident.status == "investigating"
+    assert incident.next_update_due_at == due + timedelta(minutes=23)
