@@ -28,4 +28,6 @@ NAV: list[Entry] = [
     Entry("console-subscribers", _("Subscribers"), "subscribers.read"),
     Entry("console-disabled", _("Disabled"), "deliveries.read"),
     Entry("console-tokens", _("API tokens"), "tokens.read"),
+    Entry("console-audit", _("Audit log"), "audit.read"),
+    Entry("console-staff", _("Staff"), "staff.read"),
 ]
