@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from tidings.api import api
 from tidings.core import access, clock
@@ -136,6 +136,25 @@ def test_every_console_url_with_every_role(people, things):
             client.force_login(user)
             r = client.get(url)
             _check(role, rules.can(role, action), r.status_code, _body(r), f"GET {url}")
+            if r.status_code == 200 and not r.streaming:
+                _forms_fit_the_role(role, r.content.decode(), url)
+
+
+_FORM = re.compile(
+    r'<form[^>]*method="post"[^>]*action="([^"]+)"|<form[^>]*action="([^"]+)"[^>]*method="post"'
+)
+
+
+def _forms_fit_the_role(role: str, page: str, url: str) -> None:
+    """Every form a page shows posts to a page the role may use: a button one cannot use is
+    not shown."""
+    for m in _FORM.finditer(page):
+        target = (m.group(1) or m.group(2)).split("?")[0]
+        if not target.startswith("/console/") or target == "/console/logout":
+            continue
+        view = resolve(target).func
+        action = getattr(view, "console_action", None)
+        assert action and rules.can(role, action), f"{url} shows {role} a form to {target}"
 
 
 def _api_operations() -> list[tuple[str, str, bool]]:
