@@ -32,7 +32,7 @@ def out(user: User) -> StaffOut:
     profile = getattr(user, "staff_profile", None)
     return StaffOut(
         username=user.username, name=user.get_full_name(), email=user.email,
-        role=services.role_of(user) or "viewer" if user.is_active else "viewer",
+        role=services.assigned_role(user),
         active=user.is_active, on_call=bool(profile and profile.on_call),
     )  # fmt: skip
 

@@ -28,6 +28,15 @@ def role_of(user: Any) -> str | None:
     return profile.role if profile else "viewer"
 
 
+def assigned_role(user: User) -> str:
+    """The role a staff member holds, whether or not they are active now (an inactive one may
+    do nothing: :func:`role_of`)."""
+    if user.is_superuser:
+        return "admin"
+    profile = StaffProfile.objects.filter(user=user).only("role").first()
+    return profile.role if profile else "viewer"
+
+
 def may(user: Any, action: str) -> bool:
     role = role_of(user)
     return role is not None and rules.can(role, action)
@@ -77,7 +86,7 @@ def set_role(*, actor: str, user: User, role: str | None = None, **fields: Any) 
     """:func:`set_profile` for the staff screen: a superuser is an administrator whatever their
     profile says, and the last administrator cannot give the role away (nobody could manage
     staff afterwards)."""
-    if role is not None and role != role_of(user):
+    if role is not None and role != assigned_role(user):
         if user.is_superuser:
             raise InvalidInput(
                 _("%(user)s is a superuser and always an administrator.") % {"user": user},

@@ -22,7 +22,7 @@ def _page(
     forms = forms or {}
     rows = []
     for user in services.staff_members():
-        role = services.role_of(user) or "viewer"
+        role = services.assigned_role(user)
         form = forms.get(user.username) or RoleForm(initial={"role": role}, prefix=user.username)
         rows.append({"user": user, "role": role, "form": form})
     ctx = {"rows": rows, "labels": role_labels(), "may_write": may(request, "staff.write")}
