@@ -1,5 +1,5 @@
 """Shared fixtures. Personas: Dana leads communications (a staff user with an API token, role
-"communications"); Omer is the incident commander; Erez is a customer reading the public page. The clock is frozen where a test depends on it."""
+"communications"); Omer is the incident commander; Rina is an admin; Erez is a customer reading the public page. The clock is frozen where a test depends on it."""
 
 from __future__ import annotations
 
@@ -67,10 +67,10 @@ def omer(db: Any) -> Any:
     return user
 
 
-@pytest.fixture
-def api(dana: Any) -> Client:
-    """A client that speaks JSON to /api/v1 with Dana's token."""
-    token = issue_token(user=dana, name="test")
+def api_client(user: Any) -> Client:
+    """A client that speaks JSON to /api/v1 with a token of ``user`` (every scope: the role
+    decides)."""
+    token = issue_token(user=user, name="test")
 
     class ApiClient(Client):
         def call(self, method: str, path: str, body: Any = None) -> Any:
@@ -82,6 +82,31 @@ def api(dana: Any) -> Client:
             return fn(f"/api/v1{path}", **kwargs)
 
     return ApiClient()
+
+
+@pytest.fixture
+def api(dana: Any) -> Client:
+    """A client that speaks JSON to /api/v1 with Dana's token (communications)."""
+    return api_client(dana)
+
+
+@pytest.fixture
+def rina(db: Any) -> Any:
+    """Rina administers Tidings (role "admin", not a superuser)."""
+    from django.contrib.auth.models import User
+
+    from tidings.staff.models import StaffProfile
+
+    user = User.objects.create_user("rina", "rina@acme.test", "pw", is_staff=True)
+    StaffProfile.objects.create(user=user, role="admin")
+    return user
+
+
+@pytest.fixture
+def lead_api(rina: Any) -> Client:
+    """The API as Rina, an admin: for components, customers and monitors, which
+    communications may read but not change."""
+    return api_client(rina)
 
 
 @pytest.fixture

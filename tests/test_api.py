@@ -84,7 +84,8 @@ def test_an_invalid_transition_is_a_409_with_a_reason(api, catalog):
 
 
 def test_unknown_components_are_named_and_nothing_is_written(api, catalog):
-    before = (Incident.objects.count(), Event.objects.count())
+    changes = Event.objects.exclude(kind="token.used")  # the token's use is logged, rightly
+    before = (Incident.objects.count(), changes.count())
     r = api.call(
         "POST",
         "/incidents",
@@ -92,7 +93,7 @@ def test_unknown_components_are_named_and_nothing_is_written(api, catalog):
     )
     assert r.status_code == 404
     assert "zzzzzzzzzzzz" in r.json()["detail"]
-    assert (Incident.objects.count(), Event.objects.count()) == before
+    assert (Incident.objects.count(), changes.count()) == before
 
 
 def test_bad_dates_statuses_and_sizes_are_422_with_messages(api, catalog, outage):
@@ -137,21 +138,21 @@ def test_malformed_json_is_a_4xx_not_a_crash(api, dana, client):
     assert 400 <= r.status_code < 500
 
 
-def test_components_can_be_created_and_their_status_changed(api, catalog):
-    groups = api.call("GET", "/groups").json()
-    r = api.call("POST", "/components", {"name": "Payments", "group_id": groups[0]["id"]})
+def test_components_can_be_created_and_their_status_changed(lead_api, catalog):
+    groups = lead_api.call("GET", "/groups").json()
+    r = lead_api.call("POST", "/components", {"name": "Payments", "group_id": groups[0]["id"]})
     assert r.status_code == 201
     cid = r.json()["id"]
-    r = api.call(
+    r = lead_api.call(
         "PATCH",
         f"/components/{cid}",
         {"status": "degraded_performance", "description": "Card payments"},
     )
     assert r.status_code == 200 and r.json()["status"] == "degraded_performance"
     assert Component.objects.get(public_id=cid).description == "Card payments"
-    assert api.call("PATCH", f"/components/{cid}", {"status": "meh"}).status_code == 422
+    assert lead_api.call("PATCH", f"/components/{cid}", {"status": "meh"}).status_code == 422
     assert (
-        api.call(
+        lead_api.call(
             "POST", "/components", {"name": "Payments", "group_id": groups[0]["id"]}
         ).status_code
         == 422
@@ -200,12 +201,12 @@ def test_an_update_can_target_a_segment_or_nobody(api, catalog, outage):
     assert r.status_code == 422 and "unknown segment keys: tier" in r.json()["detail"]
 
 
-def test_titles_and_names_are_given_per_language_through_the_api(api, catalog):
-    r = api.call("POST", "/components", {"name": {"en": "Checkout", "he": "קופה"}})
+def test_titles_and_names_are_given_per_language_through_the_api(lead_api, catalog):
+    r = lead_api.call("POST", "/components", {"name": {"en": "Checkout", "he": "קופה"}})
     assert r.status_code == 201, r.json()
     comp = r.json()
     assert comp["slug"] == "checkout" and comp["names"] == {"en": "Checkout", "he": "קופה"}
-    r = api.call(
+    r = lead_api.call(
         "POST",
         "/incidents",
         {
@@ -218,9 +219,9 @@ def test_titles_and_names_are_given_per_language_through_the_api(api, catalog):
     assert r.json()["title"] == "Checkout failing"
     assert r.json()["titles"] == {"en": "Checkout failing", "he": "התשלום נכשל"}
     iid = r.json()["id"]
-    r = api.call("PATCH", f"/incidents/{iid}", {"title": "Checkout failing for card payments"})
+    r = lead_api.call("PATCH", f"/incidents/{iid}", {"title": "Checkout failing for card payments"})
     assert r.json()["titles"] == {"en": "Checkout failing for card payments"}
-    r = api.call("PATCH", f"/components/{comp['id']}", {"slug": "Not A Slug"})
+    r = lead_api.call("PATCH", f"/components/{comp['id']}", {"slug": "Not A Slug"})
     assert r.status_code == 422 and "slug" in r.json()["detail"]
 
 

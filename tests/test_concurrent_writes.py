@@ -49,8 +49,8 @@ def in_threads(n: int, fn: Any) -> list[BaseException]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_eight_staff_writing_at_once_are_all_answered_and_nothing_is_lost(dana, catalog, now):
-    token = issue_token(user=dana, name="war room")
+def test_eight_staff_writing_at_once_are_all_answered_and_nothing_is_lost(omer, catalog, now):
+    token = issue_token(user=omer, name="war room")  # the commander: incidents and components
     first = incidents.create_incident(actor="dana", title="Checkout errors", body="Looking.")
     second = incidents.create_incident(actor="dana", title="Slow search", body="Looking.")
     ids = [catalog[name] for name in ("API", "Website", "Email", "Docs")]

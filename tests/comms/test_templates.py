@@ -56,9 +56,10 @@ def test_filling_replaces_known_values_and_leaves_slots_visible():
 
 
 def test_dana_declares_from_the_investigating_template_in_both_languages(
-    api, now, catalog, site_settings
+    api, lead_api, now, catalog, site_settings
 ):
-    api.call("PATCH", f"/components/{catalog['API']}", {"name": {"en": "API", "he": "ממשק API"}})
+    names = {"name": {"en": "API", "he": "ממשק API"}}  # a lead names components
+    assert lead_api.call("PATCH", f"/components/{catalog['API']}", names).status_code == 200
     r = api.call(
         "POST",
         "/incidents",

@@ -15,6 +15,12 @@ from tidings.core.errors import InvalidInput
 from tidings.incidents import services as incidents
 
 
+@pytest.fixture
+def api(lead_api):
+    """Components are arranged by the leads: the API here is Rina's (an admin)."""
+    return lead_api
+
+
 def test_moving_swaps_with_the_neighbour_and_stops_at_either_end():
     assert moved(["a", "b", "c"], "b", "up") == ["b", "a", "c"]
     assert moved(["a", "b", "c"], "b", "down") == ["a", "c", "b"]

@@ -31,7 +31,8 @@ def dana_session(dana) -> Client:
 
 
 def test_a_staff_session_reaches_the_api(dana_session, catalog):
-    assert dana_session.get("/api/v1/customers/export").status_code == 200
+    assert dana_session.get("/api/v1/subscribers/export").status_code == 200
+    assert dana_session.get("/api/v1/customers/export").status_code == 403  # not her role's
     r = dana_session.post("/api/v1/incidents", INCIDENT, content_type="application/json")
     assert r.status_code == 201
 

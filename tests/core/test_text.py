@@ -85,15 +85,15 @@ def test_the_api_refuses_an_incident_title_that_would_inject_mail_headers(api, c
                            "scheduled_until": "2030-01-01T01:00:00Z"}),
     ],
 )  # fmt: skip
-def test_names_and_titles_with_control_characters_are_refused(api, path, body):
-    r = api.call("POST", path, body)
+def test_names_and_titles_with_control_characters_are_refused(lead_api, path, body):
+    r = lead_api.call("POST", path, body)
     assert r.status_code == 422, r.content
     assert "U+00" in r.json()["detail"]
 
 
-def test_a_contact_name_with_a_line_break_is_refused(api):
-    customer = api.call("POST", "/customers", {"name": "Globex"}).json()
-    r = api.call("POST", f"/customers/{customer['id']}/contacts", {"name": "Noa\nLevi"})
+def test_a_contact_name_with_a_line_break_is_refused(lead_api):
+    customer = lead_api.call("POST", "/customers", {"name": "Globex"}).json()
+    r = lead_api.call("POST", f"/customers/{customer['id']}/contacts", {"name": "Noa\nLevi"})
     assert r.status_code == 422 and "single line" in r.json()["detail"]
 
 

@@ -29,6 +29,12 @@ from tidings.staff import services as staff
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture
+def api(lead_api):
+    """Monitors and alert sources are the leads': the API here is Rina's (an admin)."""
+    return lead_api
+
+
 def test_an_alert_source_through_the_api(
     api: Any, alert_settings: Any, catalog: Any, sender: Any
 ) -> None:

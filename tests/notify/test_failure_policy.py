@@ -192,7 +192,9 @@ def test_a_contact_channel_refused_is_taken_off_and_can_be_enabled_again(
     assert [m.recipients for m in smtp_sink.mails] == [["noa@globex.example"]]
 
 
-def test_staff_enable_a_disabled_subscriber_through_the_api(now, notify_settings, api, catalog):
+def test_staff_enable_a_disabled_subscriber_through_the_api(
+    now, notify_settings, api, lead_api, catalog
+):
     sub = subscriber("email", "erez@example.com")
     Subscriber.objects.filter(pk=sub.pk).update(status="disabled", disabled_reason="550 5.1.1")
     r = api.call("POST", f"/subscribers/{sub.public_id}/enable")
@@ -206,7 +208,8 @@ def test_staff_enable_a_disabled_subscriber_through_the_api(now, notify_settings
     assert api.call("POST", "/subscribers/nosuchid0000/enable").status_code == 404
     Subscriber.objects.filter(pk=sub.pk).update(status="unsubscribed")
     assert api.call("POST", f"/subscribers/{sub.public_id}/enable").status_code == 422
-    contact_call = api.call("POST", "/contacts/99999/enable", {"channel": "fax"})
+    # contacts are customers' (admins, support, account managers): Rina, an admin
+    contact_call = lead_api.call("POST", "/contacts/99999/enable", {"channel": "fax"})
     assert (
         contact_call.status_code == 422 and "not a contact channel" in contact_call.json()["detail"]
     )

@@ -88,8 +88,8 @@ def test_a_read_token_can_only_get(dana, client, catalog):
     assert export.status_code == 403  # an export is not a plain read
 
 
-def test_a_scope_lets_its_own_area_change_and_no_other(dana, client, catalog):
-    token = issue_token(user=dana, name="crm sync", scopes=["customers"])
+def test_a_scope_lets_its_own_area_change_and_no_other(rina, client, catalog):
+    token = issue_token(user=rina, name="crm sync", scopes=["customers"])  # an admin's
     r = client.post(
         "/api/v1/customers", json.dumps({"name": "Initech"}), content_type="application/json",
         **bearer(token),

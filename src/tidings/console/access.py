@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tidings.core import audit
 from tidings.core.auth import is_staff
 from tidings.staff import rules
 from tidings.staff.services import role_of
@@ -62,12 +63,24 @@ def console_view(action: str) -> Callable[[View], View]:
             request.staff_role = role  # type: ignore[attr-defined]
             if not rules.can(role, action):
                 return forbidden(request, action)
-            return view(request, *args, **kwargs)
+            return audit.filling_gap(
+                actor=request.user.get_username(), via="console", method=request.method or "GET",
+                path=request.path, action=action, run=lambda: view(request, *args, **kwargs),
+                done=lambda r: _succeeded(request, r, action),
+            )  # fmt: skip
 
         run.console_action = action  # type: ignore[attr-defined]
         return run
 
     return wrap
+
+
+def _succeeded(request: HttpRequest, response: HttpResponse, action: str) -> bool:
+    """An export that was sent, or a form that was taken (a redirect after the POST); a form
+    shown again with its errors changed nothing."""
+    if action.endswith(".export"):
+        return response.status_code == 200
+    return request.method == "POST" and 300 <= response.status_code < 400
 
 
 def may(request: HttpRequest, action: str) -> bool:

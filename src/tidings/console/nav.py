@@ -31,4 +31,6 @@ NAV: list[Entry] = [
     Entry("console-disabled", _("Disabled"), "deliveries.read"),
     Entry("console-tokens", _("API tokens"), "tokens.read"),
     Entry("console-branding", _("Branding"), "branding.read"),
+    Entry("console-audit", _("Audit log"), "audit.read"),
+    Entry("console-staff", _("Staff"), "staff.read"),
 ]

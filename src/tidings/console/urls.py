@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import path
 
 from tidings.console.views import (
+    audit,
     auth,
     branding,
     cadence,
@@ -21,6 +22,7 @@ from tidings.console.views import (
     live,
     maintenance,
     monitors,
+    staff,
     subscribers,
     targets,
     tokens,
@@ -119,4 +121,9 @@ urlpatterns = [
     path("templates/add", wording.add, name="console-template-add"),
     path("templates/preview", wording.preview, name="console-template-preview"),
     path("templates/edit/<str:key>", wording.edit, name="console-template"),
+    # audit log and staff roles
+    path("audit", audit.audit_log, name="console-audit"),
+    path("audit/export", audit.audit_export, name="console-audit-export"),
+    path("staff", staff.staff_list, name="console-staff"),
+    path("staff/<str:username>/role", staff.staff_role, name="console-staff-role"),
 ]

@@ -48,6 +48,7 @@ AREA_OF_SEGMENT = {
 SPECIAL = {
     ("GET", "/customers/export"): "customers.export",
     ("GET", "/subscribers/export"): "subscribers.export",
+    ("GET", "/audit/export"): "audit.export",
     ("POST", "/incidents/{incident_id}/audience"): "incidents.read",
     # previews of a draft and its recipients (the console's declare screen) write nothing
     ("POST", "/incidents/preview"): "incidents.read",

@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from tidings.config import get_settings
-from tidings.core import access, clock
+from tidings.core import access, clock, events
 from tidings.core.errors import Forbidden
 from tidings.core.models import ApiToken
 
@@ -99,7 +99,12 @@ class TokenAuth(HttpBearer):
         if not access.scope_allows(row.scopes, method, action):
             raise Forbidden(access.refusal(row.scopes, method, path, action))
         if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
+            # The same minute bounds the audit log's record of token use.
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+            events.record(
+                kind="token.used", actor=row.user.get_username(), subject_type="token",
+                subject_id=row.public_id, public=False, name=row.name, method=method, path=path,
+            )  # fmt: skip
         request.user = row.user
         return row.user
 

@@ -24,6 +24,12 @@ Documented kinds (``data`` keys in brackets):
 * ``subscriber.added`` / ``subscriber.readded`` [channel, consent] (by staff) /
   ``subscriber.enabled`` / ``subscribers.imported`` [created, updated]
 * ``token.created`` [name, scopes, expires_at] / ``token.revoked`` [owner]
+* audit (:mod:`tidings.core.audit`): ``api.write`` / ``api.export`` / ``console.write`` /
+  ``console.export`` [action, method, path] for a request no service recorded itself;
+  ``token.used`` [token, method, path] at most once a minute per token;
+  ``staff.signed_in`` / ``staff.signed_out`` / ``staff.sign_in_failed`` [address];
+  ``audit.exported`` [filters, rows]; ``staff.changed`` [fields]; ``admin.added`` /
+  ``admin.changed`` / ``admin.deleted`` [model, object, message] (the Django admin)
 * ``customer.created`` / ``customer.changed`` / ``contact.created`` / ``contact.changed`` /
   ``customers.imported`` [created, updated]
 """
@@ -31,6 +37,7 @@ Documented kinds (``data`` keys in brackets):
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -42,6 +49,9 @@ Subscriber = Callable[[Event], None]
 _subscribers: list[Subscriber] = []
 _in_transaction: list[Subscriber] = []
 _on_publish_request: list[Callable[[], None]] = []
+#: Events recorded so far in this thread or task: the audit log's gap filler compares it before
+#: and after a request to see whether the request's service recorded anything itself.
+recorded: ContextVar[int] = ContextVar("tidings_events_recorded", default=0)
 _DELETE_BATCH = 500  # ids per DELETE: well under SQLite's bound on query parameters
 
 
@@ -79,6 +89,7 @@ def record(
         subject_id=subject_id,
         data={**data, "public": public},
     )
+    recorded.set(recorded.get() + 1)
     for fn in list(_in_transaction):
         fn(event)
     for fn in list(_subscribers):

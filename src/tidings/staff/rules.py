@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     **{f"{area}.read": _EVERYONE for area in AREAS if area not in ("audit", "staff")},
     "audit.read": _LEADS,
     "audit.write": frozenset(),  # the log is append-only: nobody edits it
+    "audit.export": _LEADS,
     "staff.read": _LEADS,
     "incidents.write": _COMMS,
     "incidents.approve": _LEADS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext as _
 
 from tidings.core import events
 from tidings.core.errors import InvalidInput, NotFound
@@ -21,6 +22,15 @@ def role_of(user: Any) -> str | None:
         or not getattr(user, "is_staff", False)
     ):
         return None
+    if user.is_superuser:
+        return "admin"
+    profile = StaffProfile.objects.filter(user=user).only("role").first()
+    return profile.role if profile else "viewer"
+
+
+def assigned_role(user: User) -> str:
+    """The role a staff member holds, whether or not they are active now (an inactive one may
+    do nothing: :func:`role_of`)."""
     if user.is_superuser:
         return "admin"
     profile = StaffProfile.objects.filter(user=user).only("role").first()
@@ -61,6 +71,43 @@ def set_profile(*, actor: str, user: User, **fields: Any) -> StaffProfile:
         public=False, fields={k: [before[k], getattr(profile, k)] for k in fields},
     )  # fmt: skip
     return profile
+
+
+def staff_members() -> list[User]:
+    """Every staff account (active first), with its profile."""
+    return list(
+        User.objects.filter(is_staff=True)
+        .select_related("staff_profile")
+        .order_by("-is_active", "username")
+    )
+
+
+def set_role(*, actor: str, user: User, role: str | None = None, **fields: Any) -> StaffProfile:
+    """:func:`set_profile` for the staff screen: a superuser is an administrator whatever their
+    profile says, and the last administrator cannot give the role away (nobody could manage
+    staff afterwards)."""
+    if role is not None and role != assigned_role(user):
+        if user.is_superuser:
+            raise InvalidInput(
+                _("%(user)s is a superuser and always an administrator.") % {"user": user},
+                field="role",
+            )
+        if role_of(user) == "admin" and _admins() <= 1:
+            raise InvalidInput(
+                _("%(user)s is the last administrator; make someone else one first.")
+                % {"user": user},
+                field="role",
+            )
+        fields["role"] = role
+    return set_profile(actor=actor, user=user, **fields)
+
+
+def _admins() -> int:
+    active = User.objects.filter(is_active=True, is_staff=True)
+    return (
+        active.filter(is_superuser=True).count()
+        + active.filter(is_superuser=False, staff_profile__role="admin").count()
+    )
 
 
 def _channels(value: object) -> list[dict[str, str]]:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tidings.config import get_settings
-from tidings.console.access import console_view
+from tidings.console.access import console_view, may
 from tidings.core.errors import DomainError
 from tidings.incidents.models import Incident
 from tidings.notify import services as notify_services
@@ -86,6 +86,7 @@ def _report(request: HttpRequest, incident_id: str, template: str) -> HttpRespon
             "demo": get_settings().demo,
             "enabled": request.GET.get("enabled", ""),
             "error": request.GET.get("error", ""),
+            "may_enable": may(request, "deliveries.write"),
         },
     )
 
