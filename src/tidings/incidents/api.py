@@ -265,8 +265,9 @@ def post_update(
     request: HttpRequest, incident_id: str, payload: UpdateIn
 ) -> tuple[int, UpdateOut | NewerOut]:
     try:
-        with transaction.atomic():
-            i = services.get_incident(incident_id)
+        # No savepoint inside the write's own transaction (one_transaction): two round trips.
+        with transaction.atomic(savepoint=False):
+            i = services.get_incident(incident_id, lock=True)
             u = publishing.publish_update(actor=actor_of(request), incident=i, **payload.dict())
     except publishing.NewerUpdate as exc:
         return 409, NewerOut(detail=exc.message, newer=[_update_out(n) for n in exc.newer])
@@ -275,7 +276,7 @@ def post_update(
 
 @router.post("/incidents/{incident_id}/faq", response={201: dict[str, int]})
 def add_faq(request: HttpRequest, incident_id: str, payload: FaqIn) -> tuple[int, dict[str, int]]:
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         entry = content.add_faq(
             actor=actor_of(request), incident=services.get_incident(incident_id), **payload.dict()
         )
