@@ -35,10 +35,12 @@ def is_transient(exc: BaseException) -> bool:
 def retrying(fn: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
     """Run ``fn`` in a transaction of its own, again (up to ``attempts`` times, after a short
     random pause) when the database aborts it as a deadlock victim or for a serialization
-    failure. Inside a transaction someone else owns, ``fn`` just runs: only the owner of the
-    outermost transaction can start it over."""
+    failure. Inside a transaction someone else owns, ``fn`` runs once, in a savepoint: only the
+    owner of the outermost transaction can start it over, and a failure of ``fn`` leaves the
+    owner's transaction usable (the steps inside ``fn`` need no savepoints of their own)."""
     if connection.in_atomic_block:
-        return fn()
+        with transaction.atomic():
+            return fn()
     for attempt in range(1, attempts + 1):
         try:
             with transaction.atomic():
