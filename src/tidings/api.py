@@ -23,6 +23,7 @@ from tidings.monitors.api import router as monitors_router
 from tidings.notify.api import router as notify_router
 from tidings.notify.api_preview import router as preview_router
 from tidings.staff.api import router as tokens_router
+from tidings.statuspage.api import router as branding_router
 from tidings.subscribers.api import router as subscribers_router
 from tidings.subscribers.staff_api import router as staff_subscribers_router
 
@@ -43,7 +44,7 @@ def one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
 
 for _staff in (
     components_router, incidents_router, desk_router, customers_router, notify_router,
-    monitors_router, tokens_router, staff_subscribers_router,
+    monitors_router, tokens_router, staff_subscribers_router, branding_router,
 ):  # fmt: skip
     _staff.add_decorator(one_transaction)
 
@@ -64,6 +65,7 @@ api.add_router("/", notify_router)
 api.add_router("/", monitors_router)
 api.add_router("/", tokens_router)
 api.add_router("/", staff_subscribers_router)
+api.add_router("/", branding_router)
 # Public: subscribing needs no account; tokens in the links authorise the rest.
 api.add_router("/", subscribers_router, auth=None)
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from tidings.cli.common import django_setup
+
+T = TypeVar("T")
 
 
 def _pairs(items: list[str], what: str) -> dict[str, str]:
@@ -19,27 +22,32 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
     return out
 
 
-def _fail(exc: Exception) -> int:
-    print(f"tidings: {getattr(exc, 'message', exc)}", file=sys.stderr)
-    return 2
+def _created(write: Callable[[], T]) -> T | None:
+    """``write`` run in one transaction: what it made, or None when the services refused it,
+    their reason said on stderr (the command then exits 2)."""
+    from django.db import transaction
+
+    from tidings.core.errors import DomainError
+
+    try:
+        with transaction.atomic():
+            return write()
+    except DomainError as exc:
+        print(f"tidings: {exc.message}", file=sys.stderr)
+        return None
 
 
 def cmd_add_source(args: argparse.Namespace) -> int:
     django_setup()
-    from django.db import transaction
-
-    from tidings.core.errors import DomainError
     from tidings.monitors import services
 
-    try:
-        with transaction.atomic():
-            source = services.create_source(
-                actor="cli", kind=args.kind, name=args.name, components=args.component,
-                publish_after=args.publish_after, label_names=args.label or None,
-                severity_map=_pairs(args.severity, "--severity") if args.severity else None,
-            )  # fmt: skip
-    except DomainError as exc:
-        return _fail(exc)
+    source = _created(lambda: services.create_source(
+        actor="cli", kind=args.kind, name=args.name, components=args.component,
+        publish_after=args.publish_after, label_names=args.label or None,
+        severity_map=_pairs(args.severity, "--severity") if args.severity else None,
+    ))  # fmt: skip
+    if source is None:
+        return 2
     print(
         f"Alert source {source.name!r} ({source.kind}), id {source.public_id}; first update waits {source.publish_after} s."
     )
@@ -62,18 +70,13 @@ def cmd_list_sources(args: argparse.Namespace) -> int:
 
 def cmd_add_hook(args: argparse.Namespace) -> int:
     django_setup()
-    from django.db import transaction
-
-    from tidings.core.errors import DomainError
     from tidings.monitors import hooks
 
-    try:
-        with transaction.atomic():
-            hook = hooks.create_hook(
-                actor="cli", kind=args.kind, url=args.url, language=args.language
-            )
-    except DomainError as exc:
-        return _fail(exc)
+    hook = _created(lambda: hooks.create_hook(
+        actor="cli", kind=args.kind, url=args.url, language=args.language
+    ))  # fmt: skip
+    if hook is None:
+        return 2
     print(f"Event hook {hook.public_id} ({hook.kind}) -> {hook.url}")
     if hook.kind == "webhook":
         print(f"Signing secret (X-Tidings-Signature): {hook.secret}")
@@ -88,22 +91,17 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_add_monitor(args: argparse.Namespace) -> int:
     django_setup()
-    from django.db import transaction
-
-    from tidings.core.errors import DomainError
     from tidings.monitors import checks, services
     from tidings.monitors.kinds.registry import validate
 
-    try:
-        with transaction.atomic():
-            monitor = checks.create_monitor(
-                actor="cli", kind=args.kind, name=args.name, target=getattr(args, "target", ""),
-                component=args.component, interval=args.interval, failures=args.failures,
-                successes=args.successes, publish_after=args.publish_after, config=_config(args),
-                validate=validate,
-            )  # fmt: skip
-    except DomainError as exc:
-        return _fail(exc)
+    monitor = _created(lambda: checks.create_monitor(
+        actor="cli", kind=args.kind, name=args.name, target=getattr(args, "target", ""),
+        component=args.component, interval=args.interval, failures=args.failures,
+        successes=args.successes, publish_after=args.publish_after, config=_config(args),
+        validate=validate,
+    ))  # fmt: skip
+    if monitor is None:
+        return 2
     print(
         f"Monitor {monitor.name!r} ({monitor.kind}), id {monitor.public_id}, every {monitor.interval} s."
     )

@@ -16,6 +16,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from tidings.demo.load import load_demo
     from tidings.statuspage.publisher import publish
 
+    if args.history:
+        from tidings.demo.history import add_history
+
+        print(add_history(args.history))
+        publish(force=True, full=True)
+        return 0
     print(load_demo(quiet=False) or "The database has data already; the demo was not loaded.")
     publish(force=True)
     return 0
@@ -64,9 +70,17 @@ def cmd_publish(args: argparse.Namespace) -> int:
     django_setup()
     from tidings.statuspage.publisher import publish
 
-    version = publish(force=args.force)
+    version = publish(force=args.force or args.full, full=args.full)
     print(f"published v{version}" if version else "the snapshot is up to date")
-    return 0
+    if not args.check:
+        return 0
+    from tidings.statuspage.publisher import check
+
+    differ = check()
+    for path in differ:
+        print(f"differs from a full render: {path}")
+    print("the snapshot equals a full render" if not differ else f"{len(differ)} files differ")
+    return 1 if differ else 0
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
@@ -94,7 +108,15 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sub.add_parser("demo", help="load demo data").set_defaults(fn=cmd_demo)
+    demo = sub.add_parser("demo", help="load demo data")
+    demo.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N resolved incidents over the past five years (for trying scale)",
+    )
+    demo.set_defaults(fn=cmd_demo)
 
     admin = sub.add_parser("createadmin", help="create a staff superuser")
     admin.add_argument("--username", default="admin")
@@ -123,6 +145,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     pub = sub.add_parser("publish", help="publish the status page now")
     pub.add_argument("--force", action="store_true")
+    pub.add_argument("--full", action="store_true", help="render every page from scratch")
+    pub.add_argument(
+        "--check",
+        action="store_true",
+        help="then compare the snapshot with a full render of the same moment, byte for byte",
+    )
     pub.set_defaults(fn=cmd_publish)
 
     jobs = sub.add_parser("jobs", help="list or run periodic jobs")

@@ -139,6 +139,22 @@ def cmd_up(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
 
+class _StopOnSignal:
+    """Ctrl-C or SIGTERM asks a long-running command to wind down: the handlers only set a
+    flag, which its loops read between steps."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        signal.signal(signal.SIGINT, self._ask)
+        signal.signal(signal.SIGTERM, self._ask)
+
+    def _ask(self, signum: int, _frame: object) -> None:
+        self.asked = True
+
+    def requested(self) -> bool:
+        return self.asked
+
+
 def _supervise(
     commands: dict[str, list[str]],
     essential: set[str],
@@ -150,21 +166,14 @@ def _supervise(
     answer before the next starts. A child that dies (the worker while the database is down,
     the web app) is restarted with backoff; only an ``essential`` one's exit stops the tree:
     the edge serves the status page from memory whatever else is down."""
-    stopping = False
-
-    def stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    stop = _StopOnSignal()
 
     spawn = launch.launcher(commands, envs or {})
-    procs = launch.start_in_order(list(commands), spawn, ready or {}, lambda: stopping, started)
+    procs = launch.start_in_order(list(commands), spawn, ready or {}, stop.requested, started)
     failures = dict.fromkeys(commands, 0)
     restart_at: dict[str, float] = {}
     code = 0
-    while not stopping:
+    while not stop.requested():
         for name, proc in list(procs.items()):
             if name in restart_at:
                 if time.monotonic() >= restart_at.pop(name):
@@ -174,7 +183,7 @@ def _supervise(
                 continue
             if name in essential:
                 print(f"tidings: {name} exited with {proc.returncode}; stopping", file=sys.stderr)
-                stopping, code = True, proc.returncode or 1
+                stop.asked, code = True, proc.returncode or 1
                 break
             failures[name] += 1
             delay = min(30.0, 0.5 * 2 ** failures[name])
@@ -264,14 +273,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     django_setup()
     from tidings.core import jobs
 
-    stop = False
-
-    def on_signal(signum: int, _frame: object) -> None:
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = _StopOnSignal()
     import threading
 
     monitors = None
@@ -280,10 +282,10 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         from tidings.monitors.runner import run_forever
 
         monitors = threading.Thread(
-            target=run_forever, args=(get_settings(), lambda: stop), name="tidings-monitors"
+            target=run_forever, args=(get_settings(), stop.requested), name="tidings-monitors"
         )
         monitors.start()
-    jobs.loop(tick=args.tick, should_stop=lambda: stop)
+    jobs.loop(tick=args.tick, should_stop=stop.requested)
     if monitors is not None:  # let it record what it checked before the interpreter exits
         monitors.join(timeout=60)
     return 0

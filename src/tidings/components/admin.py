@@ -54,27 +54,19 @@ class ComponentAdmin(admin.ModelAdmin[Component]):
     )
 
     def save_model(self, request: HttpRequest, obj: Component, form: Any, change: bool) -> None:
+        """Through the services, as the console and the API would: a new component, or a
+        changed one and its status (recorded as a status change)."""
         actor = request.user.get_username()
-        if not change:
-            created = services.create_component(
-                actor=actor,
-                name=obj.names or obj.name,
-                description=obj.description,
-                group_id=obj.group.public_id if obj.group else None,
-                position=obj.position,
-                status=obj.status,
-                showcase=obj.showcase,
-                only_show_if_degraded=obj.only_show_if_degraded,
-            )
-            obj.pk, obj.public_id = created.pk, created.public_id
-            return
-        new_status = obj.status
-        current = Component.objects.get(pk=obj.pk)
         fields = {
             f: getattr(obj, f)
             for f in ("description", "position", "showcase", "only_show_if_degraded")
         }
         fields["name"] = obj.names or obj.name
         fields["group_id"] = obj.group.public_id if obj.group else None
+        if not change:
+            created = services.create_component(actor=actor, status=obj.status, **fields)
+            obj.pk, obj.public_id = created.pk, created.public_id
+            return
+        current = Component.objects.get(pk=obj.pk)
         services.change_component(actor=actor, component=current, **fields)
-        services.set_status(actor=actor, component=current, status=new_status)
+        services.set_status(actor=actor, component=current, status=obj.status)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -13,6 +13,12 @@ from tidings.core import clock, db, events, text
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.core.text import check_localized_line, default_text
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from django.db.models import QuerySet
+
+Row = TypeVar("Row", Component, ComponentGroup)
 _EDITABLE = (
     "name", "slug", "description", "position", "showcase", "only_show_if_degraded", "start_date",
 )  # fmt: skip
@@ -76,6 +82,24 @@ def _description(value: str) -> str:
     return text.clean(value, field="description", single_line=False)
 
 
+def _recorded(kind: str, actor: str, row: Component | ComponentGroup, **data: Any) -> None:
+    """An event about a component or a group (the kind's first word says which)."""
+    events.record(kind=kind, actor=actor, subject_type=kind.split(".", 1)[0],
+                  subject_id=row.public_id, **data)  # fmt: skip
+
+
+def _changed(
+    kind: str, actor: str, row: Component | ComponentGroup, fields: dict[str, Any]
+) -> None:
+    """Write the checked ``fields`` and record which changed. Only the named columns: a status
+    set meanwhile by another writer stays as it is."""
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.updated_at = clock.now()
+    row.save(update_fields=[*fields, "updated_at"])
+    _recorded(kind, actor, row, fields=sorted(fields))
+
+
 def get_component(public_id: str, *, lock: bool = False) -> Component:
     """``lock``: read it under its row lock (when in a transaction; not its group's), so
     :func:`set_status` need not lock and read it again."""
@@ -109,6 +133,24 @@ def get_group(public_id: str) -> ComponentGroup:
         ) from None
 
 
+def _create(
+    siblings: QuerySet[Row],
+    names: dict[str, str],
+    description: str,
+    position: int | None,
+    now: datetime,
+    **more: Any,
+) -> Row:
+    """A new group or component (``more``: a component's own columns), last among
+    ``siblings`` unless given a ``position``."""
+    if position is None:
+        position = (siblings.aggregate(m=Max("position"))["m"] or 0) + 1
+    return siblings.model._default_manager.create(
+        name=default_text(names), names=names, description=description, position=position,
+        created_at=now, updated_at=now, **more,
+    )  # fmt: skip
+
+
 def create_group(
     *, actor: str, name: object, description: str = "", position: int | None = None
 ) -> ComponentGroup:
@@ -116,24 +158,8 @@ def create_group(
     default = default_text(names)
     if ComponentGroup.objects.filter(name=default).exists():
         raise _group_clash(default)
-    if position is None:
-        position = (ComponentGroup.objects.aggregate(m=Max("position"))["m"] or 0) + 1
-    now = clock.now()
-    group = ComponentGroup.objects.create(
-        name=default,
-        names=names,
-        description=description,
-        position=position,
-        created_at=now,
-        updated_at=now,
-    )
-    events.record(
-        kind="group.created",
-        actor=actor,
-        subject_type="group",
-        subject_id=group.public_id,
-        name=group.name,
-    )
+    group = _create(ComponentGroup.objects.all(), names, description, position, clock.now())
+    _recorded("group.created", actor, group, name=group.name)
     return group
 
 
@@ -148,17 +174,7 @@ def change_group(*, actor: str, group: ComponentGroup, **fields: Any) -> Compone
             raise _group_clash(fields["name"])
     if "description" in fields:
         fields["description"] = _description(fields["description"] or "")
-    for name, value in fields.items():
-        setattr(group, name, value)
-    group.updated_at = clock.now()
-    group.save()
-    events.record(
-        kind="group.changed",
-        actor=actor,
-        subject_type="group",
-        subject_id=group.public_id,
-        fields=sorted(fields),
-    )
+    _changed("group.changed", actor, group, fields)
     return group
 
 
@@ -189,33 +205,11 @@ def create_component(
         slug = slug_for(
             default, Component.objects.values_list("slug", flat=True), fallback="component"
         )
-    if position is None:
-        position = (
-            Component.objects.filter(group=group).aggregate(m=Max("position"))["m"] or 0
-        ) + 1
     now = clock.now()
-    component = Component.objects.create(
-        name=default,
-        names=names,
-        slug=slug,
-        description=description,
-        group=group,
-        position=position,
-        status=status,
-        showcase=showcase,
-        only_show_if_degraded=only_show_if_degraded,
-        start_date=now.date(),
-        created_at=now,
-        updated_at=now,
-    )
-    events.record(
-        kind="component.created",
-        actor=actor,
-        subject_type="component",
-        subject_id=component.public_id,
-        name=component.name,
-        status=status,
-    )
+    component = _create(Component.objects.filter(group=group), names, description, position, now,
+                        slug=slug, group=group, status=status, showcase=showcase,
+                        only_show_if_degraded=only_show_if_degraded, start_date=now.date())  # fmt: skip
+    _recorded("component.created", actor, component, name=component.name, status=status)
     return component
 
 
@@ -241,18 +235,7 @@ def change_component(*, actor: str, component: Component, **fields: Any) -> Comp
         fields["slug"] = _slug(str(fields["slug"] or ""))
         if Component.objects.filter(slug=fields["slug"]).exclude(pk=component.pk).exists():
             raise _slug_taken(fields["slug"])
-    for name, value in fields.items():
-        setattr(component, name, value)
-    component.updated_at = clock.now()
-    # Only the named columns: a status set meanwhile by another writer stays as it is.
-    component.save(update_fields=[*fields, "updated_at"])
-    events.record(
-        kind="component.changed",
-        actor=actor,
-        subject_type="component",
-        subject_id=component.public_id,
-        fields=sorted(fields),
-    )
+    _changed("component.changed", actor, component, fields)
     return component
 
 
@@ -285,37 +268,31 @@ def set_status(
     StatusChange.objects.create(
         component=component, at=now, old_status=old, new_status=status, incident_id=incident_id
     )
-    events.record(
-        kind="component.status_changed",
-        actor=actor,
-        subject_type="component",
-        subject_id=component.public_id,
-        old=old,
-        new=status,
-        incident_id=incident_id,
+    _recorded(
+        "component.status_changed", actor, component, old=old, new=status, incident_id=incident_id
     )
     return old, status
 
 
+def _moved(kind: str, actor: str, row: Any, rows: list[Any], direction: str) -> None:
+    """``row`` one place up or down among ``rows`` (the page's order). The rows' positions are
+    numbered afresh, so equal positions left by older writes sort out too."""
+    order = moved([r.public_id for r in rows], row.public_id, _direction(direction))
+    _renumber(rows, order, type(row))
+    _recorded(kind, actor, row, fields=["position"])
+    row.refresh_from_db(fields=["position"])
+
+
 def move_component(*, actor: str, component: Component, direction: str) -> Component:
-    """One place up or down among the components of its group (the page's order). The group's
-    positions are numbered afresh, so equal positions left by older writes sort out too."""
+    """One place up or down among the components of its group."""
     siblings = list(Component.objects.filter(group=component.group).order_by("position", "name"))
-    order = moved([c.public_id for c in siblings], component.public_id, _direction(direction))
-    _renumber(siblings, order, Component)
-    events.record(kind="component.changed", actor=actor, subject_type="component",
-                  subject_id=component.public_id, fields=["position"])  # fmt: skip
-    component.refresh_from_db(fields=["position"])
+    _moved("component.changed", actor, component, siblings, direction)
     return component
 
 
 def move_group(*, actor: str, group: ComponentGroup, direction: str) -> ComponentGroup:
     groups = list(ComponentGroup.objects.order_by("position", "name"))
-    order = moved([g.public_id for g in groups], group.public_id, _direction(direction))
-    _renumber(groups, order, ComponentGroup)
-    events.record(kind="group.changed", actor=actor, subject_type="group",
-                  subject_id=group.public_id, fields=["position"])  # fmt: skip
-    group.refresh_from_db(fields=["position"])
+    _moved("group.changed", actor, group, groups, direction)
     return group
 
 
@@ -382,8 +359,7 @@ def delete_component(*, actor: str, component: Component) -> None:
     watches it (the monitor would go with it, silently); past incidents keep their text but
     no longer name it, and its status history goes with it."""
     _check_deletable(component)
-    events.record(kind="component.deleted", actor=actor, subject_type="component",
-                  subject_id=component.public_id, name=component.name, slug=component.slug)  # fmt: skip
+    _recorded("component.deleted", actor, component, name=component.name, slug=component.slug)
     component.delete()
 
 
@@ -410,8 +386,7 @@ def delete_group(*, actor: str, group: ComponentGroup) -> None:
             ),
             {"name": group.name, "component": name},
         )
-    events.record(kind="group.deleted", actor=actor, subject_type="group",
-                  subject_id=group.public_id, name=group.name)  # fmt: skip
+    _recorded("group.deleted", actor, group, name=group.name)
     now = clock.now()
     group.components.update(group=None, updated_at=now)
     group.delete()

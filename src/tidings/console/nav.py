@@ -28,4 +28,5 @@ NAV: list[Entry] = [
     Entry("console-subscribers", _("Subscribers"), "subscribers.read"),
     Entry("console-disabled", _("Disabled"), "deliveries.read"),
     Entry("console-tokens", _("API tokens"), "tokens.read"),
+    Entry("console-branding", _("Branding"), "branding.read"),
 ]

@@ -40,7 +40,7 @@ AREA_OF_SEGMENT = {
     "contacts": "customers", "subscribers": "subscribers", "disabled": "deliveries",
     "monitors": "monitors", "alerts": "monitors", "alert-sources": "monitors",
     "alert-groups": "monitors", "event-hooks": "monitors", "tokens": "tokens", "staff": "staff",
-    "audit": "audit",
+    "audit": "audit", "branding": "branding",
 }  # fmt: skip
 
 #: Paths whose action is not their area's read or write.

@@ -13,10 +13,13 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -120,3 +123,28 @@ def read_snapshot() -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("COMMIT")
+
+
+def claim(
+    due: QuerySet[M],
+    now: datetime,
+    *,
+    order: str,
+    fields: tuple[str, ...],
+    limit: int,
+    **lease: object,
+) -> list[tuple[Any, ...]]:
+    """Rows of ``due`` that nobody holds (no ``lease_until``, or one run out), first by
+    ``order``, each claimed once and stamped with ``lease``; their ``fields`` (the first is the
+    id). On PostgreSQL rows another process is claiming are skipped (SKIP LOCKED); SQLite
+    serialises writers."""
+    free = due.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    if not free.exists():  # the usual second: no write transaction (SQLite would lock for it)
+        return []
+    with transaction.atomic():
+        rows = list(
+            free.select_for_update(skip_locked=True).order_by(order).values_list(*fields)[:limit]
+        )
+        if rows:
+            due.model._default_manager.filter(id__in=[r[0] for r in rows]).update(**lease)
+    return rows

@@ -8,7 +8,7 @@ Documented kinds (``data`` keys in brackets):
 * ``group.created`` / ``group.changed`` [fields] / ``group.deleted`` [name]
 * ``component.deleted`` [name, slug]
 * ``incident.created`` [kind, status, impact, severity] / ``incident.changed`` [fields]
-* ``incident.status_changed`` [old, new, backward]
+* ``incident.status_changed`` [old, new, backward] / ``incident.deleted`` [incident_kind, title, status, started_at, updates, components]
 * ``incident.update_posted`` [update_id, status, components, audience]
 * ``incident.faq_changed`` / ``incident.resource_changed``
 * ``notify.fanned_out`` [update_id, deliveries]
@@ -50,13 +50,20 @@ def subscribe(fn: Subscriber, *, in_transaction: bool = False) -> Subscriber:
 
 
 def record(
-    *, kind: str, actor: str, subject_type: str, subject_id: str, public: bool = True, **data: Any
+    *,
+    kind: str,
+    actor: str,
+    subject_type: str,
+    subject_id: str,
+    public: bool = True,
+    **data: Any,
 ) -> Event:
     """Write one event. ``public`` says the change shows on the status page: it then asks for
     a new snapshot in the same transaction, so a crash before the publish task is enqueued is
-    caught later by the scheduler instead of leaving the page stale."""
+    caught later by the scheduler instead of leaving the page stale. Which pages it asks to
+    render follows from the subject (see :func:`_scope_of`)."""
     if public:
-        request_publish()
+        request_publish(_scope_of(subject_type, subject_id, kind, data))
     event = Event.objects.create(
         at=clock.now(),
         actor=actor or "system",
@@ -80,22 +87,61 @@ def subscribe_publish(fn: Callable[[], None]) -> Callable[[], None]:
     return fn
 
 
-def request_publish() -> None:
-    """Ask for a new snapshot: one :class:`PublishRequest` row per transaction, however many
-    public events it records. The row is the durable request; the after-commit hook only wakes
-    a publisher up."""
+def _scope_of(subject_type: str, subject_id: str, kind: str, data: dict[str, Any]) -> str:
+    """The pages a public change shows on: an incident's own pages (its month, the front page,
+    the feeds and JSON come with it), the pages listing component statuses, or everything."""
+    if subject_type == "incident" and subject_id:
+        fields = data.get("fields")
+        if isinstance(fields, dict | list) and "started_at" in fields:
+            return "*"  # it may move to another month of history
+        return f"incident:{subject_id}"
+    if kind == "component.status_changed":
+        return "components"
+    return "*"
+
+
+class _Requested:
+    """The after-commit hook of a transaction's publish request; one per scope, so it also
+    marks which scopes the transaction has asked for. Only the first one wakes a publisher."""
+
+    def __init__(self, scope: str, wake: bool) -> None:
+        self.scope, self.wake = scope, wake
+
+    def __call__(self) -> None:
+        if self.wake:
+            _publish_requested()
+
+
+def request_publish(scope: str = "*") -> None:
+    """Ask for a new snapshot: one :class:`PublishRequest` row per transaction and scope,
+    however many public events it records. The row is the durable request; the after-commit
+    hook only wakes a publisher up."""
     conn = transaction.get_connection()
-    # The hook pending in this transaction marks that it has asked already. It shares the row's
+    # The hooks pending in this transaction mark what it has asked already. They share the rows'
     # fate: rolling back a savepoint drops both the row and the callbacks registered after it.
-    if conn.in_atomic_block and any(fn is _publish_requested for _, fn, _ in conn.run_on_commit):
+    asked = (
+        [fn.scope for _, fn, _ in conn.run_on_commit if isinstance(fn, _Requested)]
+        if conn.in_atomic_block
+        else []
+    )
+    if scope in asked:
         return
-    PublishRequest.objects.create(requested_at=clock.now())
-    transaction.on_commit(_publish_requested)
+    PublishRequest.objects.create(requested_at=clock.now(), scope=scope)
+    transaction.on_commit(_Requested(scope, wake=not asked))
 
 
 def pending_publish_requests() -> list[int]:
     """The ids of the publish requests committed so far, oldest first."""
     return list(PublishRequest.objects.order_by("id").values_list("id", flat=True))
+
+
+def publish_scopes(ids: list[int]) -> set[str]:
+    """What the given requests ask to render (their ``scope`` values)."""
+    found: set[str] = set()
+    for i in range(0, len(ids), _DELETE_BATCH):
+        batch = PublishRequest.objects.filter(id__in=ids[i : i + _DELETE_BATCH])
+        found.update(batch.values_list("scope", flat=True))
+    return found
 
 
 def forget_publish_requests(ids: list[int]) -> None:
@@ -106,7 +152,7 @@ def forget_publish_requests(ids: list[int]) -> None:
         PublishRequest.objects.filter(id__in=ids[i : i + _DELETE_BATCH]).delete()
     conn = transaction.get_connection()
     if conn.in_atomic_block:
-        conn.run_on_commit = [c for c in conn.run_on_commit if c[1] is not _publish_requested]
+        conn.run_on_commit = [c for c in conn.run_on_commit if not isinstance(c[1], _Requested)]
 
 
 def _publish_requested() -> None:

@@ -47,9 +47,13 @@ class PublishRequest(models.Model):
     next publish, whatever order transactions commit in."""
 
     requested_at = models.DateTimeField()
+    #: What changed, so the publisher renders only the pages it shows on
+    #: (:mod:`tidings.statuspage.scope`): ``*`` (everything), ``components``,
+    #: ``incident:<public id>`` or ``month:<YYYY-MM>``.
+    scope = models.CharField(max_length=64, default="*")
 
     def __str__(self) -> str:
-        return f"publish request {self.pk} at {self.requested_at:%Y-%m-%d %H:%M:%S}"
+        return f"publish request {self.pk} ({self.scope}) at {self.requested_at:%Y-%m-%d %H:%M:%S}"
 
 
 class JobClaim(models.Model):

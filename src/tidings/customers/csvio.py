@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tidings.customers.csvreport import RowError
 from tidings.customers.fields import (
     FORMULA_START,
     LIST_SEP,
@@ -49,7 +50,6 @@ CUSTOMER_COLUMNS = COLUMNS[1:6]
 CONTACT_COLUMNS = COLUMNS[6:]
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
-MAX_ERRORS = 1000  # a report longer than this helps nobody; the count says how many more
 DEFAULT_PLAN = "standard"  # for a new customer whose file gives none
 # What a blank cell means on every row of a customer; a blank plan keeps the plan it has.
 _CLEARED: dict[str, Any] = {
@@ -67,16 +67,6 @@ class CsvRejected(Exception):
         super().__init__(message)
         self.message = message
         self.too_large = too_large
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # 1 is the header; 0 means the file as a whole
-    column: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
 
 
 @dataclass

@@ -22,6 +22,7 @@ from tidings.components.models import Component
 from tidings.core import events
 from tidings.customers import csvio
 from tidings.customers import fields as cells
+from tidings.customers.csvreport import Report, RowError
 from tidings.customers.models import Contact, Customer
 from tidings.customers.services import former_manager_problem, vocabulary
 
@@ -36,18 +37,11 @@ class Counts:
 
 
 @dataclass
-class ImportReport:
+class ImportReport(Report):
     created: Counts = field(default_factory=Counts)
     updated: Counts = field(default_factory=Counts)
     unchanged: Counts = field(default_factory=Counts)
-    errors: list[csvio.RowError] = field(default_factory=list)
     rows: int = 0
-    dry_run: bool = False
-    too_large: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,8 +50,7 @@ class ImportReport:
             "unchanged": self.unchanged.as_dict(),
             "rows": self.rows,
             "dry_run": self.dry_run,
-            "error_count": len(self.errors),
-            "errors": [e.as_dict() for e in self.errors[: csvio.MAX_ERRORS]],
+            **self.errors_dict(),
         }
 
 
@@ -81,7 +74,7 @@ def import_customers(
         vocab = vocabulary()
         parsed = csvio.parse(text, vocab, progress=progress)
     except csvio.CsvRejected as exc:
-        report.errors.append(csvio.RowError(0, "", exc.message))
+        report.errors.append(RowError(0, "", exc.message))
         report.too_large = exc.too_large
         return report
     report.rows = parsed.rows
@@ -100,9 +93,7 @@ def import_customers(
                           subject_id="", public=False, rows=report.rows,
                           created=report.created.as_dict(), updated=report.updated.as_dict())  # fmt: skip
     except IntegrityError as exc:  # a concurrent change: the transaction wrote nothing
-        report.errors.append(
-            csvio.RowError(0, "", f"the import conflicted with another change: {exc}")
-        )
+        report.errors.append(RowError(0, "", f"the import conflicted with another change: {exc}"))
     return report
 
 
@@ -188,7 +179,7 @@ def _plan(parsed: csvio.Parsed, report: ImportReport, vocab: cells.Vocabulary) -
         manager = spec.values.get("account_manager") or ""
         if problem := former_manager_problem(customer, manager, vocab):
             row = spec.given.get("account_manager", spec.rows[0])
-            report.errors.append(csvio.RowError(row, "account_manager", problem))
+            report.errors.append(RowError(row, "account_manager", problem))
         changed = _set_fields(customer, {"name": spec.name, **spec.values}, users)
         if changed and not created:
             writes.changed_customers.append(customer)

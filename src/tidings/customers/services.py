@@ -191,14 +191,19 @@ def _check_customer(customer: Customer, values: dict[str, Any], vocab: cells.Voc
         raise InvalidInput(f"account_manager: {problem}")
 
 
+def _recorded(kind: str, actor: str, customer: Customer, **data: Any) -> None:
+    """An event about a customer or its contacts; never shown on the public page."""
+    events.record(kind=kind, actor=actor, subject_type="customer",
+                  subject_id=customer.public_id, public=False, **data)  # fmt: skip
+
+
 def create_customer(*, actor: str, name: str, **fields: Any) -> Customer:
     vocab = vocabulary()
     values = _customer_values({"name": name, **fields}, vocab)
     customer = Customer(plan=csvio.DEFAULT_PLAN)
     _check_customer(customer, values, vocab)
     _apply_customer(customer, values)
-    events.record(kind="customer.created", actor=actor, subject_type="customer",
-                  subject_id=customer.public_id, public=False, name=customer.name)  # fmt: skip
+    _recorded("customer.created", actor, customer, name=customer.name)
     return customer
 
 
@@ -207,8 +212,7 @@ def change_customer(*, actor: str, customer: Customer, **fields: Any) -> Custome
     values = _customer_values(fields, vocab)
     _check_customer(customer, values, vocab)
     if _apply_customer(customer, values):
-        events.record(kind="customer.changed", actor=actor, subject_type="customer",
-                      subject_id=customer.public_id, public=False, fields=sorted(values))  # fmt: skip
+        _recorded("customer.changed", actor, customer, fields=sorted(values))
     return customer
 
 
@@ -238,8 +242,7 @@ def add_contact(*, actor: str, customer: Customer, name: str, **fields: Any) -> 
     contact = Contact(customer=customer)
     _check_contact(customer, contact, values)
     _apply_contact(contact, values)
-    events.record(kind="contact.created", actor=actor, subject_type="customer",
-                  subject_id=customer.public_id, public=False, contact=contact.pk)  # fmt: skip
+    _recorded("contact.created", actor, customer, contact=contact.pk)
     return contact
 
 
@@ -247,9 +250,9 @@ def change_contact(*, actor: str, contact: Contact, **fields: Any) -> Contact:
     values = _contact_values(fields, vocabulary())
     _check_contact(contact.customer, contact, values)
     if _apply_contact(contact, values):
-        events.record(kind="contact.changed", actor=actor, subject_type="customer",
-                      subject_id=contact.customer.public_id, public=False, contact=contact.pk,
-                      fields=sorted(values))  # fmt: skip
+        _recorded(
+            "contact.changed", actor, contact.customer, contact=contact.pk, fields=sorted(values)
+        )
     return contact
 
 

@@ -52,6 +52,12 @@ class ResourceInline(admin.StackedInline[Resource, Incident]):
     )
 
 
+#: Shown on an incident, never edited there: the updates posted from the console move them.
+_SET_BY_UPDATES = (
+    "status", "started_at", "acknowledged_at", "resolved_at", "next_update_due_at", "public_id",
+)  # fmt: skip
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin[Incident]):
     list_display = ("title", "kind", "status", "severity", "impact", "visibility", "started_at")
@@ -68,22 +74,9 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
         "visibility",
         "eta_at",
         "eta_confidence",
-        "status",
-        "started_at",
-        "acknowledged_at",
-        "resolved_at",
-        "next_update_due_at",
-        "public_id",
+        *_SET_BY_UPDATES,
     )
-    readonly_fields = (
-        "console",
-        "status",
-        "started_at",
-        "acknowledged_at",
-        "resolved_at",
-        "next_update_due_at",
-        "public_id",
-    )
+    readonly_fields = ("console", *_SET_BY_UPDATES)
     inlines = (UpdateInline, FaqInline, ResourceInline)
 
     @admin.display(description=_("In the console"))

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from tidings.core.auth import actor_of
 from tidings.core.models import Event
-from tidings.incidents import content, maintenances, publishing, services
+from tidings.incidents import content, deletion, maintenances, publishing, services
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
 from tidings.incidents.search import query as search_query
 
@@ -263,6 +263,17 @@ def patch_incident(request: HttpRequest, incident_id: str, payload: IncidentPatc
             actor=actor_of(request), incident=i, **payload.dict(exclude_unset=True)
         )
     return _one(i)
+
+
+@router.delete("/incidents/{incident_id}", response={204: None})
+def delete_incident(request: HttpRequest, incident_id: str) -> tuple[int, None]:
+    """Delete an incident or a maintenance: it leaves the status page at once, the components
+    it holds return to their earlier status, and the event log keeps the deletion."""
+    with transaction.atomic():
+        deletion.delete_incident(
+            actor=actor_of(request), incident=services.get_incident(incident_id)
+        )
+    return 204, None
 
 
 class NewerOut(BaseModel):

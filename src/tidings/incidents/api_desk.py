@@ -4,6 +4,7 @@ completed or cancelled."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, Field
 from tidings.core.auth import actor_of
 from tidings.incidents import content, maintenances, services
 from tidings.incidents.api import AUDIENCE_DOC, AudienceIn, Localized, UpdateOut, _update_out
-from tidings.incidents.models import FaqEntry, Resource
+from tidings.incidents.models import FaqEntry, IncidentUpdate, Resource
 
 router = Router(tags=["incidents"])
 # GET /incidents/{id}/faq and /resources are in incidents.api, beside the POSTs of the same
@@ -112,11 +113,22 @@ class ExtendIn(Announce):
     scheduled_until: datetime
 
 
-def _announce_args(payload: Announce) -> dict[str, Any]:
-    args: dict[str, Any] = {"body": payload.body}
+def _announced(
+    request: HttpRequest,
+    incident_id: str,
+    phase: Callable[..., IncidentUpdate],
+    payload: Announce,
+    **when: datetime,
+) -> tuple[int, UpdateOut]:
+    """A maintenance moved to its next phase in one transaction, and the update that says so
+    (the payload's body, else the phase's template)."""
+    args: dict[str, Any] = {"body": payload.body, **when}
     if payload.audience is not None:
         args["audience"] = payload.audience
-    return args
+    with transaction.atomic():
+        u = phase(actor=actor_of(request),
+                  incident=services.get_incident(incident_id, "maintenance"), **args)  # fmt: skip
+    return 201, _update_out(u)
 
 
 @router.post("/maintenances/{incident_id}/reschedule", response={201: UpdateOut})
@@ -124,53 +136,29 @@ def reschedule(
     request: HttpRequest, incident_id: str, payload: RescheduleIn
 ) -> tuple[int, UpdateOut]:
     """Move a planned maintenance to a new window; subscribers get the scheduled template."""
-    with transaction.atomic():
-        u = maintenances.reschedule(
-            actor=actor_of(request), incident=services.get_incident(incident_id, "maintenance"),
-            scheduled_for=payload.scheduled_for, scheduled_until=payload.scheduled_until,
-            **_announce_args(payload),
-        )  # fmt: skip
-    return 201, _update_out(u)
+    return _announced(request, incident_id, maintenances.reschedule, payload,
+                      scheduled_for=payload.scheduled_for, scheduled_until=payload.scheduled_until)  # fmt: skip
 
 
 @router.post("/maintenances/{incident_id}/start", response={201: UpdateOut})
 def start(request: HttpRequest, incident_id: str, payload: Announce) -> tuple[int, UpdateOut]:
     """Start a planned maintenance now (early)."""
-    with transaction.atomic():
-        u = maintenances.start_early(
-            actor=actor_of(request), incident=services.get_incident(incident_id, "maintenance"),
-            **_announce_args(payload),
-        )  # fmt: skip
-    return 201, _update_out(u)
+    return _announced(request, incident_id, maintenances.start_early, payload)
 
 
 @router.post("/maintenances/{incident_id}/extend", response={201: UpdateOut})
 def extend(request: HttpRequest, incident_id: str, payload: ExtendIn) -> tuple[int, UpdateOut]:
     """A running maintenance takes longer: its new end, and subscribers told."""
-    with transaction.atomic():
-        u = maintenances.extend(
-            actor=actor_of(request), incident=services.get_incident(incident_id, "maintenance"),
-            scheduled_until=payload.scheduled_until, **_announce_args(payload),
-        )  # fmt: skip
-    return 201, _update_out(u)
+    return _announced(request, incident_id, maintenances.extend, payload,
+                      scheduled_until=payload.scheduled_until)  # fmt: skip
 
 
 @router.post("/maintenances/{incident_id}/complete", response={201: UpdateOut})
 def complete(request: HttpRequest, incident_id: str, payload: Announce) -> tuple[int, UpdateOut]:
-    with transaction.atomic():
-        u = maintenances.finish(
-            actor=actor_of(request), incident=services.get_incident(incident_id, "maintenance"),
-            **_announce_args(payload),
-        )  # fmt: skip
-    return 201, _update_out(u)
+    return _announced(request, incident_id, maintenances.finish, payload)
 
 
 @router.post("/maintenances/{incident_id}/cancel", response={201: UpdateOut})
 def cancel(request: HttpRequest, incident_id: str, payload: Announce) -> tuple[int, UpdateOut]:
     """Call off a planned or running maintenance; subscribers get the cancelled template."""
-    with transaction.atomic():
-        u = maintenances.cancel(
-            actor=actor_of(request), incident=services.get_incident(incident_id, "maintenance"),
-            **_announce_args(payload),
-        )  # fmt: skip
-    return 201, _update_out(u)
+    return _announced(request, incident_id, maintenances.cancel, payload)

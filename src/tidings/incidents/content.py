@@ -3,6 +3,9 @@ links. The caller owns the transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from tidings.config import get_settings
 from tidings.core import clock, events
 from tidings.core.errors import InvalidInput, NotFound
@@ -28,30 +31,52 @@ def _recorded(kind: str, actor: str, incident: Incident, **data: object) -> None
     )  # fmt: skip
 
 
+def _one(model: type[FaqEntry] | type[Resource], incident: Incident, pk: int, what: str) -> Any:
+    found = model.objects.filter(incident=incident, pk=pk).first()
+    if found is None:
+        raise NotFound(f"no {what} {pk} on this incident")
+    return found
+
+
 def get_faq(incident: Incident, faq_id: int) -> FaqEntry:
-    entry = FaqEntry.objects.filter(incident=incident, pk=faq_id).first()
-    if entry is None:
-        raise NotFound(f"no FAQ entry {faq_id} on this incident")
+    entry: FaqEntry = _one(FaqEntry, incident, faq_id, "FAQ entry")
     return entry
 
 
 def get_resource(incident: Incident, resource_id: int) -> Resource:
-    resource = Resource.objects.filter(incident=incident, pk=resource_id).first()
-    if resource is None:
-        raise NotFound(f"no workaround or resource {resource_id} on this incident")
+    resource: Resource = _one(Resource, incident, resource_id, "workaround or resource")
     return resource
+
+
+#: How each field of a FAQ entry or a resource is checked, for adding and changing alike.
+Checks = Mapping[str, Callable[[Any], object]]
+
+
+def _checked(checks: Checks, **given: Any) -> dict[str, object]:
+    return {name: checks[name](value) for name, value in given.items()}
+
+
+def _changed(row: FaqEntry | Resource, checks: Checks, **given: Any) -> None:
+    """Change what is given (not None); everything is checked before anything is written."""
+    fields = _checked(checks, **{k: v for k, v in given.items() if v is not None})
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.updated_at = clock.now()
+    row.save()
+
+
+def _position(value: int) -> int:
+    return value
+
+
+_FAQ_CHECKS: Checks = {"question": _question, "answer": _answer, "position": _position}
 
 
 def add_faq(
     *, actor: str, incident: Incident, question: object, answer: object, position: int = 0
 ) -> FaqEntry:
-    entry = FaqEntry.objects.create(
-        incident=incident,
-        question=_question(question),
-        answer=_answer(answer),
-        position=position,
-        updated_at=clock.now(),
-    )
+    checked = _checked(_FAQ_CHECKS, question=question, answer=answer, position=position)
+    entry = FaqEntry.objects.create(incident=incident, updated_at=clock.now(), **checked)
     _recorded("incident.faq_changed", actor, incident, faq_id=entry.pk)
     return entry
 
@@ -65,25 +90,19 @@ def change_faq(
     position: int | None = None,
 ) -> FaqEntry:
     """Change what is given; everything is checked before anything is written."""
-    fields: dict[str, object] = {}
-    if question is not None:
-        fields["question"] = _question(question)
-    if answer is not None:
-        fields["answer"] = _answer(answer)
-    if position is not None:
-        fields["position"] = position
-    for name, value in fields.items():
-        setattr(entry, name, value)
-    entry.updated_at = clock.now()
-    entry.save()
+    _changed(entry, _FAQ_CHECKS, question=question, answer=answer, position=position)
     _recorded("incident.faq_changed", actor, entry.incident, faq_id=entry.pk)
     return entry
 
 
+def _deleted(actor: str, row: FaqEntry | Resource, kind: str, key: str) -> None:
+    incident, pk = row.incident, row.pk
+    row.delete()
+    _recorded(kind, actor, incident, **{key: pk}, deleted=True)
+
+
 def delete_faq(*, actor: str, entry: FaqEntry) -> None:
-    incident, pk = entry.incident, entry.pk
-    entry.delete()
-    _recorded("incident.faq_changed", actor, incident, faq_id=pk, deleted=True)
+    _deleted(actor, entry, "incident.faq_changed", "faq_id")
 
 
 def add_resource(
@@ -96,15 +115,9 @@ def add_resource(
     url: str = "",
     position: int = 0,
 ) -> Resource:
-    resource = Resource.objects.create(
-        incident=incident,
-        kind=_kind(kind),
-        title=_resource_title(title),
-        body=_resource_body(body),
-        url=_url(url),
-        position=position,
-        updated_at=clock.now(),
-    )
+    checked = _checked(_RESOURCE_CHECKS, kind=kind, title=title, body=body, url=url,
+                       position=position)  # fmt: skip
+    resource = Resource.objects.create(incident=incident, updated_at=clock.now(), **checked)
     _recorded("incident.resource_changed", actor, incident, resource_id=resource.pk)
     return resource
 
@@ -132,6 +145,12 @@ def _resource_body(value: object) -> dict[str, str]:
     return check_localized(value, field="body", max_chars=limit, required=False)
 
 
+_RESOURCE_CHECKS: Checks = {
+    "kind": _kind, "title": _resource_title, "body": _resource_body, "url": _url,
+    "position": _position,
+}  # fmt: skip
+
+
 def change_resource(
     *,
     actor: str,
@@ -143,26 +162,11 @@ def change_resource(
     position: int | None = None,
 ) -> Resource:
     """Change what is given; everything is checked before anything is written."""
-    fields: dict[str, object] = {}
-    if kind is not None:
-        fields["kind"] = _kind(kind)
-    if title is not None:
-        fields["title"] = _resource_title(title)
-    if body is not None:
-        fields["body"] = _resource_body(body)
-    if url is not None:
-        fields["url"] = _url(url)
-    if position is not None:
-        fields["position"] = position
-    for name, value in fields.items():
-        setattr(resource, name, value)
-    resource.updated_at = clock.now()
-    resource.save()
+    _changed(resource, _RESOURCE_CHECKS, kind=kind, title=title, body=body, url=url,
+             position=position)  # fmt: skip
     _recorded("incident.resource_changed", actor, resource.incident, resource_id=resource.pk)
     return resource
 
 
 def delete_resource(*, actor: str, resource: Resource) -> None:
-    incident, pk = resource.incident, resource.pk
-    resource.delete()
-    _recorded("incident.resource_changed", actor, incident, resource_id=pk, deleted=True)
+    _deleted(actor, resource, "incident.resource_changed", "resource_id")

@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 
 from tidings.components.services import find_component
-from tidings.core import clock, events
+from tidings.core import clock, db, events
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.monitors import rules, services
 from tidings.monitors.models import Monitor
@@ -90,30 +89,11 @@ def claim(worker: str, *, horizon: float, limit: int, lease: float) -> list[Due]
     PostgreSQL rows another scheduler is claiming are skipped (SKIP LOCKED); SQLite serialises
     writers. A claim not recorded within ``lease`` seconds (its scheduler died) is due again."""
     now = clock.now()
-    due = Monitor.objects.filter(
-        enabled=True, next_run_at__lte=now + timedelta(seconds=horizon)
-    ).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-    if not due.exists():  # the usual second: no write transaction (SQLite would lock for it)
-        return []
-    with transaction.atomic():
-        rows = list(
-            due.select_for_update(skip_locked=True)
-            .order_by("next_run_at")
-            .values_list(
-                "id",
-                "kind",
-                "target",
-                "config",
-                "interval",
-                "next_run_at",
-                "last_ping_at",
-                "created_at",
-            )[:limit]
-        )
-        if rows:
-            Monitor.objects.filter(id__in=[r[0] for r in rows]).update(
-                lease_until=now + timedelta(seconds=lease), claimed_by=worker[:64]
-            )
+    due = Monitor.objects.filter(enabled=True, next_run_at__lte=now + timedelta(seconds=horizon))
+    rows = db.claim(due, now, order="next_run_at", limit=limit,
+                    fields=("id", "kind", "target", "config", "interval", "next_run_at",
+                            "last_ping_at", "created_at"),
+                    lease_until=now + timedelta(seconds=lease), claimed_by=worker[:64])  # fmt: skip
     return [
         Due(Target(id=i, kind=k, target=t, config=c, interval=n, since=ping or created), at)
         for i, k, t, c, n, at, ping, created in rows

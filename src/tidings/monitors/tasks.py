@@ -9,10 +9,9 @@ import time
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
 
 from tidings.config import get_settings
-from tidings.core import clock
+from tidings.core import clock, db
 from tidings.monitors import rules, services
 from tidings.monitors.alerts.registry import ADAPTERS
 from tidings.monitors.models import AlertReceipt, CheckHour
@@ -26,20 +25,9 @@ ATTEMPTS = 5
 def _claim(limit: int) -> list[int]:
     """Pending receipts no other scheduler holds, oldest first."""
     now = clock.now()
-    due = AlertReceipt.objects.filter(state="pending").filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    )
-    if not due.exists():  # the usual second: no write transaction (SQLite would lock for it)
-        return []
-    with transaction.atomic():
-        ids = list(
-            due.select_for_update(skip_locked=True)
-            .order_by("id")
-            .values_list("id", flat=True)[:limit]
-        )
-        if ids:
-            AlertReceipt.objects.filter(id__in=ids).update(lease_until=now + LEASE)
-    return ids
+    due = AlertReceipt.objects.filter(state="pending")
+    rows = db.claim(due, now, order="id", fields=("id",), limit=limit, lease_until=now + LEASE)
+    return [r[0] for r in rows]
 
 
 def process(receipt: AlertReceipt, index: dict[str, str] | None = None) -> int:

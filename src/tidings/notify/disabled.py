@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from django.db.models import Q
 
 from tidings.core.models import Event
 from tidings.customers.models import Contact, disabled_channels
+from tidings.notify.records import Page, Record
 from tidings.notify.report import masked_reply
 from tidings.notify.rules import mask_target, masked_text
 from tidings.subscribers.models import Subscriber
@@ -22,7 +22,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
-class DisabledTarget:
+class DisabledTarget(Record):
     kind: str  # "subscriber" or "contact"
     target_id: str  # the subscriber's public id, or the contact's id
     channel: str
@@ -34,17 +34,10 @@ class DisabledTarget:
     disabled_at: datetime | None
     disabled_by: str  # "notifier" when deliveries disabled it, else a staff username
 
-    def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
 
-
-@dataclass(frozen=True)
-class Page:
-    total: int
-    items: list[DisabledTarget]
-
-
-def disabled_targets(*, q: str = "", channel: str = "", limit: int = 50, offset: int = 0) -> Page:
+def disabled_targets(
+    *, q: str = "", channel: str = "", limit: int = 50, offset: int = 0
+) -> Page[DisabledTarget]:
     """Disabled subscribers and contact channels matching ``q`` (any part of the target, the
     contact's or the customer's name) and ``channel``, newest first."""
     q = q.strip()

@@ -17,6 +17,7 @@ from tidings.core import text
 from tidings.customers.models import Contact
 from tidings.incidents.models import IncidentUpdate
 from tidings.notify.models import Delivery
+from tidings.notify.records import Page, Record
 from tidings.notify.report import REASON_VALUES, delivery_reason
 from tidings.subscribers.models import Subscriber
 
@@ -32,7 +33,7 @@ _VALUES = (
 
 
 @dataclass(frozen=True)
-class Told:
+class Told(Record):
     """One delivery to the target."""
 
     id: int
@@ -49,14 +50,8 @@ class Told:
     update_status: str
     excerpt: str  # what the message said, shortened
 
-    def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
 
-
-@dataclass(frozen=True)
-class History:
-    total: int
-    items: list[Told]
+History = Page[Told]
 
 
 def for_subscriber(

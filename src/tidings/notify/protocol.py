@@ -47,6 +47,9 @@ class UpdateView:
     labels: dict[str, str] = field(default_factory=dict)  # translated fixed strings
     #: for kind "component": the ``component_update`` object of the Statuspage webhook format
     component_update: dict[str, Any] | None = None
+    #: the page's branding for this language: logo_url, accent, header_bg, header_fg,
+    #: footer_links [{label, url}] (statuspage.branding.for_email); empty: Tidings' defaults
+    brand: dict[str, Any] = field(default_factory=dict)
 
 
 # --- what every channel renders with ---------------------------------------------------

@@ -15,6 +15,7 @@ from tidings.config import get_settings
 from tidings.core.text import pick, render_markdown
 from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.notify.protocol import UpdateView
+from tidings.statuspage.branding import for_email
 from tidings.statuspage.collect import page_id
 from tidings.statuspage.v2 import ts
 
@@ -121,6 +122,7 @@ def views_of(
                 scheduled_for=incident.scheduled_for, scheduled_until=incident.scheduled_until,
                 posted_at=update.display_at, is_first=len(updates) == 1,
                 statuspage_payload=payload, page_status=status, labels=labels,
+                brand=for_email(lang, settings.public_url),
             )  # fmt: skip
     return views
 
@@ -160,5 +162,6 @@ def build_component_views(
                 components=[name], next_update_due_at=None, scheduled_for=None,
                 scheduled_until=None, posted_at=at, is_first=True, statuspage_payload=obj,
                 page_status=status, labels=labels, component_update=update,
+                brand=for_email(lang, settings.public_url),
             )  # fmt: skip
     return views

@@ -14,7 +14,7 @@ ROLES = ("admin", "commander", "communications", "support", "account_manager", "
 #: Reading an area is ``<area>.read``; changing it ``<area>.write``; a few actions are special.
 AREAS = (
     "incidents", "components", "templates", "subscribers", "customers", "deliveries",
-    "monitors", "support", "followup", "audit", "staff", "tokens",
+    "monitors", "support", "followup", "audit", "staff", "tokens", "branding",
 )  # fmt: skip
 
 _EVERYONE = frozenset(ROLES)
@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "support.write": frozenset({"admin", "commander", "communications", "support"}),
     "followup.write": frozenset({"admin", "commander", "account_manager"}),
     "staff.write": frozenset({"admin"}),
+    "branding.write": frozenset({"admin", "communications"}),
     "tokens.write": _EVERYONE,  # one's own tokens, never beyond one's own role
 }
 

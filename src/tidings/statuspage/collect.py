@@ -4,15 +4,17 @@ plain :class:`Site` that the renderers use."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import Coalesce, TruncMonth
 
 from tidings.components.models import Component, ComponentGroup, StatusChange
 from tidings.components.rules import worst_component_status
 from tidings.config import TidingsSettings
 from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.monitors.figures import component_figures
+from tidings.statuspage import branding
 from tidings.statuspage.data import (
     Change,
     ComponentData,
@@ -25,7 +27,11 @@ from tidings.statuspage.data import (
     UpdateData,
 )
 
-HISTORY_DAYS = 365
+ACTIVE = ("investigating", "identified", "monitoring", "scheduled", "in_progress", "verifying")
+#: Maintenances in the calendar feed: those ending at most this long ago, and all to come.
+CALENDAR_DAYS = 365
+#: Incidents the JSON lists and the feeds hold (v2.RECENT_LIMIT, feeds.FEED_LIMIT, with margin).
+_LATEST = 50
 
 
 def page_id(settings: TidingsSettings) -> str:
@@ -71,7 +77,19 @@ def _incident(i: Incident) -> IncidentData:
     )
 
 
-def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
+def collect(
+    *,
+    settings: TidingsSettings,
+    now: datetime,
+    version: int,
+    only: Q | None = None,
+    bars: Q | None = None,
+    history: tuple[tuple[str, int], ...] | None = None,
+) -> Site:
+    """The site as of ``now``: every public incident, or only those ``only`` selects (an
+    incremental publish reads what the pages it renders show, see :func:`front_and`), and,
+    without their updates, FAQ and resources, those ``bars`` selects besides (the uptime bars
+    show only their titles and times)."""
     groups = list(ComponentGroup.objects.all())
     comps = list(Component.objects.select_related("group"))
     checked = component_figures(now)
@@ -108,30 +126,14 @@ def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
         )
         for g in groups
     )
-    since = now - timedelta(days=HISTORY_DAYS)
-    incidents = (
-        Incident.objects.filter(visibility="public")
-        .filter(
-            Q(started_at__gte=since)
-            | Q(
-                status__in=(
-                    "investigating",
-                    "identified",
-                    "monitoring",
-                    "scheduled",
-                    "in_progress",
-                    "verifying",
-                )
-            )
-        )
-        .prefetch_related(
-            "impacts__component",
-            Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-display_at", "-id")),
-            "faq",
-            "resources",
-        )
-        .order_by("-started_at", "-id")
-    )
+    public = Incident.objects.filter(visibility="public")
+    chosen = public if only is None else public.filter(only)
+    incidents = chosen.prefetch_related(
+        "impacts__component",
+        Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-display_at", "-id")),
+        "faq",
+        "resources",
+    ).order_by("-started_at", "-id")
     window = now - timedelta(days=settings.uptime_days + 1)
     by_pk = {c.pk: c.public_id for c in comps}
     changes: dict[str, list[Change]] = {}
@@ -160,9 +162,112 @@ def collect(*, settings: TidingsSettings, now: datetime, version: int) -> Site:
         version=version,
         components=comp_data,
         groups=group_data,
-        incidents=tuple(_incident(i) for i in incidents),
+        incidents=_with_bars(list(incidents), bars),
         changes={k: tuple(v) for k, v in changes.items()},
+        history=history_months() if history is None else history,
         uptime_days=settings.uptime_days,
         partial_weight=settings.uptime_partial_weight,
         live_refresh_seconds=settings.live_refresh_seconds,
+        brand=branding.load(),
     )
+
+
+def _with_bars(full: list[Incident], bars: Q | None) -> tuple[IncidentData, ...]:
+    """The incidents read whole, and those of ``bars`` not among them read light; newest first."""
+    rows = [(i.started_at, i.pk, _incident(i)) for i in full]
+    if bars is not None:
+        light = (
+            Incident.objects.filter(visibility="public")
+            .filter(bars)
+            .exclude(pk__in=[i.pk for i in full])
+            .prefetch_related("impacts__component")
+        )
+        rows += [(i.started_at, i.pk, _light(i)) for i in light]
+    rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    return tuple(r[2] for r in rows)
+
+
+def _light(i: Incident) -> IncidentData:
+    return IncidentData(
+        id=i.public_id,
+        kind=i.kind,
+        title=i.title,
+        titles=dict(i.titles or {}),
+        status=i.status,
+        impact=i.impact,
+        created_at=i.created_at,
+        updated_at=i.updated_at,
+        started_at=i.started_at,
+        monitoring_at=i.monitoring_at,
+        resolved_at=i.resolved_at,
+        scheduled_for=i.scheduled_for,
+        scheduled_until=i.scheduled_until,
+        next_update_due_at=i.next_update_due_at,
+        component_ids=tuple(x.component.public_id for x in i.impacts.all()),
+        updates=(),
+    )
+
+
+def history_months() -> tuple[tuple[str, int], ...]:
+    """(``YYYY-MM``, incidents started that month), oldest first: what the history index
+    lists. Counted by the database (one row a month), whatever part of the site is rendered."""
+    rows = (
+        Incident.objects.filter(visibility="public")
+        .exclude(status="scheduled")
+        .annotate(month=TruncMonth("started_at", tzinfo=UTC))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+        .values_list("month", "n")
+    )
+    return tuple((month.astimezone(UTC).strftime("%Y-%m"), n) for month, n in rows)
+
+
+def month_range(key: str) -> Q:
+    year, month = int(key[:4]), int(key[5:7])
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    return Q(started_at__gte=start, started_at__lt=end)
+
+
+def front_and(
+    *, settings: TidingsSettings, now: datetime, incidents: set[str], months: set[str]
+) -> Q:
+    """The incidents every publish renders in full (the front page, feeds, JSON, the calendar),
+    those whose pages are rendered, and every incident of the given months. The uptime bars
+    need more, but only their titles: :func:`bars_of`."""
+    public = Incident.objects.filter(visibility="public")
+    latest = (
+        list(
+            public.filter(kind="incident")
+            .order_by("-started_at", "-id")[:_LATEST]
+            .values_list("pk", flat=True)
+        )
+        + list(
+            public.filter(kind="maintenance")
+            .annotate(when=Coalesce("scheduled_for", "started_at"))
+            .order_by("-when", "-started_at", "-id")[:_LATEST]
+            .values_list("pk", flat=True)
+        )
+        + list(
+            public.order_by("-updated_at", "-started_at", "-id")[:_LATEST].values_list(
+                "pk", flat=True
+            )
+        )
+    )
+    q = (
+        Q(status__in=ACTIVE)
+        | Q(pk__in=latest)
+        | Q(started_at__gte=now - timedelta(days=8))  # "recent" on the front page (7 days)
+        | Q(kind="incident", resolved_at__isnull=True)
+        | Q(kind="maintenance", scheduled_until__gte=now - timedelta(days=CALENDAR_DAYS + 1))
+        | Q(public_id__in=sorted(incidents))
+    )
+    for key in sorted(months):
+        q |= month_range(key)
+    return q
+
+
+def bars_of(settings: TidingsSettings, now: datetime) -> Q:
+    """The incidents the uptime bars name: closed within the bars' window."""
+    return Q(kind="incident", resolved_at__gte=now - timedelta(days=settings.uptime_days + 1))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from tidings.statuspage.brandrules import Brand
+
 
 @dataclass(frozen=True)
 class PageInfo:
@@ -125,9 +127,12 @@ class Site:
     groups: tuple[GroupData, ...]
     incidents: tuple[IncidentData, ...]  # newest first; incidents and maintenances
     changes: dict[str, tuple[Change, ...]] = field(default_factory=dict)
+    #: (``YYYY-MM``, incidents started that month), oldest first, over all of history.
+    history: tuple[tuple[str, int], ...] = ()
     uptime_days: int = 90
     partial_weight: float = 0.3
     live_refresh_seconds: float = 10.0
+    brand: Brand | None = None  # logo, colours, CSS, links (statuspage.branding)
 
     def component(self, cid: str) -> ComponentData | None:
         return next((c for c in self.components if c.id == cid), None)

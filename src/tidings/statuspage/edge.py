@@ -16,7 +16,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-_PUBLIC_PREFIXES = ("/api/v2/", "/incidents/", "/history", "/he", "/en")
+_PUBLIC_PREFIXES = (
+    "/api/v2/", "/incidents/", "/history", "/he", "/en",
+    "/badge", "/brand/", "/widget",  # badges, the brand's images, the embeddable widget
+)  # fmt: skip
 _PUBLIC_EXACT = {
     "/",
     "/live.json",

@@ -26,7 +26,7 @@ PAGE_CSP = (
 )
 OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"  # JSON, feeds, scripts: no document
 #: Paths meant to be shown in another site's frame (an embeddable status widget).
-EMBEDDABLE_PREFIXES = ("/widget", "/embed")
+EMBEDDABLE_PREFIXES = ("/widget", "/embed", "/he/widget", "/he/embed")  # every language
 HSTS = "max-age=31536000"
 NOT_FOUND = (
     b"<!doctype html><html lang=en><meta charset=utf-8><title>Not found</title>"
@@ -110,7 +110,7 @@ class Edge:
         version = snap.current_version(self.root)
         if version is None or (self.snapshot is not None and version == self.snapshot.version):
             return
-        loaded = snap.load(self.root)
+        loaded = snap.load(self.root, self.snapshot)
         if loaded is not None:  # else keep serving the last good snapshot
             self.snapshot = loaded
             self.generation += 1

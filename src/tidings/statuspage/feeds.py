@@ -3,7 +3,7 @@ standard library's XML escaping: the formats are small and fixed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
@@ -14,6 +14,7 @@ from tidings.core.text import pick, render_markdown
 from tidings.statuspage.data import IncidentData, Site
 
 FEED_LIMIT = 25
+CALENDAR_DAYS = 365  # maintenances ended longer ago than this leave the calendar
 #: Feeds exist per language: ``/history.atom`` in the default language, ``/he/history.atom``...
 #: Each renders from ``site.in_language(lang)``, so titles and names are in that language.
 XML_LANG = {"en": "en-US", "he": "he-IL"}
@@ -138,6 +139,7 @@ def _fold(line: str) -> str:
 
 def ical(site: Site, lang: str = "en") -> str:
     stamp = site.generated_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    oldest = site.generated_at - timedelta(days=CALENDAR_DAYS)
     with translation.override(lang):
         calendar = _("%(name)s maintenances") % {"name": site.page.name}
     lines = [
@@ -150,6 +152,8 @@ def ical(site: Site, lang: str = "en") -> str:
     for m in site.incidents:
         if m.kind != "maintenance" or m.scheduled_for is None or m.scheduled_until is None:
             continue
+        if m.scheduled_until < oldest:
+            continue  # a calendar of the past year and what is planned, not of all history
         latest = m.updates[0] if m.updates else None
         lines += [
             "BEGIN:VEVENT",

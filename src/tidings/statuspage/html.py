@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
+from functools import partial
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from tidings.core.text import pick, render_markdown
-from tidings.statuspage import uptime, v2
+from tidings.statuspage import history, uptime, v2
 from tidings.statuspage.data import ComponentData, IncidentData, Site
 
 LANGS = ("en", "he")
@@ -182,80 +182,83 @@ def _context(site: Site, lang: str) -> dict[str, Any]:
         "indicator_label": labels[indicator],
         "partial_weight_pct": round(site.partial_weight * 100),
         "generated_iso": v2.ts(site.generated_at),
+        "brand": site.brand,
     }
 
 
-def render_pages(whole: Site) -> dict[str, str]:
-    """Every HTML page of the site: URL path -> HTML."""
+def _localized_view(i: IncidentData, *, lang: str, site: Site) -> dict[str, Any]:
+    return _incident_view(i, lang, site)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The pages an incremental publish renders besides those every publish renders: these
+    months of history and these incidents' pages (public ids)."""
+
+    months: frozenset[str]
+    incidents: frozenset[str]
+
+
+def _front(site: Site, lang: str, base: dict[str, Any]) -> str:
+    groups, loose = _component_views(site)
+    recent_cut = site.generated_at.timestamp() - RECENT_DAYS * 86400
+    ctx = {
+        **base,
+        "page_path": "/",
+        "groups": groups,
+        "loose": loose,
+        "active": [
+            _incident_view(i, lang, site)
+            for i in site.incidents
+            if i.kind == "incident" and i.is_active
+        ],
+        "maint_active": [
+            _incident_view(i, lang, site)
+            for i in site.incidents
+            if i.kind == "maintenance" and i.is_active
+        ],
+        "upcoming": [
+            _incident_view(i, lang, site)
+            for i in sorted(
+                (i for i in site.incidents if i.is_upcoming),
+                key=lambda m: m.scheduled_for or m.started_at,
+            )
+        ],
+        "recent": [
+            _incident_view(i, lang, site)
+            for i in site.incidents
+            if not i.is_active and not i.is_upcoming and i.started_at.timestamp() >= recent_cut
+        ],
+    }
+    return render_to_string("statuspage/index.html", ctx)
+
+
+def render_pages(whole: Site, only: Selection | None = None) -> dict[str, str]:
+    """HTML pages of the site, URL path -> HTML: all of them, or (``only``) the front page,
+    the history index and the selected months and incidents, in every language."""
     pages: dict[str, str] = {}
     for lang in LANGS:
         site = whole.in_language(lang)
-        months: dict[str, list[IncidentData]] = defaultdict(list)
-        for i in site.incidents:
-            if not i.is_upcoming:
-                months[i.started_at.astimezone(UTC).strftime("%Y-%m")].append(i)
         with translation.override(lang):
             base = _context(site, lang)
             p = prefix(lang)
-            groups, loose = _component_views(site)
-            recent_cut = site.generated_at.timestamp() - RECENT_DAYS * 86400
-            ctx = {
-                **base,
-                "page_path": "/",
-                "groups": groups,
-                "loose": loose,
-                "active": [
-                    _incident_view(i, lang, site)
-                    for i in site.incidents
-                    if i.kind == "incident" and i.is_active
-                ],
-                "maint_active": [
-                    _incident_view(i, lang, site)
-                    for i in site.incidents
-                    if i.kind == "maintenance" and i.is_active
-                ],
-                "upcoming": [
-                    _incident_view(i, lang, site)
-                    for i in sorted(
-                        (i for i in site.incidents if i.is_upcoming),
-                        key=lambda m: m.scheduled_for or m.started_at,
-                    )
-                ],
-                "recent": [
-                    _incident_view(i, lang, site)
-                    for i in site.incidents
-                    if not i.is_active
-                    and not i.is_upcoming
-                    and i.started_at.timestamp() >= recent_cut
-                ],
-            }
-            pages[p + "/"] = render_to_string("statuspage/index.html", ctx)
-            month_views = [
-                {
-                    "key": k,
-                    "date": datetime.strptime(k, "%Y-%m").date(),
-                    "incidents": [_incident_view(i, lang, site) for i in v],
-                }
-                for k, v in sorted(months.items(), reverse=True)
-            ]
-            pages[p + "/history"] = render_to_string(
-                "statuspage/history.html",
-                {**base, "page_path": "/history", "months": month_views, "show_latest": False},
+            pages[p + "/"] = _front(site, lang, base)
+            pages.update(
+                history.render(
+                    site,
+                    base,
+                    view=partial(_localized_view, lang=lang, site=site),
+                    months=None if only is None else only.months,
+                )
             )
-            for m in month_views:
-                pages[f"{p}/history/{m['key']}"] = render_to_string(
-                    "statuspage/history.html",
-                    {
-                        **base,
-                        "page_path": f"/history/{m['key']}",
-                        "months": [m],
-                        "month": m,
-                        "show_latest": True,
-                    },
-                )
             for i in site.incidents:
-                pages[f"{p}/incidents/{i.id}"] = render_to_string(
-                    "statuspage/incident.html",
-                    {**base, "page_path": f"/incidents/{i.id}", "x": _incident_view(i, lang, site)},
-                )
+                if only is None or i.id in only.incidents:
+                    pages[f"{p}/incidents/{i.id}"] = render_to_string(
+                        "statuspage/incident.html",
+                        {
+                            **base,
+                            "page_path": f"/incidents/{i.id}",
+                            "x": _incident_view(i, lang, site),
+                        },
+                    )
     return pages

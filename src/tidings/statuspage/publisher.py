@@ -1,4 +1,4 @@
-"""Render the whole public site into a new snapshot and make it current."""
+"""Render the public site (what changed, or all of it) into a new snapshot and make it current."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from tidings.config import TidingsSettings, get_settings
 from tidings.core import clock, db, events
 from tidings.core.models import PublishState
-from tidings.statuspage import banner, feeds, html, snapshot, v2
+from tidings.statuspage import banner, extras, feeds, html, incremental, snapshot, v2
 from tidings.statuspage.collect import collect
 from tidings.statuspage.data import Site
 
@@ -29,13 +30,22 @@ def _json(doc: Any) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def build(settings: TidingsSettings, version: int) -> list[snapshot.Entry]:
-    site = collect(settings=settings, now=clock.now(), version=version)
-    entries = [
-        snapshot.make_entry(p, body.encode(), HTML) for p, body in html.render_pages(site).items()
-    ]
+def build(
+    settings: TidingsSettings, version: int, now: datetime | None = None
+) -> list[snapshot.Entry]:
+    """Every file of the site, rendered from scratch: the reference an incremental publish
+    must equal byte for byte (``tidings publish --check``)."""
+    site = collect(settings=settings, now=now or clock.now(), version=version)
+    return _entries(site, html.render_pages(site))
+
+
+def _entries(site: Site, pages: dict[str, str]) -> list[snapshot.Entry]:
+    """The given HTML pages and every document each publish renders (JSON, feeds, ...)."""
+    version = site.version
+    entries = [snapshot.make_entry(p, body.encode(), HTML) for p, body in pages.items()]
     entries += [snapshot.make_entry(p, _json(doc), JSON) for p, doc in v2.documents(site).items()]
     entries += _feeds(site)
+    entries += extras.entries(site)  # brand images, badges, widget
     entries += [
         snapshot.make_entry(
             "/live.json",
@@ -89,8 +99,18 @@ def _feeds(site: Site) -> list[snapshot.Entry]:
     return out
 
 
-def publish(*, force: bool = False, settings: TidingsSettings | None = None) -> int | None:
+def publish(
+    *,
+    force: bool = False,
+    full: bool = False,
+    settings: TidingsSettings | None = None,
+    now: datetime | None = None,
+) -> int | None:
     """Publish if a public change is waiting (or ``force``); return the version written.
+
+    Only the pages the pending changes show on are rendered (:mod:`incremental`); ``full``
+    renders every page. The moment of rendering is fixed once (``now``), so whatever depends on
+    it ("generated at", today's uptime so far) is the same in every file of the snapshot.
 
     The pending requests are read before rendering and exactly those are deleted after the
     snapshot is written: a change committed meanwhile, even one whose transaction began long
@@ -105,22 +125,52 @@ def publish(*, force: bool = False, settings: TidingsSettings | None = None) -> 
             return None
         state, _ = PublishState.objects.get_or_create(id=1)
         version = max(state.published, on_disk or 0) + 1
+        moment = now or clock.now()
         started = time.perf_counter()
         with db.read_snapshot():  # consistent, and never holding writers back
-            entries = build(settings, version)
+            scopes = {"*"} if full else events.publish_scopes(pending)
+            job = incremental.render(settings, version, moment, scopes, entries_of=_entries)
         snapshot.write(
-            settings.snapshot_dir, version, clock.now(), entries, keep=settings.snapshots_kept
+            settings.snapshot_dir,
+            version,
+            moment,
+            job.entries,
+            keep=settings.snapshots_kept,
+            staging=job.staging,
         )
+        incremental.remember(settings)
         PublishState.objects.filter(id=1).update(published=version, published_at=clock.now())
         events.forget_publish_requests(pending)
     log.info(
-        "published snapshot v%s (%d files, %d requests) in %.0f ms",
+        "published snapshot v%s (%d rendered, %d carried, %d requests) in %.0f ms",
         version,
-        len(entries),
+        len(job.entries),
+        job.carried,
         len(pending),
         1000 * (time.perf_counter() - started),
     )
     return version
+
+
+def check(settings: TidingsSettings | None = None) -> list[str]:
+    """The paths where the current snapshot differs from a full render of the same version
+    and moment (missing, extra or other bytes); empty when they agree byte for byte."""
+    settings = settings or get_settings()
+    root = settings.snapshot_dir
+    current = snapshot.load(root)
+    if current is None:
+        return ["(no snapshot)"]
+    moment = datetime.fromisoformat(current.generated_at)
+    with db.read_snapshot():
+        reference = {e.path: e for e in build(settings, current.version, moment)}
+    have = current.entries
+    differ = sorted(set(have) ^ set(reference))
+    differ += sorted(
+        p
+        for p in set(have) & set(reference)
+        if (have[p].body, have[p].content_type) != (reference[p].body, reference[p].content_type)
+    )
+    return differ
 
 
 def seconds_until_due(settings: TidingsSettings) -> float:

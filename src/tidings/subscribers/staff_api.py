@@ -16,8 +16,8 @@ from pydantic import Field
 
 from tidings.core import clock
 from tidings.core.auth import actor_of
-from tidings.customers import csvio
 from tidings.customers.api import UploadProblem, read_upload
+from tidings.customers.csvreport import RowError
 from tidings.notify.rules import mask_target
 from tidings.subscribers import directory, transfer
 from tidings.subscribers.models import Subscriber
@@ -210,7 +210,7 @@ def import_subscribers(
 def _import_out(report: transfer.Report, detail: str) -> SubscriberImportOut:
     doc = report.as_dict()
     if detail and not report.errors:
-        doc.update(errors=[csvio.RowError(0, "", detail).as_dict()], error_count=1)
+        doc.update(errors=[RowError(0, "", detail).as_dict()], error_count=1)
     return SubscriberImportOut(**doc, detail=detail)
 
 

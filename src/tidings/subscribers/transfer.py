@@ -18,7 +18,7 @@ are and counted: a list never overrides a person's "stop".
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -27,6 +27,8 @@ from tidings.core import clock, events
 from tidings.core.errors import InvalidInput
 from tidings.customers import csvio
 from tidings.customers import fields as cells
+from tidings.customers.csvreport import Report as CsvReport
+from tidings.customers.csvreport import RowError
 from tidings.customers.models import Customer
 from tidings.customers.services import vocabulary
 from tidings.subscribers.directory import consent_text
@@ -43,28 +45,19 @@ _BATCH = 500
 
 
 @dataclass
-class Report:
+class Report(CsvReport):
     rows: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     kept_unsubscribed: int = 0
     kept_disabled: int = 0
-    dry_run: bool = False
-    errors: list[csvio.RowError] = field(default_factory=list)
-    too_large: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "rows": self.rows, "created": self.created, "updated": self.updated,
             "unchanged": self.unchanged, "kept_unsubscribed": self.kept_unsubscribed,
-            "kept_disabled": self.kept_disabled, "dry_run": self.dry_run,
-            "error_count": len(self.errors),
-            "errors": [e.as_dict() for e in self.errors[: csvio.MAX_ERRORS]],
+            "kept_disabled": self.kept_disabled, "dry_run": self.dry_run, **self.errors_dict(),
         }  # fmt: skip
 
 
@@ -89,7 +82,7 @@ def import_subscribers(
         text = csvio.decode(data) if isinstance(data, bytes) else data
         rows = _parse(text, consent, report)
     except csvio.CsvRejected as exc:
-        report.errors.append(csvio.RowError(0, "", exc.message))
+        report.errors.append(RowError(0, "", exc.message))
         report.too_large = exc.too_large
         return report
     if report.ok:
@@ -106,7 +99,7 @@ def _parse(text: str, consent: str, report: Report) -> list[_Row]:
     names = [csvio.header_name(h) for h in header]
     for name, raw in zip(names, header, strict=True):
         if name not in COLUMNS and name not in _READ_PAST:
-            report.errors.append(csvio.RowError(header_row, raw.strip(), (
+            report.errors.append(RowError(header_row, raw.strip(), (
                 f"unknown column {raw.strip()!r}; the columns are {', '.join(COLUMNS)}")))  # fmt: skip
     if "channel" not in names or "target" not in names:
         raise csvio.CsvRejected(
@@ -130,12 +123,12 @@ def _parse(text: str, consent: str, report: Report) -> list[_Row]:
             continue
         first = seen.setdefault((row.channel, row.target), number)
         if first != number:
-            report.errors.append(csvio.RowError(
+            report.errors.append(RowError(
                 number, "target", f"{row.target!r} is on row {first} already"))  # fmt: skip
             continue
         out.append(row)
     if not report.rows:
-        report.errors.append(csvio.RowError(0, "", "the file has a header but no rows"))
+        report.errors.append(RowError(0, "", "the file has a header but no rows"))
     return out
 
 
@@ -162,12 +155,12 @@ def _row(
         try:
             return fn()
         except (cells.BadValue, InvalidInput) as exc:
-            errors.append(csvio.RowError(number, column, str(exc)))
+            errors.append(RowError(number, column, str(exc)))
             return None
 
     channel = values.get("channel", "").strip().lower()
     if channel not in available_channels():
-        report.errors.append(csvio.RowError(number, "channel", (
+        report.errors.append(RowError(number, "channel", (
             f"unknown channel {channel!r}; use {', '.join(available_channels())}")))  # fmt: skip
         return None
     target = check("target", lambda: normalise(
@@ -178,7 +171,7 @@ def _row(
     name = cells.unquote_formula(values.get("customer", "").strip())
     customer = customers.get(name) or customers.get(name.casefold()) if name else None
     if name and customer is None:
-        errors.append(csvio.RowError(number, "customer", f"no customer {name!r}"))
+        errors.append(RowError(number, "customer", f"no customer {name!r}"))
     agreed = check("consent", lambda: consent_text(values.get("consent", "").strip() or consent))
     report.errors += errors
     if errors:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -47,69 +49,66 @@ def _resource_fields(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@console_view("incidents.write")
-@require_POST
-def add_faq(request: HttpRequest, incident_id: str) -> HttpResponse:
+@dataclass(frozen=True)
+class _Part:
+    """A list on an incident's page: where it is on the screen, what its form posts, and the
+    content services that add, find, change and delete one of its rows (``row`` names the
+    row's argument to them)."""
+
+    anchor: str
+    fields: Callable[[HttpRequest], dict[str, Any]]
+    row: str
+    add: Callable[..., object]
+    get: Callable[[Incident, int], object]
+    change: Callable[..., object]
+    delete: Callable[..., object]
+
+
+PARTS = {
+    "faq": _Part("#faq", _faq_fields, "entry", content.add_faq, content.get_faq,
+                 content.change_faq, content.delete_faq),
+    "resource": _Part("#resources", _resource_fields, "resource", content.add_resource,
+                      content.get_resource, content.change_resource, content.delete_resource),
+}  # fmt: skip
+
+
+def _written(
+    request: HttpRequest, incident_id: str, part: str, write: Callable[[str, Incident], object]
+) -> HttpResponse:
+    """One change to a part of the incident's page (retried when the database was busy): back
+    to that part of its screen, or the screen again with the refusal next to the part."""
     incident = _incident(incident_id)
     actor = request.user.get_username()
     try:
-        db.retrying(lambda: content.add_faq(actor=actor, incident=incident, **_faq_fields(request)))
+        db.retrying(lambda: write(actor, incident))
     except DomainError as exc:
-        return _failed(request, incident, "faq", exc)
-    return _back(incident, "#faq")
+        return _failed(request, incident, part, exc)
+    return _back(incident, PARTS[part].anchor)
 
 
 @console_view("incidents.write")
 @require_POST
-def faq(request: HttpRequest, incident_id: str, faq_id: int) -> HttpResponse:
-    incident = _incident(incident_id)
-    actor = request.user.get_username()
+def add(request: HttpRequest, incident_id: str, part: str) -> HttpResponse:
+    """A new question and answer (``part`` faq), or a workaround or link (resource)."""
+    p = PARTS[part]
 
-    def change() -> None:
-        entry = content.get_faq(incident, faq_id)
+    def write(actor: str, incident: Incident) -> None:
+        p.add(actor=actor, incident=incident, **p.fields(request))
+
+    return _written(request, incident_id, part, write)
+
+
+@console_view("incidents.write")
+@require_POST
+def edit(request: HttpRequest, incident_id: str, part: str, row_id: int) -> HttpResponse:
+    """Change one row of the part, or delete it (``action=delete``)."""
+    p = PARTS[part]
+
+    def write(actor: str, incident: Incident) -> None:
+        row = {p.row: p.get(incident, row_id)}
         if request.POST.get("action") == "delete":
-            content.delete_faq(actor=actor, entry=entry)
+            p.delete(actor=actor, **row)
         else:
-            content.change_faq(actor=actor, entry=entry, **_faq_fields(request))
+            p.change(actor=actor, **row, **p.fields(request))
 
-    try:
-        db.retrying(change)
-    except DomainError as exc:
-        return _failed(request, incident, "faq", exc)
-    return _back(incident, "#faq")
-
-
-@console_view("incidents.write")
-@require_POST
-def add_resource(request: HttpRequest, incident_id: str) -> HttpResponse:
-    incident = _incident(incident_id)
-    actor = request.user.get_username()
-    try:
-        db.retrying(
-            lambda: content.add_resource(
-                actor=actor, incident=incident, **_resource_fields(request)
-            )
-        )
-    except DomainError as exc:
-        return _failed(request, incident, "resource", exc)
-    return _back(incident, "#resources")
-
-
-@console_view("incidents.write")
-@require_POST
-def resource(request: HttpRequest, incident_id: str, resource_id: int) -> HttpResponse:
-    incident = _incident(incident_id)
-    actor = request.user.get_username()
-
-    def change() -> None:
-        r = content.get_resource(incident, resource_id)
-        if request.POST.get("action") == "delete":
-            content.delete_resource(actor=actor, resource=r)
-        else:
-            content.change_resource(actor=actor, resource=r, **_resource_fields(request))
-
-    try:
-        db.retrying(change)
-    except DomainError as exc:
-        return _failed(request, incident, "resource", exc)
-    return _back(incident, "#resources")
+    return _written(request, incident_id, part, write)

@@ -131,17 +131,14 @@ def _values(form: pf.CustomerForm) -> dict[str, Any]:
 @console_view("customers.write")
 def customer_new(request: HttpRequest) -> HttpResponse:
     form = pf.CustomerForm(request.POST or None, plans=kit.plan_labels())
-    if request.method == "POST" and form.is_valid():
-        c = kit.save(
-            request, form, field=_CUSTOMER_ERRORS, done=_("Customer added."),
-            write=lambda: services.create_customer(
-                actor=request.user.get_username(), name=form.cleaned_data["name"],
-                **_values(form)),
-        )  # fmt: skip
-        if c is not None:
-            return redirect("console-customer", c.public_id)
-    return render(request, "console/people/customer_new.html", kit.context(form=form),
-                  status=422 if form.errors else 200)  # fmt: skip
+    return kit.save(
+        request, form, field=_CUSTOMER_ERRORS, done=_("Customer added."),
+        write=lambda: services.create_customer(
+            actor=request.user.get_username(), name=form.cleaned_data["name"], **_values(form)),
+        to=lambda c: reverse("console-customer", args=[c.public_id]),
+        again=lambda: render(request, "console/people/customer_new.html", kit.context(form=form),
+                             status=422 if form.errors else 200),
+    )  # fmt: skip
 
 
 @console_view("customers.write")
@@ -149,14 +146,14 @@ def customer_new(request: HttpRequest) -> HttpResponse:
 def customer_edit(request: HttpRequest, customer_id: str) -> HttpResponse:
     c = _customer(customer_id)
     form = _customer_form(c, request.POST)
-    if form.is_valid() and kit.save(
+    return kit.save(
         request, form, field=_CUSTOMER_ERRORS, done=_("Saved."),
         write=lambda: services.change_customer(
             actor=request.user.get_username(), customer=c, name=form.cleaned_data["name"],
             **_values(form)),
-    ) is not None:  # fmt: skip
-        return redirect("console-customer", c.public_id)
-    return _customer_page(request, _customer(customer_id), form=form, status=422)
+        to=lambda _: reverse("console-customer", args=[c.public_id]),
+        again=lambda: _customer_page(request, _customer(customer_id), form=form, status=422),
+    )  # fmt: skip
 
 
 def _contact_values(form: pf.ContactForm) -> dict[str, Any]:
@@ -169,15 +166,13 @@ def _contact_values(form: pf.ContactForm) -> dict[str, Any]:
 def contact_new(request: HttpRequest, customer_id: str) -> HttpResponse:
     c = _customer(customer_id)
     form = pf.ContactForm(request.POST, channels=kit.contact_channel_labels())
-    if form.is_valid():
-        contact = kit.save(
-            request, form, field=_CONTACT_ERRORS, done=_("Contact added."),
-            write=lambda: services.add_contact(
-                actor=request.user.get_username(), customer=c, **_contact_values(form)),
-        )  # fmt: skip
-        if contact is not None:
-            return redirect("console-contact", contact.pk)
-    return _customer_page(request, c, contact_form=form, status=422)
+    return kit.save(
+        request, form, field=_CONTACT_ERRORS, done=_("Contact added."),
+        write=lambda: services.add_contact(
+            actor=request.user.get_username(), customer=c, **_contact_values(form)),
+        to=lambda contact: reverse("console-contact", args=[contact.pk]),
+        again=lambda: _customer_page(request, c, contact_form=form, status=422),
+    )  # fmt: skip
 
 
 @console_view("customers.read")
@@ -217,13 +212,13 @@ def _contact_page(
 def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     p = _contact(contact_id)
     form = pf.ContactForm(request.POST, channels=kit.contact_channel_labels())
-    if form.is_valid() and kit.save(
+    return kit.save(
         request, form, field=_CONTACT_ERRORS, done=_("Saved."),
         write=lambda: services.change_contact(
             actor=request.user.get_username(), contact=p, **_contact_values(form)),
-    ) is not None:  # fmt: skip
-        return redirect("console-contact", p.pk)
-    return _contact_page(request, _contact(contact_id), form=form, status=422)
+        to=lambda _: reverse("console-contact", args=[p.pk]),
+        again=lambda: _contact_page(request, _contact(contact_id), form=form, status=422),
+    )  # fmt: skip
 
 
 @console_view("customers.write")
@@ -231,28 +226,28 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 def contact_disable(request: HttpRequest, contact_id: int) -> HttpResponse:
     p = _contact(contact_id)
     form = pf.DisableForm(request.POST)
-    if form.is_valid() and kit.save(
+    return kit.save(
         request, form, field="reason",
         write=lambda: notify.disable_contact_channel(
             actor=request.user.get_username(), contact_id=p.pk,
             channel=form.cleaned_data["channel"], reason=form.cleaned_data["reason"]),
         done=_("Disabled: nothing more is sent on this channel."),
-    ) is not None:  # fmt: skip
-        return redirect("console-contact", p.pk)
-    return _contact_page(request, p, disable_form=form, status=422)
+        to=lambda _: reverse("console-contact", args=[p.pk]),
+        again=lambda: _contact_page(request, p, disable_form=form, status=422),
+    )  # fmt: skip
 
 
 @console_view("customers.write")
 @require_POST
 def contact_enable(request: HttpRequest, contact_id: int) -> HttpResponse:
     p = _contact(contact_id)
-    kit.act(
+    return kit.act(
         request, lambda: notify.enable_contact_channel(
             actor=request.user.get_username(), contact_id=p.pk,
             channel=request.POST.get("channel", "")),
         done=_("Enabled again: the next updates go to this channel."),
+        back=reverse("console-contact", args=[p.pk]),
     )  # fmt: skip
-    return redirect(kit.back_to(request, reverse("console-contact", args=[p.pk])))
 
 
 # --- import and export --------------------------------------------------------------------

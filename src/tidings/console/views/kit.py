@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from tidings.core.errors import DomainError
@@ -136,25 +137,31 @@ def save(
     *,
     field: str | dict[str, str],
     done: str,
-) -> T | None:
-    """Run a service's write in one transaction: its result, with ``done`` flashed; or None,
-    its refusal shown on the form next to ``field`` (or, given words -> fields, next to the
-    field the message names: :func:`field_error`)."""
-    try:
-        with transaction.atomic():
-            result = write()
-    except DomainError as exc:
-        if isinstance(field, dict):
-            field_error(form, exc, field)
+    to: Callable[[T], str],
+    again: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """A posted form: when valid, the service's ``write`` in one transaction, ``done`` flashed
+    and on to the page ``to`` names for what it made or changed. Else ``again``: the page with
+    the form kept and each error next to its field, a refusal next to ``field`` (or, given
+    words -> fields, next to the field the message names: :func:`field_error`)."""
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                result = write()
+        except DomainError as exc:
+            if isinstance(field, dict):
+                field_error(form, exc, field)
+            else:
+                form_error(form, exc, field)
         else:
-            form_error(form, exc, field)
-        return None
-    messages.success(request, done)
-    return result
+            messages.success(request, done)
+            return redirect(to(result))
+    return again()
 
 
-def act(request: HttpRequest, write: Callable[[], object], *, done: str) -> None:
-    """A one-click change (enable again): done or refused, said at the top of the next page."""
+def act(request: HttpRequest, write: Callable[[], object], *, done: str, back: str) -> HttpResponse:
+    """A one-click change (enable again): done or refused, said at the top of the page it goes
+    back to (the form's ``next``, else ``back``)."""
     try:
         with transaction.atomic():
             write()
@@ -162,6 +169,7 @@ def act(request: HttpRequest, write: Callable[[], object], *, done: str) -> None
         messages.error(request, exc.message)
     else:
         messages.success(request, done)
+    return redirect(back_to(request, back))
 
 
 def back_to(request: HttpRequest, default: str) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -113,27 +113,27 @@ def _subscriber_page(
 def disable(request: HttpRequest, subscriber_id: str) -> HttpResponse:
     sub = _subscriber(subscriber_id)
     form = pf.DisableForm(request.POST)
-    if form.is_valid() and kit.save(
+    return kit.save(
         request, form, field="reason",
         write=lambda: notify.disable_subscriber(
             actor=request.user.get_username(), subscriber_id=sub.public_id,
             reason=form.cleaned_data["reason"]),
         done=_("Disabled: nothing more is sent to this subscriber."),
-    ) is not None:  # fmt: skip
-        return redirect("console-subscriber", sub.public_id)
-    return _subscriber_page(request, sub, disable_form=form, status=422)
+        to=lambda _: reverse("console-subscriber", args=[sub.public_id]),
+        again=lambda: _subscriber_page(request, sub, disable_form=form, status=422),
+    )  # fmt: skip
 
 
 @console_view("subscribers.write")
 @require_POST
 def enable(request: HttpRequest, subscriber_id: str) -> HttpResponse:
     sub = _subscriber(subscriber_id)
-    kit.act(
+    return kit.act(
         request, lambda: notify.enable_subscriber(
             actor=request.user.get_username(), subscriber_id=sub.public_id),
         done=_("Enabled again: the next updates go to this subscriber."),
+        back=reverse("console-subscriber", args=[sub.public_id]),
     )  # fmt: skip
-    return redirect(kit.back_to(request, reverse("console-subscriber", args=[sub.public_id])))
 
 
 def _customer_id(form: pf.SubscriberForm) -> str:
@@ -146,38 +146,35 @@ def _customer_id(form: pf.SubscriberForm) -> str:
 def edit(request: HttpRequest, subscriber_id: str) -> HttpResponse:
     sub = _subscriber(subscriber_id)
     form = pf.SubscriberForm(request.POST, labels=kit.channel_labels(), channel=sub.channel)
-    if form.is_valid() and kit.save(
+    return kit.save(
         request, form, field="target",
         write=lambda: directory.change(
             actor=request.user.get_username(), subscriber=sub,
             target=form.cleaned_data["target"], language=form.cleaned_data["language"],
             component_ids=form.component_ids(), customer_id=_customer_id(form)),
-        done=_("Saved."),
-    ) is not None:  # fmt: skip
-        return redirect("console-subscriber", sub.public_id)
-    return _subscriber_page(request, _subscriber(subscriber_id), edit_form=form, status=422)
+        done=_("Saved."), to=lambda _: reverse("console-subscriber", args=[sub.public_id]),
+        again=lambda: _subscriber_page(
+            request, _subscriber(subscriber_id), edit_form=form, status=422),
+    )  # fmt: skip
 
 
 @console_view("subscribers.write")
 def add(request: HttpRequest) -> HttpResponse:
     """Add someone who agreed (by phone, at a desk): active at once, their consent recorded."""
     form = pf.SubscriberForm(request.POST or None, labels=kit.channel_labels())
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        sub = kit.save(
-            request, form, field="target",
-            write=lambda: directory.add(
-                actor=request.user.get_username(), channel=data["channel"],
-                target=data["target"], consent=data["consent"], language=data["language"],
-                component_ids=form.component_ids(), customer_id=_customer_id(form)),
-            done=_("Subscribed: they get the next updates."),
-        )  # fmt: skip
-        if sub is not None:
-            return redirect("console-subscriber", sub.public_id)
-    status = 422 if request.method == "POST" else 200
-    return render(
-        request, "console/people/subscriber_new.html", kit.context(form=form), status=status
-    )
+    return kit.save(
+        request, form, field="target",
+        write=lambda: directory.add(
+            actor=request.user.get_username(), channel=form.cleaned_data["channel"],
+            target=form.cleaned_data["target"], consent=form.cleaned_data["consent"],
+            language=form.cleaned_data["language"], component_ids=form.component_ids(),
+            customer_id=_customer_id(form)),
+        done=_("Subscribed: they get the next updates."),
+        to=lambda sub: reverse("console-subscriber", args=[sub.public_id]),
+        again=lambda: render(request, "console/people/subscriber_new.html",
+                             kit.context(form=form),
+                             status=422 if request.method == "POST" else 200),
+    )  # fmt: skip
 
 
 @console_view("subscribers.write")

@@ -41,13 +41,32 @@
             var shown = document.getElementById("content");
             if (!fresh || fresh.innerHTML === source) { return; }
             source = fresh.innerHTML;
+            var folded = groupsShown(shown);
             shown.innerHTML = fresh.innerHTML;
+            keepGroups(shown, folded);
             document.title = doc.title;
             localTimes(shown);
           });
       })
       .catch(function () { /* the page keeps what it shows; the next poll tries again */ })
       .then(function () { setTimeout(refresh, every); });
+  }
+
+  // A group the visitor opened or closed stays so across refreshes while its status is
+  // the same; when its status changes, the page's own choice (open if not operational) wins.
+  function groupsShown(root) {
+    var seen = {};
+    root.querySelectorAll("details.group[data-group]").forEach(function (d) {
+      seen[d.dataset.group] = { status: d.dataset.status, open: d.open };
+    });
+    return seen;
+  }
+
+  function keepGroups(root, seen) {
+    root.querySelectorAll("details.group[data-group]").forEach(function (d) {
+      var was = seen[d.dataset.group];
+      if (was && was.status === d.dataset.status) { d.open = was.open; }
+    });
   }
 
   var content = document.getElementById("content");

@@ -29,21 +29,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.utils.translation import gettext as _
 
 from tidings.notify.channels.apprise import guard
+from tidings.notify.channels.base import PerRecipient
 from tidings.notify.http import is_private_host, is_public_address, private_refused
-from tidings.notify.protocol import (
-    UNSUBSCRIBE_URL,
-    InvalidTarget,
-    Outgoing,
-    Rendered,
-    Result,
-    UpdateView,
-    facts,
-)
+from tidings.notify.protocol import UNSUBSCRIBE_URL, InvalidTarget, Rendered, Result, facts
 
 if TYPE_CHECKING:
     import aiohttp
 
     from tidings.config import TidingsSettings
+    from tidings.notify.protocol import Outgoing, UpdateView
 
 log = logging.getLogger(__name__)
 #: Apprise calls in flight per worker.
@@ -114,7 +108,7 @@ def personalise(text: str, unsubscribe_url: str) -> str:
     return "\n".join(line for line in text.split("\n") if UNSUBSCRIBE_URL not in line)
 
 
-class AppriseChannel:
+class AppriseChannel(PerRecipient):
     kind: ClassVar[str] = "apprise"
 
     def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
@@ -180,7 +174,7 @@ class AppriseChannel:
                           error=f"the service answered with a redirect to {seen.redirect}, which is not followed")  # fmt: skip
         return Result(out.delivery_id, ok=False, error=_describe(result))
 
-    async def _send_one(self, out: Outgoing) -> Result:
+    async def send_one(self, out: Outgoing) -> Result:
         if self._pool is None or self._gate is None:
             self._pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="tidings-apprise")
             self._gate = asyncio.Semaphore(CONCURRENCY)
@@ -195,12 +189,6 @@ class AppriseChannel:
             except Exception as exc:  # a plugin's bug must not lose the batch
                 log.exception("Apprise failed")
                 return Result(out.delivery_id, ok=False, error=f"Apprise failed: {exc!r}"[:500])
-
-    async def open(self) -> None:
-        return None
-
-    async def send(self, batch: list[Outgoing]) -> list[Result]:
-        return list(await asyncio.gather(*(self._send_one(o) for o in batch)))
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -31,6 +31,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from tidings.notify.channels.base import PerRecipient
 from tidings.notify.channels.email.dkim import DkimSigner
 from tidings.notify.protocol import (
     MANAGE_URL,
@@ -93,7 +94,7 @@ def tls_context(settings: TidingsSettings) -> ssl.SSLContext:
     return context
 
 
-class EmailChannel:
+class EmailChannel(PerRecipient):
     kind: ClassVar[str] = "email"
 
     def __init__(
@@ -204,9 +205,6 @@ class EmailChannel:
             raise
         return smtp
 
-    async def open(self) -> None:
-        return None  # connections open lazily, up to smtp_connections
-
     async def _acquire(self) -> tuple[aiosmtplib.SMTP, bool]:
         """A connection, and whether it was used before (so may have been closed since)."""
         if time.monotonic() < self._down_until:
@@ -295,7 +293,7 @@ class EmailChannel:
                           answer=Answer("smtp", exc.code, text, stage))  # fmt: skip
         return Result(out.delivery_id, ok=True, provider_ref=response.message[:200])
 
-    async def _send_one(self, out: Outgoing) -> Result:
+    async def send_one(self, out: Outgoing) -> Result:
         data = self.bytes_for(out)
         try:
             smtp, reused = await self._acquire()
@@ -322,9 +320,6 @@ class EmailChannel:
             raise
         self._release(smtp)
         return result
-
-    async def send(self, batch: list[Outgoing]) -> list[Result]:
-        return list(await asyncio.gather(*(self._send_one(o) for o in batch)))
 
     async def close(self) -> None:
         while not self._pool.empty():

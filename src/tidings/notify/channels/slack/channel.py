@@ -8,31 +8,20 @@ subscriber. Times are Slack date tokens, shown in each reader's own time zone.""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-import aiohttp
 from django.utils.translation import gettext as _
 
-from tidings.notify.http import JsonBodies, check_url, post_json
-from tidings.notify.protocol import (
-    Answer,
-    InvalidTarget,
-    Outgoing,
-    Rendered,
-    Result,
-    UpdateView,
-    facts,
-    shorten,
-    utc_text,
-)
+from tidings.notify.channels.base import UrlPoster
+from tidings.notify.protocol import InvalidTarget, Rendered, Result, facts, shorten, utc_text
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from tidings.config import TidingsSettings
+    from tidings.notify.protocol import Outgoing, UpdateView
+
 
 HOST = "hooks.slack.com"
 #: Slack cuts a section's text at 3000 characters; leave room for the ellipsis.
@@ -85,22 +74,12 @@ def _fields(view: UpdateView) -> list[dict[str, str]]:
     ]
 
 
-class SlackChannel:
+class SlackChannel(UrlPoster):
     kind: ClassVar[str] = "slack"
-
-    def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
-        self.http = http
-        self.allow_private = settings.allow_private_targets
-        self.body_for = JsonBodies()
+    ok_statuses = range(200, 201)
 
     @staticmethod
-    def normalise_target(target: str) -> str:
-        from tidings.config import get_settings
-
-        allow_private = get_settings().allow_private_targets
-        url = check_url(target, allow_private=allow_private)
-        if allow_private:  # tests and on-premises relays may stand in for Slack
-            return url
+    def check_public_url(url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme != "https" or (parts.hostname or "").lower() != HOST:
             raise InvalidTarget(
@@ -112,7 +91,6 @@ class SlackChannel:
                 _("a Slack incoming webhook URL looks like %(example)s")
                 % {"example": f"https://{HOST}/services/T…/B…/…"}
             )
-        return url
 
     @staticmethod
     def render(view: UpdateView) -> Rendered:
@@ -134,25 +112,10 @@ class SlackChannel:
         text = f"{escape(view.site_name)}: {title} - {escape(view.status_label)}"
         return Rendered(subject=view.title, text=text, payload={"text": text, "blocks": blocks})
 
-    async def _post(self, out: Outgoing) -> Result:
-        answer = await post_json(
-            self.http, out, self.body_for(out), allow_private=self.allow_private
-        )
-        if isinstance(answer, Result):
-            return answer
-        status, text = answer
-        if status == 200:
-            return Result(out.delivery_id, ok=True)
-        error = f"HTTP {status} from Slack: {text}"
-        if status == 400 and text.strip() in PAYLOAD_ERRORS:
-            return Result(out.delivery_id, ok=False, error=error)  # ours: retry, never disable
-        return Result(out.delivery_id, ok=False, answer=Answer("http", status, text), error=error)
+    def failure(self, status: int, text: str) -> str:
+        return f"HTTP {status} from Slack: {text}"
 
-    async def open(self) -> None:
-        return None
-
-    async def send(self, batch: list[Outgoing]) -> list[Result]:
-        return list(await asyncio.gather(*(self._post(o) for o in batch)))
-
-    async def close(self) -> None:
-        self.body_for.clear()
+    def judge(self, out: Outgoing, status: int, text: str) -> Result:
+        if status == 400 and text.strip() in PAYLOAD_ERRORS:  # ours: retry, never disable
+            return Result(out.delivery_id, ok=False, error=self.failure(status, text))
+        return super().judge(out, status, text)

@@ -11,13 +11,13 @@ STOP, and a recipient who sent it makes Twilio answer error 21610, which disable
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 import aiohttp
 
+from tidings.notify.channels.base import PerRecipient
 from tidings.notify.protocol import Outgoing, Rendered, Result, UpdateView
 from tidings.notify.twilio import TwilioMessages, normalise_phone
 
@@ -111,7 +111,7 @@ def plain(markdown: str) -> str:
     return re.sub(r"(\*\*|__|`|^#+ )", "", text, flags=re.MULTILINE)
 
 
-class SmsChannel:
+class SmsChannel(PerRecipient):
     kind: ClassVar[str] = "sms"
 
     def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
@@ -127,15 +127,5 @@ class SmsChannel:
         text = fit_sms(head, plain(view.body_text), view.incident_url)
         return Rendered(subject=view.title, text=text)
 
-    async def open(self) -> None:
-        return None
-
-    async def send(self, batch: list[Outgoing]) -> list[Result]:
-        return list(
-            await asyncio.gather(
-                *(self.twilio.post(o.delivery_id, o.target, o.text) for o in batch)
-            )
-        )
-
-    async def close(self) -> None:
-        return None
+    async def send_one(self, out: Outgoing) -> Result:
+        return await self.twilio.post(out.delivery_id, out.target, out.text)

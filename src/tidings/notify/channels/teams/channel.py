@@ -11,30 +11,20 @@ sees them in their own time zone."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-import aiohttp
 from django.utils.translation import gettext as _
 
-from tidings.notify.http import JsonBodies, check_url, post_json
-from tidings.notify.protocol import (
-    Answer,
-    InvalidTarget,
-    Outgoing,
-    Rendered,
-    Result,
-    UpdateView,
-    facts,
-    shorten,
-)
+from tidings.notify.channels.base import UrlPoster
+from tidings.notify.protocol import InvalidTarget, Rendered, facts, shorten
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from tidings.config import TidingsSettings
+    from tidings.notify.protocol import UpdateView
+
 
 CARD = "application/vnd.microsoft.card.adaptive"
 #: Teams refuses messages above about 28 KB; the body gets a generous share of that.
@@ -87,46 +77,18 @@ def card(view: UpdateView) -> dict[str, Any]:
     }
 
 
-class TeamsChannel:
+class TeamsChannel(UrlPoster):
     kind: ClassVar[str] = "teams"
 
-    def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
-        self.http = http
-        self.allow_private = settings.allow_private_targets
-        self.body_for = JsonBodies()
-
     @staticmethod
-    def normalise_target(target: str) -> str:
-        from tidings.config import get_settings
-
-        allow_private = get_settings().allow_private_targets
-        url = check_url(target, allow_private=allow_private)
-        if not allow_private and urlsplit(url).scheme != "https":
+    def check_public_url(url: str) -> None:
+        if urlsplit(url).scheme != "https":
             raise InvalidTarget(_("a Teams Workflows webhook URL starts with https://"))
-        return url
 
     @staticmethod
     def render(view: UpdateView) -> Rendered:
         subject = f"{view.site_name}: {view.title} - {view.status_label}"
         return Rendered(subject=subject, text=subject, payload=card(view))
 
-    async def _post(self, out: Outgoing) -> Result:
-        answer = await post_json(
-            self.http, out, self.body_for(out), allow_private=self.allow_private
-        )
-        if isinstance(answer, Result):
-            return answer
-        status, text = answer
-        if 200 <= status < 300:
-            return Result(out.delivery_id, ok=True)
-        return Result(out.delivery_id, ok=False, answer=Answer("http", status, text),
-                      error=f"HTTP {status} from the Teams workflow: {text}")  # fmt: skip
-
-    async def open(self) -> None:
-        return None
-
-    async def send(self, batch: list[Outgoing]) -> list[Result]:
-        return list(await asyncio.gather(*(self._post(o) for o in batch)))
-
-    async def close(self) -> None:
-        self.body_for.clear()
+    def failure(self, status: int, text: str) -> str:
+        return f"HTTP {status} from the Teams workflow: {text}"

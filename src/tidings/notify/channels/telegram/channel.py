@@ -12,7 +12,6 @@ the bot token is wrong, which must not disable every subscriber either."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
 import re
@@ -21,19 +20,13 @@ from typing import TYPE_CHECKING, ClassVar
 import aiohttp
 from django.utils.translation import gettext as _
 
-from tidings.notify.http import JsonBodies, classify_status, post_for_json
-from tidings.notify.protocol import (
-    InvalidTarget,
-    Outgoing,
-    Rendered,
-    Result,
-    UpdateView,
-    facts,
-    shorten,
-)
+from tidings.notify.channels.base import JsonPoster
+from tidings.notify.http import classify_status, post_for_json
+from tidings.notify.protocol import InvalidTarget, Rendered, Result, facts, shorten
 
 if TYPE_CHECKING:
     from tidings.config import TidingsSettings
+    from tidings.notify.protocol import Outgoing, UpdateView
 
 #: Telegram's limit is 4096 characters of visible text; the HTML length bounds it from above.
 TEXT_LIMIT = 4096
@@ -96,14 +89,13 @@ def render_text(view: UpdateView) -> str:
     return f"{head}\n\n{body}\n\n{tail}" if body else f"{head}\n\n{tail}"
 
 
-class TelegramChannel:
+class TelegramChannel(JsonPoster):
     kind: ClassVar[str] = "telegram"
 
     def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
-        self.http = http
+        super().__init__(settings, http)
         self.token = settings.telegram_bot_token
         self.url = f"{settings.telegram_api_base.rstrip('/')}/bot{self.token}/sendMessage"
-        self._bodies = JsonBodies()
 
     @staticmethod
     def normalise_target(target: str) -> str:
@@ -123,7 +115,7 @@ class TelegramChannel:
     def _redact(self, text: str) -> str:
         return text.replace(self.token, "<token>") if self.token else text
 
-    async def _post(self, out: Outgoing) -> Result:
+    async def send_one(self, out: Outgoing) -> Result:
         headers = {"Content-Type": "application/json; charset=utf-8"}
         try:
             status, answer = await post_for_json(
@@ -142,14 +134,8 @@ class TelegramChannel:
         return Result(out.delivery_id, ok=False, permanent=gone,
                       error=self._redact(f"Telegram {status}: {description or 'no description'}"))  # fmt: skip
 
-    async def open(self) -> None:
-        return None
-
     async def send(self, batch: list[Outgoing]) -> list[Result]:
         if not self.token:
             return [Result(o.delivery_id, ok=False,
                            error="no Telegram bot token (TIDINGS_TELEGRAM_BOT_TOKEN)") for o in batch]  # fmt: skip
-        return list(await asyncio.gather(*(self._post(o) for o in batch)))
-
-    async def close(self) -> None:
-        self._bodies.clear()
+        return await super().send(batch)

@@ -7,19 +7,16 @@ Statuspage consumers parse: ``X-Tidings-Signature: t=<unix time>,sha256=<hex of 
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import aiohttp
-
-from tidings.notify.http import JsonBodies, check_url, post_json
-from tidings.notify.protocol import UNSUBSCRIBE_URL, Answer, Outgoing, Rendered, Result, UpdateView
+from tidings.notify.channels.base import UrlPoster
+from tidings.notify.protocol import UNSUBSCRIBE_URL, Outgoing, Rendered, UpdateView
 
 if TYPE_CHECKING:
-    from tidings.config import TidingsSettings
+    pass
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -27,19 +24,8 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},sha256={mac}"
 
 
-class WebhookChannel:
+class WebhookChannel(UrlPoster):
     kind: ClassVar[str] = "webhook"
-
-    def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
-        self.http = http
-        self.allow_private = settings.allow_private_targets
-        self._bodies = JsonBodies()
-
-    @staticmethod
-    def normalise_target(target: str) -> str:
-        from tidings.config import get_settings
-
-        return check_url(target, allow_private=get_settings().allow_private_targets)
 
     @staticmethod
     def render(view: UpdateView) -> Rendered:
@@ -65,29 +51,12 @@ class WebhookChannel:
     def body_for(self, out: Outgoing) -> bytes:
         return self._bodies(out).replace(UNSUBSCRIBE_URL.encode(), out.unsubscribe_url.encode())
 
-    async def _post(self, out: Outgoing) -> Result:
-        body = self.body_for(out)
-        headers = {
+    def headers_for(self, out: Outgoing, body: bytes) -> dict[str, str]:
+        return {
             "Content-Type": "application/json",
             "Idempotency-Key": out.message_key,
             "X-Tidings-Signature": signature(out.secret, int(time.time()), body),
         }
-        answer = await post_json(
-            self.http, out, body, allow_private=self.allow_private, headers=headers
-        )
-        if isinstance(answer, Result):
-            return answer
-        status, text = answer
-        if 200 <= status < 300:
-            return Result(out.delivery_id, ok=True)
-        return Result(out.delivery_id, ok=False, error=f"HTTP {status} from the endpoint",
-                      answer=Answer("http", status, text))  # fmt: skip
 
-    async def open(self) -> None:
-        return None
-
-    async def send(self, batch: list[Outgoing]) -> list[Result]:
-        return list(await asyncio.gather(*(self._post(o) for o in batch)))
-
-    async def close(self) -> None:
-        self._bodies.clear()
+    def failure(self, status: int, text: str) -> str:
+        return f"HTTP {status} from the endpoint"

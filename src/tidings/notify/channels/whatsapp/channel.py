@@ -14,24 +14,17 @@ The Twilio client is the SMS channel's (:class:`TwilioMessages`): one API, one e
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
-from tidings.notify.protocol import (
-    UNSUBSCRIBE_URL,
-    Outgoing,
-    Rendered,
-    Result,
-    UpdateView,
-    facts,
-    shorten,
-)
+from tidings.notify.channels.base import PerRecipient
+from tidings.notify.protocol import UNSUBSCRIBE_URL, Rendered, facts, shorten
 from tidings.notify.twilio import TwilioMessages, normalise_phone
 
 if TYPE_CHECKING:
     import aiohttp
 
     from tidings.config import TidingsSettings
+    from tidings.notify.protocol import Outgoing, Result, UpdateView
 
 LIMIT = 1600
 #: Room kept for the recipient's unsubscribe link, which replaces the placeholder at send time.
@@ -67,7 +60,7 @@ def personalise(text: str, unsubscribe_url: str) -> str:
     return "\n".join(line for line in text.split("\n") if UNSUBSCRIBE_URL not in line)
 
 
-class WhatsAppChannel:
+class WhatsAppChannel(PerRecipient):
     kind: ClassVar[str] = "whatsapp"
 
     def __init__(self, settings: TidingsSettings, http: aiohttp.ClientSession) -> None:
@@ -83,14 +76,7 @@ class WhatsAppChannel:
     def render(view: UpdateView) -> Rendered:
         return Rendered(subject=view.title, text=render_text(view))
 
-    async def open(self) -> None:
-        return None
-
-    async def send(self, batch: list[Outgoing]) -> list[Result]:
-        return list(await asyncio.gather(*(
-            self.twilio.post(o.delivery_id, o.target, personalise(o.text, o.unsubscribe_url))
-            for o in batch
-        )))  # fmt: skip
-
-    async def close(self) -> None:
-        return None
+    async def send_one(self, out: Outgoing) -> Result:
+        return await self.twilio.post(
+            out.delivery_id, out.target, personalise(out.text, out.unsubscribe_url)
+        )

@@ -1,0 +1,248 @@
+"""Publishing at the scale of years: from posting an update to its text being served by
+``tidings edge``, the publish time, and the bytes of new files per snapshot, with 200 and
+5,000 past incidents, on SQLite and PostgreSQL. Then whether the incremental snapshot equals a
+full render byte for byte.
+
+    .venv/bin/python bench/publish.py                         # sqlite and postgres, 200 and 5000
+    .venv/bin/python bench/publish.py --db sqlite --sizes 200 --rounds 3
+
+Goals (issue 16): with 5,000 past incidents, post -> served <= 1.0 s, at most 1.5x the figure
+with 200, and a new snapshot adds <= 5 MB of new files. Exit status 0 all met, 1 a goal missed,
+2 an error (incremental != full included). See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_DB = "bench_publish"
+GOAL_SECONDS = 1.0
+GOAL_RATIO = 1.5
+GOAL_NEW_BYTES = 5_000_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _fresh_pg() -> str:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_DB}")
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DB
+
+
+def _new_bytes(snapshot_dir: Path) -> int:
+    """Bytes of the current snapshot's files that are not hard links to an earlier one's."""
+    current = (snapshot_dir / "current").resolve()
+    return sum(
+        p.stat().st_size for p in current.rglob("*") if p.is_file() and p.stat().st_nlink == 1
+    )
+
+
+def _watch(url: str, marker: bytes, seen: list[float], timeout: float) -> None:
+    deadline = time.perf_counter() + timeout
+    while not seen and time.perf_counter() < deadline:
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as r:
+            if marker in r.read():
+                seen.append(time.perf_counter())
+                return
+        time.sleep(0.01)
+
+
+def _explain(settings: Any, path: str) -> None:
+    """On stderr: how the first differing file differs from a full render."""
+    import difflib
+    from datetime import datetime
+
+    from tidings.statuspage import snapshot
+    from tidings.statuspage.publisher import build
+
+    current = snapshot.load(settings.snapshot_dir)
+    assert current is not None
+    moment = datetime.fromisoformat(current.generated_at)
+    reference = {e.path: e for e in build(settings, current.version, moment)}
+    have, want = current.entries.get(path), reference.get(path)
+    print(
+        f"{path}: in snapshot {have is not None}, in full render {want is not None}",
+        file=sys.stderr,
+    )
+    if have is not None and want is not None:
+        lines = difflib.unified_diff(
+            have.body.decode().splitlines(), want.body.decode().splitlines(), lineterm="", n=1
+        )
+        print("\n".join(list(lines)[:40]), file=sys.stderr)
+
+
+def one_case(rounds: int) -> dict[str, Any]:
+    """In this process (its settings from the environment): post updates, publish, time."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from tidings.config import get_settings
+    from tidings.incidents.models import Incident
+    from tidings.incidents.rules import ACTIVE_INCIDENT_STATES
+    from tidings.incidents.services import get_incident, post_update
+    from tidings.statuspage.publisher import check, publish
+
+    settings = get_settings()
+    port = _free_port()
+    edge = subprocess.Popen(
+        [str(Path(sys.executable).parent / "tidings"), "edge", "--port", str(port),
+         "--processes", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        public_id = (
+            Incident.objects.filter(visibility="public", status__in=ACTIVE_INCIDENT_STATES)
+            .values_list("public_id", flat=True)
+            .first()
+        )
+        if public_id is None:
+            raise SystemExit("no active public incident to post to")
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(200):
+            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1):
+                break
+            time.sleep(0.1)
+        served, wall, cpu, new = [], [], [], []
+        for _ in range(rounds):
+            marker = f"bench-{uuid.uuid4().hex[:12]}"
+            seen: list[float] = []
+            poller = threading.Thread(target=_watch, args=(url, marker.encode(), seen, 30.0))
+            poller.start()
+            t0 = time.perf_counter()
+            with transaction.atomic():
+                incident = get_incident(public_id)
+                body = {"en": f"Still on it ({marker}).", "he": f"עדיין עובדים ({marker})."}
+                post_update(actor="bench", incident=incident, status=incident.status, body=body)
+            c0, t1 = time.process_time(), time.perf_counter()
+            publish(settings=settings)
+            wall.append(time.perf_counter() - t1)
+            cpu.append(time.process_time() - c0)
+            poller.join()
+            if not seen:
+                raise SystemExit("the update never showed on the edge within 30 s")
+            served.append(seen[0] - t0)
+            new.append(_new_bytes(settings.snapshot_dir))
+        t2 = time.perf_counter()
+        differ = check(settings)
+        if differ:
+            _explain(settings, differ[0])
+        return {
+            "served": statistics.median(served),
+            "served_min": min(served),
+            "publish": statistics.median(wall),
+            "publish_cpu": statistics.median(cpu),
+            "new_bytes": statistics.median(new),
+            "check_seconds": time.perf_counter() - t2,
+            "differ": differ[:20],
+            "files": len(list((settings.snapshot_dir / "current").resolve().rglob("*"))),
+        }
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(edge.pid, signal.SIGTERM)
+        edge.wait(timeout=10)
+
+
+def run_case(db: str, size: int, rounds: int) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-publish-{db}-{size}-"))
+    env = {**os.environ, "TIDINGS_DATA_DIR": str(tmp), "TIDINGS_LOG_LEVEL": "WARNING"}
+    env.pop("TIDINGS_DATABASE_URL", None)
+    if db == "postgres":
+        env["TIDINGS_DATABASE_URL"] = _fresh_pg()
+    tidings = str(Path(sys.executable).parent / "tidings")
+    try:
+        t0 = time.perf_counter()
+        subprocess.run([tidings, "demo"], env=env, check=True, capture_output=True)
+        t1 = time.perf_counter()
+        subprocess.run(
+            [tidings, "demo", "--history", str(size)], env=env, check=True, capture_output=True
+        )
+        setup = time.perf_counter() - t1
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", "--rounds", str(rounds)],
+            env=env, check=True, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+        result.update(db=db, size=size, history_and_full_publish=setup, demo=t1 - t0)
+        return result
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--sizes", default="200,5000")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one_case(args.rounds)))
+        return 0
+    print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
+    dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = []
+    for db in dbs:
+        for size in sizes:
+            r = run_case(db, size, args.rounds)
+            rows.append(r)
+            print(
+                f"{db:<9} {size:>6} past incidents: post->served {r['served'] * 1000:6.0f} ms "
+                f"(min {r['served_min'] * 1000:.0f}), publish {r['publish'] * 1000:6.0f} ms "
+                f"(cpu {r['publish_cpu'] * 1000:.0f}), new files {r['new_bytes'] / 1e6:.2f} MB, "
+                f"{r['files']} files; incremental == full: {'yes' if not r['differ'] else r['differ']} "
+                f"(setup with a full publish {r['history_and_full_publish']:.0f} s)",
+                flush=True,
+            )
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    status = 0
+    for db in dbs:
+        by = {r["size"]: r for r in rows if r["db"] == db}
+        big, small = by.get(max(sizes)), by.get(min(sizes))
+        if any(r["differ"] for r in by.values()):
+            print(f"{db}: an incremental snapshot differs from a full render")
+            status = 2
+        if big and big["served"] > GOAL_SECONDS:
+            print(f"{db}: goal missed: {big['served']:.2f} s > {GOAL_SECONDS} s at {big['size']}")
+            status = max(status, 1)
+        if big and small and big is not small:
+            ratio = big["served"] / small["served"]
+            print(f"{db}: {big['size']} / {small['size']} past incidents: {ratio:.2f}x "
+                  f"(goal <= {GOAL_RATIO}x)")  # fmt: skip
+            if ratio > GOAL_RATIO:
+                status = max(status, 1)
+        if any(r["new_bytes"] > GOAL_NEW_BYTES for r in by.values()):
+            print(f"{db}: goal missed: a snapshot added more than 5 MB of new files")
+            status = max(status, 1)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
