@@ -19,10 +19,11 @@ from tidings.incidents.models import IncidentUpdate
 #: Statements per call; the comments list them.
 BUDGET = {
     # token; the incident, then its two components, read under lock; per component: its
-    # status, its history row, its event, the incident's hold on it (and one publish
-    # request); the incident's status event, the update, the incident, the update's event;
-    # the staff hooks; after commit: is a publish queued already
-    "post an update setting two components": 18,
+    # status, its history row, its event, the incident's hold on it; a publish request per
+    # scope it touches (the components, the incident); the incident's status event, the
+    # update, the incident, the update's event; the staff hooks; after commit: is a publish
+    # queued already
+    "post an update setting two components": 19,
     # token; the component under lock; its status, its history row, the publish request, its
     # event; who subscribes to it; the staff hooks; after commit: is a publish queued already
     "set a component's status": 9,
