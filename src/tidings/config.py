@@ -70,6 +70,26 @@ class TidingsSettings(BaseSettings):
     #: published at once; during a burst of writes the changes that arrive meanwhile go out
     #: together, instead of the worker spending a core re-rendering the site after each one.
     publish_interval_seconds: float = Field(default=1.0, ge=0, le=60)
+
+    # --- Many hosts: snapshots in S3-compatible object storage (README "Production layout") --
+    #: ``s3://bucket/prefix`` to upload every published snapshot to (empty: local only).
+    #: Credentials come the usual AWS way (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
+    #: AWS_PROFILE, an instance role), never from a TIDINGS_* variable.
+    s3_url: str = ""
+    #: Endpoint of an S3-compatible service (MinIO, Cloudflare R2, Ceph...); empty for AWS.
+    s3_endpoint: str = ""
+    #: The bucket's region; empty: boto3's default (AWS_DEFAULT_REGION, the profile).
+    s3_region: str = ""
+    #: Versions kept in the bucket besides the current one (edges syncing the previous one
+    #: while a new one goes current still find all of its objects).
+    s3_versions_kept: int = Field(default=5, ge=1, le=1000)
+    #: An unused object written less than this many seconds ago is not deleted yet: a
+    #: publisher on another host may be uploading it again for its own version.
+    s3_delete_grace_seconds: int = Field(default=600, ge=0, le=86_400)
+    #: Objects uploaded at once by a publish.
+    s3_upload_threads: int = Field(default=8, ge=1, le=64)
+    #: How often ``tidings sync`` and ``tidings edge --source`` ask the bucket for a new version.
+    s3_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
     #: Default time until the next promised update when the author gives none, by severity.
     update_interval_minutes_sev1: int = Field(default=30, ge=5)
     update_interval_minutes_other: int = Field(default=60, ge=5)
@@ -266,6 +286,13 @@ class TidingsSettings(BaseSettings):
                 rates[name.strip()] = float(number)
             return rates
         return value
+
+    @field_validator("s3_url")
+    @classmethod
+    def _check_s3_url(cls, value: str) -> str:
+        if value and not re.match(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", value):
+            raise ValueError("must be s3://bucket or s3://bucket/prefix")
+        return value.rstrip("/")
 
     @field_validator("public_url")
     @classmethod

@@ -67,10 +67,11 @@ def edge_process(
     env: dict[str, str] | None = None,
     nofile: int | None = None,
     upstream: str = "",
+    source: str = "",
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     """A real ``tidings edge`` serving ``data_dir`` (``env``: more TIDINGS_* settings;
     ``nofile``: its open-file limit, as ``ulimit -n`` would set it; ``upstream``: the app it
-    passes other paths to); yields (port, process)."""
+    passes other paths to; ``source``: the bucket it follows); yields (port, process)."""
 
     def limit_files() -> None:
         if nofile is not None:
@@ -85,6 +86,7 @@ def edge_process(
             "--processes",
             "1",
             *(["--upstream", upstream] if upstream else []),
+            *(["--source", source] if source else []),
         ],
         {"TIDINGS_DATA_DIR": str(data_dir), "TIDINGS_EDGE_RELOAD_SECONDS": "0.1", **(env or {})},
         preexec_fn=limit_files,

@@ -4,7 +4,10 @@ tidings up [--demo]     migrate, publish, then edge + web + worker + scheduler o
 tidings serve           the web app (public site from memory + console, admin, API)
 tidings worker          background tasks (publishing, later notifications)
 tidings scheduler       periodic jobs (maintenance start/finish, stale snapshots)
-tidings edge            the fast public-site server alone (no database needed)
+tidings edge            the fast public-site server alone (no database needed);
+                        --source s3://bucket/prefix follows snapshots another host publishes
+tidings sync            keep a snapshot directory current with an S3 bucket (edge hosts)
+tidings s3 push|status  upload the current snapshot to TIDINGS_S3_URL, or show the upload state
 tidings demo            load the demo company into the database
 tidings catcher         the demo's local catcher of mail, SMS and webhooks (up --demo runs it)
 tidings createadmin     create a staff superuser
@@ -22,10 +25,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tidings.cli import monitors, operations, processes
+from tidings.cli import monitors, operations, processes, storage
 
 #: Each module adds its subcommands; a new group of commands is one more line here.
-GROUPS = (processes, operations, monitors)
+GROUPS = (processes, operations, monitors, storage)
 
 
 def parser() -> argparse.ArgumentParser:

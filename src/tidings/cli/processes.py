@@ -305,12 +305,22 @@ def cmd_edge(args: argparse.Namespace) -> int:
         + (f", passing other paths to {args.upstream}" if args.upstream else ""),
         flush=True,
     )
-    serve(
-        EdgeOptions.from_settings(s, upstream=args.upstream),
-        args.host,
-        args.port,
-        processes=args.processes,
-    )
+    follower = None
+    if args.source:  # another host publishes: keep the snapshot directory current with it
+        from tidings.cli.storage import start_follower
+
+        follower = start_follower(args.source)
+    try:
+        serve(
+            EdgeOptions.from_settings(s, upstream=args.upstream),
+            args.host,
+            args.port,
+            processes=args.processes,
+        )
+    finally:
+        if follower is not None:
+            follower.terminate()
+            follower.wait(timeout=10)
     return 0
 
 
@@ -360,6 +370,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--upstream",
         default="",
         help="pass what the snapshot does not hold to this app (unix:/path or host:port)",
+    )
+    edge.add_argument(
+        "--source",
+        default="",
+        help="s3://bucket/prefix: follow the snapshots published there (see tidings sync)",
     )
     edge.set_defaults(fn=cmd_edge)
 

@@ -63,6 +63,12 @@ JOBS: dict[str, Job] = {
             "Publish the status page if a change is not yet in the served snapshot.",
         ),
         Job(
+            "s3_catch_up",
+            30,
+            "tidings.statuspage.s3push:catch_up",
+            "Upload the current snapshot to TIDINGS_S3_URL if the last upload failed.",
+        ),
+        Job(
             "daily_republish",
             3600,
             "tidings.core.jobs:daily_republish",

@@ -16,7 +16,7 @@ from typing import Any
 from tidings.config import TidingsSettings, get_settings
 from tidings.core import clock, db, events
 from tidings.core.models import PublishState
-from tidings.statuspage import banner, extras, feeds, html, incremental, snapshot, v2
+from tidings.statuspage import banner, extras, feeds, html, incremental, s3push, snapshot, v2
 from tidings.statuspage.collect import collect
 from tidings.statuspage.data import Site
 
@@ -141,6 +141,10 @@ def publish(
         incremental.remember(settings)
         PublishState.objects.filter(id=1).update(published=version, published_at=clock.now())
         events.forget_publish_requests(pending)
+        # The local snapshot is complete and current: copy it to object storage, if configured
+        # (never raises; a failed upload is retried by the next publish). Inside the lock, so
+        # the next publish cannot prune the directory being uploaded.
+        s3push.after_publish(settings)
     log.info(
         "published snapshot v%s (%d rendered, %d carried, %d requests) in %.0f ms",
         version,
