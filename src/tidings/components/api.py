@@ -174,8 +174,9 @@ def patch_component(
     fields = payload.dict(exclude_unset=True)
     status = fields.pop("status", None)
     actor = actor_of(request)
-    with transaction.atomic():
-        c = services.get_component(component_id)
+    # No savepoint inside the write's own transaction (one_transaction): two round trips.
+    with transaction.atomic(savepoint=False):
+        c = services.get_component(component_id, lock=status is not None)
         if status is not None:
             services.check_status(status)
         if fields:

@@ -100,11 +100,17 @@ def _changed(
     _recorded(kind, actor, row, fields=sorted(fields))
 
 
-def get_component(public_id: str) -> Component:
+def get_component(public_id: str, *, lock: bool = False) -> Component:
+    """``lock``: read it under its row lock (when in a transaction; not its group's), so
+    :func:`set_status` need not lock and read it again."""
+    qs = Component.objects.select_related("group")
+    if lock:
+        qs = db.locking(qs, of=("self",))
     try:
-        return Component.objects.select_related("group").get(public_id=public_id)
+        found = qs.get(public_id=public_id)
     except Component.DoesNotExist:
         raise NotFound(f"no component with id {public_id!r}") from None
+    return db.mark_locked(found) if lock and db.in_transaction() else found
 
 
 def find_component(ref: str) -> Component:
@@ -245,7 +251,7 @@ def set_status(
     caller holds the row's lock and read ``component`` under it."""
     check_status(status)
     old = component.status
-    if not locked:
+    if not locked and not db.is_locked(component):
         # The status as committed, with the row locked until this transaction ends: the
         # recorded "old" is then the true one even if another writer changed it meanwhile.
         old = component.status = (

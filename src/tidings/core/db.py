@@ -38,10 +38,12 @@ def is_transient(exc: BaseException) -> bool:
 def retrying(fn: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
     """Run ``fn`` in a transaction of its own, again (up to ``attempts`` times, after a short
     random pause) when the database aborts it as a deadlock victim or for a serialization
-    failure. Inside a transaction someone else owns, ``fn`` just runs: only the owner of the
-    outermost transaction can start it over."""
+    failure. Inside a transaction someone else owns, ``fn`` runs once, in a savepoint: only the
+    owner of the outermost transaction can start it over, and a failure of ``fn`` leaves the
+    owner's transaction usable (the steps inside ``fn`` need no savepoints of their own)."""
     if connection.in_atomic_block:
-        return fn()
+        with transaction.atomic():
+            return fn()
     for attempt in range(1, attempts + 1):
         try:
             with transaction.atomic():
@@ -60,9 +62,41 @@ def in_transaction() -> bool:
     return connection.in_atomic_block
 
 
-def locking(qs: QuerySet[M]) -> QuerySet[M]:
-    """``qs`` with ``SELECT ... FOR UPDATE`` when in a transaction."""
-    return qs.select_for_update() if in_transaction() else qs
+def locking(qs: QuerySet[M], *, of: tuple[str, ...] = ()) -> QuerySet[M]:
+    """``qs`` with ``SELECT ... FOR UPDATE`` when in a transaction; ``of``: only these tables'
+    rows (``"self"``: the model's), not those of a ``select_related`` join too."""
+    if not in_transaction():
+        return qs
+    return qs.select_for_update(of=of) if of and _locks_of() else qs.select_for_update()
+
+
+def _locks_of() -> bool:
+    return bool(connection.features.has_select_for_update_of)
+
+
+def _transaction() -> object | None:
+    """The outermost transaction block now open on this connection (None outside one). A
+    test case's own wrapping block does not count: each write the test makes is its own."""
+    if not connection.in_atomic_block:
+        return None
+    for block in connection.atomic_blocks:
+        if not getattr(block, "_from_testcase", False):
+            return block
+    return None
+
+
+def mark_locked(obj: M) -> M:
+    """Note that ``obj`` was read under its row lock in the transaction now open, so later
+    steps of the same write do not lock and re-read it again (each one a round trip)."""
+    obj._tidings_locked_in = _transaction()  # type: ignore[attr-defined]
+    return obj
+
+
+def is_locked(obj: Model) -> bool:
+    """Whether ``obj`` was read under its row lock in the transaction now open (a mark left
+    by an earlier transaction does not count)."""
+    current = _transaction()
+    return current is not None and getattr(obj, "_tidings_locked_in", None) is current
 
 
 @contextmanager

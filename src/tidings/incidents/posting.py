@@ -49,10 +49,20 @@ def written(body: object) -> bool:
     return bool(body.strip()) if isinstance(body, str) else body is not None
 
 
-def resolve_components(wanted: dict[str, str] | None) -> list[tuple[Component, str]]:
+def resolve_components(
+    wanted: dict[str, str] | None, *, lock: bool = False
+) -> list[tuple[Component, str]]:
+    """The components named, with the statuses asked for. ``lock``: read them under their row
+    locks, in primary-key order, in this one statement (the caller has locked the incident and
+    will lock no other component: :func:`lock_components` then has nothing left to do)."""
     if not wanted:
         return []
-    found = {c.public_id: c for c in Component.objects.filter(public_id__in=list(wanted))}
+    qs = Component.objects.filter(public_id__in=list(wanted))
+    if lock and db.in_transaction():
+        qs = qs.select_for_update().order_by("pk")
+        found = {c.public_id: db.mark_locked(c) for c in qs}
+    else:
+        found = {c.public_id: c for c in qs}
     missing = sorted(set(wanted) - set(found))
     if missing:
         raise NotFound(f"unknown component id(s): {', '.join(missing)}")
@@ -89,8 +99,9 @@ def promised_next_update(
 def lock(incident: Incident) -> None:
     """Lock the incident's row and re-read it: it is the first lock a change of the incident
     takes (see tidings.core.db), and the status it moves from is then the committed one."""
-    if incident.pk is not None and db.in_transaction():
+    if incident.pk is not None and db.in_transaction() and not db.is_locked(incident):
         incident.refresh_from_db(from_queryset=Incident.objects.select_for_update())
+        db.mark_locked(incident)
 
 
 def lock_components(
@@ -104,6 +115,8 @@ def lock_components(
         ids |= set(incident.impacts.values_list("component_id", flat=True))
     if not ids or not db.in_transaction():
         return targets
+    if not closing and all(db.is_locked(c) for c, _ in targets):
+        return targets  # read under lock by resolve_components(lock=True)
     fresh = {
         c.pk: c for c in Component.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     }

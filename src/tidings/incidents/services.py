@@ -10,7 +10,7 @@ from typing import Any
 
 from tidings.comms import services as templates
 from tidings.components.rules import impact_from_components
-from tidings.core import clock, events
+from tidings.core import clock, db, events
 from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
 from tidings.core.ids import new_id
 from tidings.core.text import default_text
@@ -35,14 +35,17 @@ _CHANGEABLE = (
 )  # fmt: skip
 
 
-def get_incident(public_id: str, kind: str | None = None) -> Incident:
-    qs = Incident.objects.all()
+def get_incident(public_id: str, kind: str | None = None, *, lock: bool = False) -> Incident:
+    """``lock``: read it under its row lock (when in a transaction), the first lock a change
+    of the incident takes, so the change need not lock and read it again."""
+    qs = db.locking(Incident.objects.all()) if lock else Incident.objects.all()
     if kind:
         qs = qs.filter(kind=kind)
     try:
-        return qs.get(public_id=public_id)
+        found = qs.get(public_id=public_id)
     except Incident.DoesNotExist:
         raise NotFound(f"no {kind or 'incident'} with id {public_id!r}") from None
+    return db.mark_locked(found) if lock and db.in_transaction() else found
 
 
 def lock_for_update(incident: Incident) -> None:
@@ -165,7 +168,8 @@ def post_update(
         raise InvalidInput("a maintenance has no impact to set")
     chosen = template_for(template, incident.kind)
     status = status or (chosen.status if chosen else "") or incident.status
-    targets = resolve_components(components)
+    # Not when closing: the components it releases are locked with these, in one order.
+    targets = resolve_components(components, lock=not rules.is_closed(status))
     if chosen is not None and not written(body):
         rules.check_transition(incident.kind, incident.status, status)
         due = promised_next_update(

@@ -121,6 +121,8 @@ def _hook_messages(event: Event) -> tuple[str, dict[str, UpdateView]] | None:
     from tidings.monitors.models import EventHook
     from tidings.notify.views import build_component_views, build_views
 
+    if event.kind == "component.status_changed" and event.data.get("incident_id") is not None:
+        return None  # told as part of the incident's update; no query for it
     langs = set(EventHook.objects.filter(enabled=True).values_list("language", flat=True))
     if not langs:
         return None

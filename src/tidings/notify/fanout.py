@@ -81,16 +81,20 @@ def _insert_subscribers(message: Message, subscribers: Any, now: datetime) -> No
         cursor.execute(sql, [message.pk, stamp, stamp, *params])
 
 
-def fan_out_component(component: Component, old: str, new: str, change_id: str) -> int:
-    """Tell the subscribers of a component about a status change made outside any incident."""
+def fan_out_component(component: Component | str, old: str, new: str, change_id: str) -> int:
+    """Tell the subscribers of a component about a status change made outside any incident.
+    ``component``: the row, or its public id (then read only when someone is to be told)."""
+    ref = component.public_id if isinstance(component, Component) else component
     subscribers = Subscriber.objects.filter(status="active").filter(
-        id__in=Subscriber.objects.filter(Q(all_components=True) | Q(components=component)).values(
-            "id"
-        )
+        id__in=Subscriber.objects.filter(
+            Q(all_components=True) | Q(components__public_id=ref)
+        ).values("id")
     )
     keys = set(subscribers.values_list("channel", "language").distinct())
     if not keys:
         return 0
+    if not isinstance(component, Component):
+        component = Component.objects.select_related("group").get(public_id=ref)
     now = clock.now()
     views = build_component_views(
         component,
@@ -116,8 +120,7 @@ def on_event(event: Event) -> None:
     if not event.data.get("public", True):
         return
     if event.kind == "component.status_changed" and event.data.get("incident_id") is None:
-        component = Component.objects.select_related("group").get(public_id=event.subject_id)
-        fan_out_component(component, event.data["old"], event.data["new"], f"cu{event.pk}")
+        fan_out_component(event.subject_id, event.data["old"], event.data["new"], f"cu{event.pk}")
         return
     if event.kind != "incident.update_posted":
         return

@@ -1,0 +1,146 @@
+"""Staff API cost per request, in CPU time and SQL statements: the figures ``bench/api.py``'s
+writes per second rest on, measured one request at a time in this process (Django's test
+client, no HTTP server), so a machine shared with other work changes them little.
+
+    .venv/bin/python bench/api_cpu.py                    # PostgreSQL (BENCH_PG), 300 calls each
+    .venv/bin/python bench/api_cpu.py --calls 100 --sqlite
+
+The same call mix as bench/api.py: an incident update setting two components, a component
+status change, an FAQ entry; reads of ``/components`` and ``/incidents`` (3 incidents with 9
+updates each, as bench/api.py seeds). CPU is this process's (the web side); the database's own
+CPU is not counted. Compare two versions of the code in the same run by running this script
+twice, the other with ``PYTHONPATH=<other checkout>/src``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB = "tidings_api_cpu_bench"
+STATUSES = ("degraded_performance", "partial_outage", "major_outage", "operational")
+STEPS = ("investigating", "identified", "monitoring")
+
+
+def psql(sql: str) -> None:
+    subprocess.run(["psql", f"{PG}/postgres", "-qtAc", sql], check=True, capture_output=True)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--calls", type=int, default=300, help="timed calls of each kind")
+    p.add_argument("--sqlite", action="store_true", help="a SQLite file instead of PostgreSQL")
+    args = p.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="tidings-api-cpu-"))
+    os.environ.update(
+        TIDINGS_DATA_DIR=str(tmp / "data"), TIDINGS_LOG_LEVEL="WARNING",
+        TIDINGS_SECRET_KEY="bench-" + "x" * 50, TIDINGS_TASK_BACKEND="database",
+        DJANGO_SETTINGS_MODULE="tidings.settings",
+    )  # fmt: skip
+    if not args.sqlite:
+        psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        psql(f'CREATE DATABASE "{DB}"')
+        os.environ["TIDINGS_DATABASE_URL"] = f"{PG}/{DB}"
+    try:
+        return run(args)
+    finally:
+        if not args.sqlite:
+            from django.db import connections
+
+            connections.close_all()
+            psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+
+
+def run(args: argparse.Namespace) -> int:
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from tidings.core.auth import issue_token
+
+    call_command("migrate", verbosity=0)
+    user = User.objects.create_user("dana", "dana@acme.test", "pw", is_staff=True)
+    token = issue_token(user=user, name="bench")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+
+    def call(method: str, path: str, body: Any = None) -> Any:
+        kw: dict[str, Any] = {}
+        if body is not None:
+            kw = {"data": json.dumps(body), "content_type": "application/json"}
+        resp = getattr(client, method)("/api/v1" + path, **kw)
+        if resp.status_code >= 300:
+            raise SystemExit(f"{method} {path}: {resp.status_code} {resp.content[:300]!r}")
+        return resp.json() if resp.content else None
+
+    comps = [call("post", "/components", {"name": f"Service {n}"})["id"] for n in range(10)]
+    incs = []
+    for n in range(3):
+        inc = call("post", "/incidents", {"title": f"Trouble {n}", "body": "Looking.",
+                                         "severity": "SEV2", "audience": "none"})  # fmt: skip
+        incs.append(inc["id"])
+        for step in range(8):
+            call("post", f"/incidents/{inc['id']}/updates",
+                 {"status": STEPS[step % 3], "body": f"Update {step}.", "audience": "none"})  # fmt: skip
+
+    def update(k: int) -> None:
+        a, b = comps[k % 6], comps[(k + 1 + k // 6) % 6 or 1]
+        call("post", f"/incidents/{incs[k % 3]}/updates", {
+            "status": STEPS[k % 3], "body": {"en": "We are on it.", "he": "אנחנו מטפלים בזה."},
+            "components": {a: STATUSES[k % 4], b: STATUSES[(k + 1) % 4]}, "audience": "none",
+        })  # fmt: skip
+
+    kinds: dict[str, Callable[[int], Any]] = {
+        "POST /incidents/{id}/updates": update,
+        "PATCH /components/{id}": lambda k: call(
+            "patch", f"/components/{comps[k % 10]}", {"status": STATUSES[k % 4]}
+        ),
+        "POST /incidents/{id}/faq": lambda k: call(
+            "post",
+            f"/incidents/{incs[k % 3]}/faq",
+            {"question": "Is data lost?", "answer": "No.", "position": k % 10},
+        ),
+        "GET /components": lambda k: call("get", "/components"),
+    }
+    # Read before the writes add updates, so the list is the size bench/api.py's idle reads see.
+    ordered: dict[str, Callable[[int], Any]] = {
+        "GET /incidents": lambda k: call("get", "/incidents"),
+        **kinds,
+    }
+    print(f"{connection.vendor}, {args.calls} calls each, load average {os.getloadavg()[0]:.2f}")
+    for name, fn in ordered.items():
+        for k in range(20):  # warm up
+            fn(k)
+        sent = 0
+
+        def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            nonlocal sent
+            sent += not sql.startswith("BEGIN")
+            return execute(sql, params, many, context)
+
+        cpu, wall = time.process_time(), time.perf_counter()
+        with connection.execute_wrapper(count):
+            for k in range(args.calls):
+                fn(k)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        print(
+            f"  {name:<30} {cpu / args.calls * 1000:6.2f} ms CPU  {wall / args.calls * 1000:6.2f}"
+            f" ms wall  {sent / args.calls:5.1f} statements per call"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
