@@ -84,7 +84,10 @@ def _explain(settings: Any, path: str) -> None:
     moment = datetime.fromisoformat(current.generated_at)
     reference = {e.path: e for e in build(settings, current.version, moment)}
     have, want = current.entries.get(path), reference.get(path)
-    print(f"{path}: in snapshot {have is not None}, in full render {want is not None}", file=sys.stderr)
+    print(
+        f"{path}: in snapshot {have is not None}, in full render {want is not None}",
+        file=sys.stderr,
+    )
     if have is not None and want is not None:
         lines = difflib.unified_diff(
             have.body.decode().splitlines(), want.body.decode().splitlines(), lineterm="", n=1
