@@ -34,6 +34,16 @@ from tidings.subscribers.api import router as subscribers_router
 from tidings.subscribers.staff_api import router as staff_subscribers_router
 
 
+def succeeded(out: Any) -> bool:
+    """Whether a view's answer is a success: ``(status, body)`` or a response below 400. A
+    refused write (409, 422...) changed nothing, so it leaves no audit record; its transaction
+    may already be marked for rollback, so nothing more may be written in it."""
+    status = out[0] if isinstance(out, tuple) and out and isinstance(out[0], int) else None
+    if status is None:
+        status = getattr(out, "status_code", 200)
+    return int(status) < 400
+
+
 def one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
     """A staff write runs in one transaction, started over when the database aborts it as a
     deadlock victim (several staff and alert sources writing at once), so the client gets its
@@ -47,7 +57,7 @@ def one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
         def audited() -> Any:
             return audit.filling_gap(
                 actor=actor_of(request), via="api", method=method, path=path, action=action,
-                run=lambda: view(request, *args, **kwargs),
+                run=lambda: view(request, *args, **kwargs), done=succeeded,
             )  # fmt: skip
 
         if request.method in ("GET", "HEAD", "OPTIONS"):

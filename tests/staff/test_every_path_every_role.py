@@ -106,6 +106,8 @@ def _fill(route: str, things: dict[str, str], pattern: re.Pattern[str]) -> str:
         if name == "group_id":
             alert = "alert" in route or "monitors" in route
             name = "alert_group_id" if alert else "component_group_id"
+        if name == "row_id":  # an incident's FAQ entry or resource, by the route
+            name = "resource_id" if "resources" in route else "faq_id"
         return things.get(name, "x0x0x0x0")
 
     return pattern.sub(value, route)

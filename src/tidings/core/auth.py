@@ -84,7 +84,11 @@ class TokenAuth(HttpBearer):
     refused (403) before anything else is read."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        row = ApiToken.objects.select_related("user").filter(digest=digest(token)).first()
+        row = (
+            ApiToken.objects.select_related("user", "user__staff_profile")
+            .filter(digest=digest(token))
+            .first()
+        )
         if row is None or not is_staff(row.user):
             return None
         now = clock.now()

@@ -193,9 +193,9 @@ def _update_out(u: IncidentUpdate) -> UpdateOut:
 
 #: UpdateOut's fields and the IncidentUpdate columns they are read from, in one order.
 _UPDATE_FIELDS = ("id", "status", "body", "affected_components", "created_at",
-                  "next_update_due_at", "author")  # fmt: skip
+                  "next_update_due_at", "author", "overrides", "confidence")  # fmt: skip
 _UPDATE_COLUMNS = ("public_id", "status", "bodies", "affected_components", "created_at",
-                   "next_update_due_at", "author")  # fmt: skip
+                   "next_update_due_at", "author", "overrides", "confidence")  # fmt: skip
 
 
 def _outs(incidents: list[Incident]) -> list[IncidentOut]:

@@ -79,8 +79,8 @@ def _back(draft: UpdateDraft) -> HttpResponse:
     return redirect(reverse("console-incident", args=[draft.incident.public_id]) + "#drafts")
 
 
-@require_POST
 @console_view("incidents.approve")
+@require_POST
 def approve(request: HttpRequest, draft_id: str) -> HttpResponse:
     draft = _draft(draft_id)
     actor = request.user.get_username()
@@ -93,8 +93,8 @@ def approve(request: HttpRequest, draft_id: str) -> HttpResponse:
     return _back(draft)
 
 
-@require_POST
 @console_view("incidents.approve")
+@require_POST
 def send_back(request: HttpRequest, draft_id: str) -> HttpResponse:
     draft = _draft(draft_id)
     actor = request.user.get_username()
