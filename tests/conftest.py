@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 from django.test import Client
+from django.utils import translation
 
 from tidings.components import services as components
 from tidings.config import TidingsSettings, overridden
@@ -27,6 +28,16 @@ from tidings.statuspage.publisher import publish
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language: Django's LocaleMiddleware activates the
+    language of a test client's request in the test's own thread and never resets it, so a
+    Hebrew request would otherwise leak into whatever test that worker runs next."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
