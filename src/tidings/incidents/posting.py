@@ -143,7 +143,12 @@ def apply_components(
 
 def _change(component: Component, old: str, new: str) -> dict[str, str]:
     """One component's status change, as an update records it."""
-    return {"code": component.public_id, "name": component.name, "old_status": old, "new_status": new}
+    return {
+        "code": component.public_id,
+        "name": component.name,
+        "old_status": old,
+        "new_status": new,
+    }
 
 
 def release_components(*, actor: str, incident: Incident, keep: set[str]) -> list[dict[str, str]]:
