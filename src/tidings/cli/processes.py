@@ -93,7 +93,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         catcher, catcher_url = _demo_catcher(args)
     manage("migrate", "--verbosity", "0")
     if args.demo:
-        from tidings.demo.load import demo_webhook, load_demo
+        from tidings.demo.customers import demo_webhook
+        from tidings.demo.load import load_demo
 
         created = load_demo(quiet=False)
         if created:

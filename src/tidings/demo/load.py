@@ -14,6 +14,7 @@ from django.db import transaction
 from tidings.components import services as components
 from tidings.components.models import Component
 from tidings.core import clock
+from tidings.demo.customers import load_customers
 from tidings.incidents import content, maintenances
 from tidings.incidents import services as incidents
 from tidings.incidents.models import Incident
@@ -323,132 +324,6 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
         )
 
 
-# (name, plan, strategic, components used, contacts: (name, role, email, phone, language, channels))
-CUSTOMERS = [
-    (
-        "Globex Bank",
-        "enterprise",
-        True,
-        ["API", "Authentication", "Databases", "Email delivery"],
-        [
-            ("Noa Levi", "CTO", "noa@globex.example", "+972501111111", "he", ["email", "sms"]),
-            (
-                "Sam Carter",
-                "Head of support",
-                "sam@globex.example",
-                "+442071111111",
-                "en",
-                ["email", "slack"],
-            ),
-        ],
-    ),
-    (
-        "Initech Retail",
-        "business",
-        True,
-        ["Web dashboard", "Billing", "API"],
-        [
-            (
-                "Dana Cohen",
-                "Operations",
-                "dana@initech.example",
-                "+972502222222",
-                "he",
-                ["whatsapp", "email"],
-            )
-        ],
-    ),
-    (
-        "Umbrella Health",
-        "enterprise",
-        True,
-        ["API", "Object storage", "Backups"],
-        [
-            (
-                "Lee Park",
-                "IT director",
-                "lee@umbrella.example",
-                "+12125550100",
-                "en",
-                ["email", "sms"],
-            )
-        ],
-    ),
-    (
-        "Hooli Media",
-        "business",
-        False,
-        ["Object storage", "Search"],
-        [("Avi Mizrahi", "Developer", "avi@hooli.example", "", "he", ["email"])],
-    ),
-    (
-        "Stark Logistics",
-        "standard",
-        False,
-        ["SMS gateway", "Mobile push"],
-        [
-            (
-                "Maya Green",
-                "Product",
-                "maya@stark.example",
-                "+972503333333",
-                "en",
-                ["email", "telegram"],
-            )
-        ],
-    ),
-    (
-        "Wayne Foods",
-        "standard",
-        False,
-        ["Web dashboard", "Email delivery"],
-        [("Yossi Katz", "Owner", "yossi@wayne.example", "+972504444444", "he", ["sms"])],
-    ),
-    (
-        "Cyberdyne Labs",
-        "business",
-        False,
-        ["API", "Webhooks"],
-        [("Ana Silva", "Platform lead", "ana@cyberdyne.example", "", "en", ["email", "webhook"])],
-    ),
-    (
-        "Soylent Travel",
-        "free",
-        False,
-        ["Web dashboard"],
-        [("Tom Reed", "Founder", "tom@soylent.example", "", "en", ["email"])],
-    ),
-]
-
-
-def _customers(ids: dict[str, str]) -> int:
-    from tidings.components.models import Component
-    from tidings.customers.models import Contact, Customer
-
-    by_id = {c.public_id: c for c in Component.objects.all()}
-    manager = User.objects.filter(username="admin").first()
-    for number, (name, plan, strategic, used, contacts) in enumerate(CUSTOMERS, start=1001):
-        customer = Customer.objects.create(
-            name=name,
-            plan=plan,
-            strategic=strategic,
-            contract_ref=f"MSA-{number}",
-            account_manager=manager if strategic else None,
-        )
-        customer.components.set([by_id[ids[c]] for c in used])
-        for cname, role, email, phone, lang, channels in contacts:
-            Contact.objects.create(
-                customer=customer,
-                name=cname,
-                role=role,
-                email=email,
-                phone=phone,
-                language=lang,
-                channels=channels,
-            )
-    return len(CUSTOMERS)
-
-
 def load_demo(*, quiet: bool = True) -> str:
     """Load the demo into an empty database; return what a person needs to log in, or ''."""
     if Component.objects.exists():
@@ -473,30 +348,8 @@ def load_demo(*, quiet: bool = True) -> str:
             login = f"Staff login: admin / {password}"
         else:
             login = "Staff login: your existing admin user"
-        customers = _customers(ids)
+        customers = load_customers(ids)
     return (
         f"Loaded the demo company ({len(ids)} components, {customers} customers, "
         f"{len(HISTORY)} past incidents, one active). {login}"
     )
-
-
-def demo_webhook(url: str) -> None:
-    """Cyberdyne Labs' own webhook endpoint, at the demo's catcher, so the demo outbox shows a
-    webhook body too. The catcher's port may change between runs: the URL is kept current."""
-    import hashlib
-
-    from tidings.customers.models import Customer
-    from tidings.subscribers.models import Subscriber
-
-    customer = Customer.objects.filter(name="Cyberdyne Labs").first()
-    if customer is None:  # not the demo's database
-        return
-    key = hashlib.sha256(url.encode()).hexdigest()
-    endpoint = Subscriber.objects.filter(customer=customer, channel="webhook").first()
-    if endpoint is None:
-        endpoint = Subscriber(customer=customer, channel="webhook", status="active",
-                              created_at=clock.now(), confirmed_at=clock.now(),
-                              all_components=False)  # fmt: skip
-    endpoint.target, endpoint.target_key = url, key
-    endpoint.save()
-    endpoint.components.set(customer.components.all())

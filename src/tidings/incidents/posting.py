@@ -137,15 +137,18 @@ def apply_components(
             status=status
         ):
             IncidentComponent.objects.create(incident=incident, component=component, status=status)
-        changes.append(
-            {
-                "code": component.public_id,
-                "name": component.name,
-                "old_status": old,
-                "new_status": new,
-            }
-        )
+        changes.append(_change(component, old, new))
     return changes
+
+
+def _change(component: Component, old: str, new: str) -> dict[str, str]:
+    """One component's status change, as an update records it."""
+    return {
+        "code": component.public_id,
+        "name": component.name,
+        "old_status": old,
+        "new_status": new,
+    }
 
 
 def release_components(*, actor: str, incident: Incident, keep: set[str]) -> list[dict[str, str]]:
@@ -170,14 +173,7 @@ def release_components(*, actor: str, incident: Incident, keep: set[str]) -> lis
             incident_id=incident.pk,
             locked=True,  # by lock_components, and read since
         )
-        changes.append(
-            {
-                "code": component.public_id,
-                "name": component.name,
-                "old_status": old,
-                "new_status": new,
-            }
-        )
+        changes.append(_change(component, old, new))
     return changes
 
 

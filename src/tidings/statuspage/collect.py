@@ -4,6 +4,7 @@ plain :class:`Site` that the renderers use."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Prefetch, Q
@@ -41,22 +42,9 @@ def page_id(settings: TidingsSettings) -> str:
 
 
 def _incident(i: Incident) -> IncidentData:
-    return IncidentData(
-        id=i.public_id,
-        kind=i.kind,
-        title=i.title,
-        titles=dict(i.titles or {}),
-        status=i.status,
-        impact=i.impact,
-        created_at=i.created_at,
-        updated_at=i.updated_at,
-        started_at=i.started_at,
-        monitoring_at=i.monitoring_at,
-        resolved_at=i.resolved_at,
-        scheduled_for=i.scheduled_for,
-        scheduled_until=i.scheduled_until,
-        next_update_due_at=i.next_update_due_at,
-        component_ids=tuple(x.component.public_id for x in i.impacts.all()),
+    """The incident whole: what ``_light`` reads, with its updates, FAQ and resources."""
+    return replace(
+        _light(i),
         updates=tuple(
             UpdateData(
                 id=u.public_id,

@@ -55,20 +55,25 @@ def _recent(site: Site) -> list[IncidentData]:
     return sorted(site.incidents, key=lambda i: i.updated_at, reverse=True)[:FEED_LIMIT]
 
 
+def _entries(site: Site, lang: str) -> list[tuple[IncidentData, str, str]]:
+    """What both feeds list: each recent incident, its page's link and its content."""
+    base = site.page.url + _prefix(lang)
+    labels = _status_labels(lang)
+    return [(i, f"{base}/incidents/{i.id}", _content(i, lang, labels)) for i in _recent(site)]
+
+
 def atom(site: Site, lang: str = "en") -> str:
     url = site.page.url
     base = url + _prefix(lang)
-    labels = _status_labels(lang)
     entries = []
-    for i in _recent(site):
-        link = f"{base}/incidents/{i.id}"
+    for i, link, content in _entries(site, lang):
         entries.append(
             "<entry>"
             f"<id>tag:{escape(_host(url))},2005:Incident/{i.id}</id>"
             f"<published>{_iso(i.created_at)}</published><updated>{_iso(i.updated_at)}</updated>"
             f'<link rel="alternate" type="text/html" href="{escape(link)}"/>'
             f"<title>{escape(i.title)}</title>"
-            f'<content type="html">{escape(_content(i, lang, labels))}</content>'
+            f'<content type="html">{escape(content)}</content>'
             "</entry>"
         )
     with translation.override(lang):
@@ -86,16 +91,13 @@ def atom(site: Site, lang: str = "en") -> str:
 
 
 def rss(site: Site, lang: str = "en") -> str:
-    url = site.page.url
-    base = url + _prefix(lang)
-    labels = _status_labels(lang)
+    base = site.page.url + _prefix(lang)
     items = []
-    for i in _recent(site):
-        link = f"{base}/incidents/{i.id}"
+    for i, link, content in _entries(site, lang):
         items.append(
             "<item>"
             f"<title>{escape(i.title)}</title>"
-            f"<description>{escape(_content(i, lang, labels))}</description>"
+            f"<description>{escape(content)}</description>"
             f"<pubDate>{format_datetime(i.created_at.astimezone(UTC), usegmt=True)}</pubDate>"
             f"<link>{escape(link)}</link><guid>{escape(link)}</guid>"
             "</item>"

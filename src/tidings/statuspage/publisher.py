@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from tidings.config import TidingsSettings, get_settings
@@ -118,7 +114,7 @@ def publish(
     a later change look done. Publishers on one host take turns (a file lock), so two workers
     never write the same version at once."""
     settings = settings or get_settings()
-    with _exclusive(settings.snapshot_dir):
+    with s3push.snapshot_lock(settings.snapshot_dir):
         pending = events.pending_publish_requests()
         on_disk = snapshot.current_version(settings.snapshot_dir)
         if not pending and not force and on_disk:
@@ -187,14 +183,3 @@ def seconds_until_due(settings: TidingsSettings) -> float:
     return max(
         0.0, min(settings.publish_interval_seconds - since, settings.publish_interval_seconds)
     )
-
-
-@contextmanager
-def _exclusive(directory: Path) -> Iterator[None]:
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".publish.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)

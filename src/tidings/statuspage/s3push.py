@@ -16,9 +16,11 @@ This module must not import Django: it works on files and the bucket only.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -132,22 +134,17 @@ def catch_up() -> PushResult | None:
         return after_publish(settings)
 
 
-def snapshot_lock(directory: Path) -> Any:
-    """The publisher's lock (the same file), so a snapshot is not pruned while it uploads."""
-    import fcntl
-    from contextlib import contextmanager
-
-    @contextmanager
-    def held() -> Any:
-        directory.mkdir(parents=True, exist_ok=True)
-        with open(directory / ".publish.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-    return held()
+@contextlib.contextmanager
+def snapshot_lock(directory: Path) -> Iterator[None]:
+    """The publisher's lock (the publisher takes it too), so a snapshot is not pruned while
+    it uploads."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".publish.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def push(settings: TidingsSettings, s3: Any = None) -> PushResult:

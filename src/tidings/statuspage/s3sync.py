@@ -120,15 +120,9 @@ def _fetch(s3: Any, target: store.Target, blob: store.Blob, tmp: Path) -> None:
 
 
 def _install(root: Path, tmp: Path, version: int, keep: int) -> None:
-    target = root / f"v{version:010d}"
-    if target.exists():
-        shutil.rmtree(target)
-    tmp.rename(target)
-    link_tmp = root / f".current-sync-{os.getpid()}"
-    if link_tmp.is_symlink() or link_tmp.exists():
-        link_tmp.unlink()
-    link_tmp.symlink_to(target.name)
-    link_tmp.replace(root / snapshot.CURRENT)  # atomic: readers see old or new, never neither
+    snapshot.install(
+        root, tmp, root / f"v{version:010d}", link_tmp=root / f".current-sync-{os.getpid()}"
+    )
     snapshot._prune(root, keep)
 
 

@@ -175,14 +175,7 @@ def write(
         "files": files,
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")))
-    if target.exists():
-        shutil.rmtree(target)
-    tmp.rename(target)
-    link_tmp = root / f".current-{os.getpid()}"
-    if link_tmp.is_symlink() or link_tmp.exists():
-        link_tmp.unlink()
-    link_tmp.symlink_to(target.name)
-    link_tmp.replace(root / CURRENT)  # rename(2) is atomic: readers see old or new, never neither
+    install(root, tmp, target, link_tmp=root / f".current-{os.getpid()}")
     written = target / MANIFEST
     st = written.stat()
     _manifest_cache.clear()
@@ -191,6 +184,18 @@ def write(
     # of files takes a while to unlink. A later publish prunes what this one left.
     threading.Thread(target=_prune, args=(root, keep), daemon=True).start()
     return target
+
+
+def install(root: Path, tmp: Path, target: Path, *, link_tmp: Path) -> None:
+    """Put the snapshot built in ``tmp`` in place as ``target`` and point CURRENT at it, by way
+    of the link ``link_tmp``."""
+    if target.exists():
+        shutil.rmtree(target)
+    tmp.rename(target)
+    if link_tmp.is_symlink() or link_tmp.exists():
+        link_tmp.unlink()
+    link_tmp.symlink_to(target.name)
+    link_tmp.replace(root / CURRENT)  # rename(2) is atomic: readers see old or new, never neither
 
 
 def _carry(
