@@ -89,3 +89,15 @@ def test_a_crisis_runs_through_the_desk_screens(client, dana, now, catalog, outa
         },
     )
     assert r.status_code == 200 and "Someone posted" in r.content.decode()
+
+
+def test_the_incident_page_opens_with_its_updates_in_it(client, dana, now, outage):
+    """Whoever opens an incident sees what was already said at once, not "No updates yet"
+    until the live poll catches up."""
+    client.force_login(dana)
+    page = client.get(f"/console/incidents/{outage.public_id}").content.decode()
+    timeline = page[page.index('id="timeline"') :]
+    assert "Some API calls fail. We are investigating." in timeline
+    assert "No updates yet" not in timeline
+    latest = outage.updates.get().public_id
+    assert f'data-latest="{latest}"' in timeline
