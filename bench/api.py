@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -194,6 +195,10 @@ class Writes:
         self.latency: list[float] = []
 
 
+#: Numbers the update texts.
+SEQ = itertools.count(1)
+
+
 async def writer(
     c: Client, w: Writes, comps: list[str], incs: list[str], stop_at: float, rng: random.Random
 ) -> None:
@@ -202,9 +207,11 @@ async def writer(
         if pick < 0.5:
             a, b = rng.sample(comps[:6], 2)  # few components: overlapping rows, random order
             kind, method, path = "update", "POST", f"/incidents/{rng.choice(incs)}/updates"
+            n = next(SEQ)
             body: dict[str, Any] = {
                 "status": rng.choice(STEPS),
-                "body": {"en": "We are on it.", "he": "אנחנו מטפלים בזה."},
+                # a new text each time: a word-for-word repeat is refused (honesty checks)
+                "body": {"en": f"We are on it ({n}).", "he": f"אנחנו מטפלים בזה ({n})."},
                 "components": {a: rng.choice(STATUSES), b: rng.choice(STATUSES)},
                 "audience": "none",
             }
