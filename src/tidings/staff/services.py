@@ -22,6 +22,12 @@ def role_of(user: Any) -> str | None:
         or not getattr(user, "is_staff", False)
     ):
         return None
+    return assigned_role(user)
+
+
+def assigned_role(user: User) -> str:
+    """The role a staff member holds, whether or not they are active now (an inactive one may
+    do nothing: :func:`role_of`)."""
     if user.is_superuser:
         return "admin"
     # Through the relation, which the user object keeps: one read per request however many
@@ -30,15 +36,6 @@ def role_of(user: Any) -> str | None:
         return str(user.staff_profile.role)
     except StaffProfile.DoesNotExist:
         return "viewer"
-
-
-def assigned_role(user: User) -> str:
-    """The role a staff member holds, whether or not they are active now (an inactive one may
-    do nothing: :func:`role_of`)."""
-    if user.is_superuser:
-        return "admin"
-    profile = StaffProfile.objects.filter(user=user).only("role").first()
-    return profile.role if profile else "viewer"
 
 
 def may(user: Any, action: str) -> bool:
@@ -70,6 +67,7 @@ def set_profile(*, actor: str, user: User, **fields: Any) -> StaffProfile:
     for name, value in fields.items():
         setattr(profile, name, value)
     profile.save()
+    user.staff_profile = profile  # the user object answers role checks from this relation
     events.record(
         kind="staff.changed", actor=actor, subject_type="staff", subject_id=user.username,
         public=False, fields={k: [before[k], getattr(profile, k)] for k in fields},

@@ -160,13 +160,13 @@ def _context(
         "confidence_choices": confidence_labels(),
         "warnings_by_field": {},
         **(drafts_context(request, incident) if incident else {}),
-        **(_timeline(incident) if incident else {}),
+        **(timeline_context(incident) if incident else {}),
     }
 
 
-def _timeline(incident: Incident) -> dict[str, Any]:
-    """The updates so far, newest first, in the page itself: the live poll only adds what
-    comes later (a desk that first said "No updates yet" misled whoever opened it)."""
+def timeline_context(incident: Incident) -> dict[str, Any]:
+    """The updates so far, newest first, and the newest's id: rendered in the page itself
+    (a desk that first said "No updates yet" misled whoever opened it) and by the live poll."""
     updates = list(incident.updates.order_by("-created_at", "-id"))
     return {"updates": updates, "latest_id": updates[0].public_id if updates else ""}
 

@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from tidings.console import forms
 from tidings.console.access import console_view
-from tidings.console.views.desk import _incident, delivery_counts
+from tidings.console.views.desk import _incident, delivery_counts, timeline_context
 from tidings.console.views.labels import left_out_labels, status_labels
 from tidings.core.errors import DomainError
 from tidings.incidents import publishing
@@ -44,15 +44,14 @@ def open_list(request: HttpRequest) -> HttpResponse:
 @console_view("incidents.read")
 def timeline(request: HttpRequest, incident_id: str) -> HttpResponse:
     incident = _incident(incident_id)
-    latest = publishing.latest_update(incident)
+    latest = publishing.latest_update(incident)  # one row: most polls end here
     latest_id = latest.public_id if latest else ""
     if request.htmx and request.GET.get("since") == latest_id:  # type: ignore[attr-defined]
         return HttpResponse(status=204)
     return render(
         request,
         "console/_timeline.html",
-        {"incident": incident, "latest_id": latest_id, "statuses": status_labels(),
-         "updates": list(incident.updates.order_by("-created_at", "-id")),
+        {"incident": incident, **timeline_context(incident), "statuses": status_labels(),
          "seen": request.GET.get("based_on", ""), "oob": True},
     )  # fmt: skip
 
