@@ -130,6 +130,14 @@ def test_the_audit_screen_filters_pages_and_exports(now, omer, dana, outage):
     assert "/console/audit" not in _signed_in(dana).get("/console/").content.decode()
 
 
+def test_the_audit_screen_shows_details_as_the_export_does(now, omer):
+    Event.objects.create(at=NOW, actor="bot", kind="probe.seen", subject_type="monitor",
+                         subject_id="m1", data={"public": False, "where": "תל אביב"})  # fmt: skip
+    page = _signed_in(omer).get("/console/audit", {"actor": "bot"}).content.decode()
+    assert "{&quot;public&quot;: false, &quot;where&quot;: &quot;תל אביב&quot;}" in page
+    assert "False" not in page
+
+
 def test_an_admin_changes_a_role_in_the_console_and_it_is_logged(rina, dana, omer, now):
     admin = _signed_in(rina)
     r = admin.post("/console/staff/dana/role", {"dana-role": "support"})

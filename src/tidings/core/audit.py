@@ -97,11 +97,16 @@ def kinds() -> list[str]:
     return sorted(Event.objects.values_list("kind", flat=True).distinct())
 
 
+def data_text(event: Event) -> str:
+    """An event's details as JSON text, as the export, the API and the screen show them."""
+    return json.dumps(event.data, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def row(event: Event) -> dict[str, Any]:
     return {
         "at": event.at.isoformat(), "actor": event.actor, "kind": event.kind,
         "subject_type": event.subject_type, "subject_id": event.subject_id,
-        "data": json.dumps(event.data, ensure_ascii=False, sort_keys=True, default=str),
+        "data": data_text(event),
     }  # fmt: skip
 
 

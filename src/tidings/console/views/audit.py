@@ -24,7 +24,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     kept = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
     ctx = {
         "form": form, "pager": page,
-        "rows": list(found[page.offset : page.offset + page.per]),
+        "rows": [(e, audit.data_text(e)) for e in found[page.offset : page.offset + page.per]],
         "kinds": audit.kinds(), "export_query": kept,
         "may_export": may(request, "audit.export"),
     }  # fmt: skip
