@@ -9,6 +9,9 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from tidings.core.text import pick, render_markdown
 from tidings.statuspage import history, uptime, v2
@@ -37,6 +40,22 @@ class ComponentView:
     @property
     def checked_pct(self) -> str:
         return "" if self.c.checked_uptime is None else uptime.percent(self.c.checked_uptime)
+
+    @property
+    def bar_items(self) -> SafeString:
+        """The uptime bar's days as ``<li>`` items, built here rather than by a template loop:
+        90 days times every component is most of the front page's render time, and grows with
+        the incidents named in each day's title."""
+        no_data = gettext("no data")
+        return mark_safe(  # noqa: S308 - every interpolated text is escaped here
+            "".join(
+                f'<li class="{d.level}" title="{d.day.isoformat()}: '
+                f"{no_data if d.uptime is None else d.pct + '%'}"
+                f"{' · ' + escape('; '.join(d.incident_titles)) if d.incident_titles else ''}"
+                '"></li>'
+                for d in self.days
+            )
+        )
 
 
 @dataclass

@@ -10,13 +10,15 @@ This module must not import Django or the ORM: the edge uses it while the databa
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +26,12 @@ from typing import Any
 
 import brotli
 
+log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
+#: What changed since the snapshot before (its version, the changed manifest lines, the paths
+#: gone): an edge holding that snapshot applies it instead of reading the whole manifest, which
+#: is megabytes with years of history.
+DELTA = "delta.json"
 CURRENT = "current"
 _MIN_COMPRESS = 256
 _BROTLI_QUALITY = 9  # q11 costs ~10x the time for ~3% smaller pages: not worth it per publish
@@ -94,9 +101,15 @@ def make_entry(path: str, body: bytes, content_type: str) -> Entry:
 
 
 class Staging:
-    """The next snapshot's directory, being filled in a thread with hard links to the previous
+    """The next snapshot's directory, filled in a thread with hard links to the previous
     snapshot's files of the paths ``carry`` (pages not rendered this time) while the caller
-    renders the rest: the links cost a system call each, thousands with years of history."""
+    renders the rest.
+
+    The links cost a system call each, thousands with years of history, so after each publish
+    a background thread links the whole new snapshot into ``.next-<version>`` (see
+    :func:`_prestage`). The next publish takes that directory over and only removes the files it
+    renders anew or drops: its cost follows the change, not the history. Without one (another
+    process published last, or it failed) the carried files are linked here."""
 
     def __init__(self, root: Path, version: int, carry: Iterable[str]) -> None:
         previous = _read_manifest(root / CURRENT)
@@ -104,18 +117,21 @@ class Staging:
             raise ValueError("nothing to carry over: no previous snapshot")
         self.tmp = root / f".tmp-{version}-{os.getpid()}"
         shutil.rmtree(self.tmp, ignore_errors=True)
-        self.tmp.mkdir(parents=True)
         self.files: dict[str, Any] = {}
         self._error: BaseException | None = None
+        self.prestaged = _claim_prestaged(root, int(previous["version"]), self.tmp)
+        if not self.prestaged:
+            self.tmp.mkdir(parents=True)
+        work = _trim if self.prestaged else _carry
         prev_dir = (root / CURRENT).resolve()
         self._thread = threading.Thread(
-            target=self._run, args=(prev_dir, previous["files"], list(carry)), daemon=True
+            target=self._run, args=(work, prev_dir, previous["files"], list(carry)), daemon=True
         )
         self._thread.start()
 
-    def _run(self, prev_dir: Path, previous: dict[str, Any], paths: list[str]) -> None:
+    def _run(self, work: _Fill, prev_dir: Path, previous: dict[str, Any], paths: list[str]) -> None:
         try:
-            self.files = _carry(prev_dir, self.tmp, previous, paths)
+            self.files = work(prev_dir, self.tmp, previous, paths)
         except BaseException as exc:  # handed to the caller by result()
             self._error = exc
 
@@ -175,14 +191,18 @@ def write(
         "files": files,
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")))
+    if previous is not None:
+        (tmp / DELTA).write_text(json.dumps(_delta(previous, manifest), separators=(",", ":")))
     install(root, tmp, target, link_tmp=root / f".current-{os.getpid()}")
     written = target / MANIFEST
     st = written.stat()
     _manifest_cache.clear()
     _manifest_cache[(str(written.resolve()), st.st_ino, st.st_mtime_ns)] = manifest
-    # Off the publish's path: the new snapshot is served already, and an old one of thousands
-    # of files takes a while to unlink. A later publish prunes what this one left.
-    threading.Thread(target=_prune, args=(root, keep), daemon=True).start()
+    # Off the publish's path: the new snapshot is served already. Linking it into the next
+    # snapshot's directory, and unlinking an old one, take thousands of system calls each with
+    # years of history. A later publish prunes what this one left.
+    _start_prestage(root, version, manifest)
+    threading.Thread(target=_prune_quietly, args=(root, keep), daemon=True).start()
     return target
 
 
@@ -223,6 +243,29 @@ def _carry(
     return files
 
 
+def _variants(meta: dict[str, Any]) -> tuple[str, ...]:
+    """The file suffixes one manifest line stands for."""
+    return ("", *((".gz",) if meta["gzip"] else ()), *((".br",) if meta["br"] else ()))
+
+
+def _trim(
+    prev_dir: Path, tmp: Path, previous: dict[str, Any], paths: Iterable[str]
+) -> dict[str, Any]:
+    """In a pre-staged directory (every file of the previous snapshot linked), remove the files
+    of the paths not carried over (rendered anew, or gone); the carried paths' manifest lines."""
+    keep = set(paths)
+    dst = f"{tmp}/"
+    for path, meta in previous.items():
+        if path not in keep:
+            for suffix in _variants(meta):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(dst + str(meta["file"]) + suffix)
+    return {path: previous[path] for path in keep}
+
+
+_Fill = Callable[[Path, Path, dict[str, Any], Iterable[str]], dict[str, Any]]
+
+
 def _link(src: Path, dest: Path) -> bool:
     try:
         os.link(src, dest)
@@ -231,11 +274,66 @@ def _link(src: Path, dest: Path) -> bool:
     return True
 
 
+NEXT = ".next-"
+#: This process's pre-staging threads by the version they link: the next publish here waits for
+#: its own rather than linking the same files again beside it.
+_prestaging: dict[int, threading.Thread] = {}
+
+
+def _start_prestage(root: Path, version: int, manifest: dict[str, Any]) -> None:
+    _prestaging.clear()
+    thread = threading.Thread(target=_prestage, args=(root, version, manifest), daemon=True)
+    _prestaging[version] = thread
+    thread.start()
+
+
+def _prestage(root: Path, version: int, manifest: dict[str, Any]) -> None:
+    """Link every file of snapshot ``version`` into ``.next-<version>``: the start of the next
+    snapshot, ready before it is asked for. Built under a private name and renamed when
+    complete, so a publisher never takes over a half-linked directory."""
+    work = root / f".prestage-{version}-{os.getpid()}"
+    try:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        files = manifest["files"]
+        _carry(root / f"v{version:010d}", work, files, files)
+        work.rename(root / f"{NEXT}{version}")
+    except OSError:  # pruned meanwhile, disk full...: the next publish links what it carries
+        log.warning("could not prepare the snapshot after v%s", version, exc_info=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _claim_prestaged(root: Path, version: int, tmp: Path) -> bool:
+    """Take over the pre-staged copy of snapshot ``version`` as ``tmp``, if there is one."""
+    pending = _prestaging.pop(version, None)
+    if pending is not None:
+        pending.join()
+    try:
+        (root / f"{NEXT}{version}").rename(tmp)
+    except OSError:
+        return False
+    return True
+
+
+def _prune_quietly(root: Path, keep: int) -> None:
+    """:func:`_prune` at a low priority (Linux: a thread's own nice value), so that unlinking an
+    old snapshot's thousands of files yields the cores to serving and publishing."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    _prune(root, keep)
+
+
 def _prune(root: Path, keep: int) -> None:
     current = (root / CURRENT).resolve().name
     versions = sorted(p for p in root.glob("v*") if p.is_dir() and p.name != current)
     for old in versions[: max(0, len(versions) - keep)]:
         shutil.rmtree(old, ignore_errors=True)
+    # Pre-staged directories of earlier versions: no publish will take them over any more.
+    now = current_version(root) or 0
+    for staged in [*root.glob(f"{NEXT}*"), *root.glob(".prestage-*")]:
+        number = staged.name.removeprefix(NEXT).removeprefix(".prestage-").split("-")[0]
+        if number.isdigit() and int(number) < now:
+            shutil.rmtree(staged, ignore_errors=True)
 
 
 #: The last manifest read or written, by (its file, inode, mtime): with years of history it is
@@ -276,34 +374,68 @@ def current_version(root: Path) -> int | None:
         return None
 
 
+def _delta(previous: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
+    before, after = previous["files"], manifest["files"]
+    return {
+        "base": previous["version"],
+        "version": manifest["version"],
+        "generated_at": manifest["generated_at"],
+        "changed": {path: meta for path, meta in after.items() if before.get(path) != meta},
+        "removed": [path for path in before if path not in after],
+    }
+
+
 def load(root: Path, previous: Snapshot | None = None) -> Snapshot | None:
     """Read the current snapshot into memory, or None if there is none (or it is incomplete).
-    Entries unchanged since ``previous`` (same etag and type) are reused, not read again."""
+    Entries unchanged since ``previous`` (same etag and type) are reused, not read again; when
+    ``previous`` is the snapshot just before, only its delta is read."""
     directory = (root / CURRENT).resolve()
-    manifest = _read_manifest(directory)
-    if manifest is None:
-        return None
-    entries = {}
-    known = previous.entries if previous is not None else {}
+    if previous is not None:
+        try:
+            delta = json.loads((directory / DELTA).read_text())
+            if delta["base"] == previous.version:
+                return _apply(directory, previous, delta)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # no delta, or not one to trust: the whole manifest
     try:
-        for path, meta in manifest["files"].items():
-            old = known.get(path)
-            if old is not None and old.etag == meta["etag"] and old.content_type == meta["type"]:
-                entries[path] = old
-                continue
-            base = directory / str(meta["file"])
-            entries[path] = Entry(
-                path=path,
-                content_type=str(meta["type"]),
-                body=base.read_bytes(),
-                etag=str(meta["etag"]),
-                gzip=(base.with_name(base.name + ".gz")).read_bytes() if meta["gzip"] else None,
-                br=(base.with_name(base.name + ".br")).read_bytes() if meta["br"] else None,
-            )
-    except OSError:
+        manifest = _read_manifest(directory)
+        if manifest is None:
+            return None
+        known = previous.entries if previous is not None else {}
+        entries = {
+            path: _entry(directory, path, meta, known.get(path))
+            for path, meta in manifest["files"].items()
+        }
+    except (OSError, ValueError):
         return None  # pruned under our feet; the caller keeps the snapshot it has
     return Snapshot(
         version=int(manifest["version"]),
         generated_at=str(manifest["generated_at"]),
         entries=entries,
+    )
+
+
+def _apply(directory: Path, previous: Snapshot, delta: dict[str, Any]) -> Snapshot:
+    entries = dict(previous.entries)
+    for path in delta["removed"]:
+        entries.pop(path, None)
+    for path, meta in delta["changed"].items():
+        entries[path] = _entry(directory, path, meta, entries.get(path))
+    return Snapshot(
+        version=int(delta["version"]), generated_at=str(delta["generated_at"]), entries=entries
+    )
+
+
+def _entry(directory: Path, path: str, meta: dict[str, Any], old: Entry | None) -> Entry:
+    """One manifest line's entry: ``old`` again if it has the same body and type."""
+    if old is not None and old.etag == meta["etag"] and old.content_type == meta["type"]:
+        return old
+    base = directory / str(meta["file"])
+    return Entry(
+        path=path,
+        content_type=str(meta["type"]),
+        body=base.read_bytes(),
+        etag=str(meta["etag"]),
+        gzip=(base.with_name(base.name + ".gz")).read_bytes() if meta["gzip"] else None,
+        br=(base.with_name(base.name + ".br")).read_bytes() if meta["br"] else None,
     )

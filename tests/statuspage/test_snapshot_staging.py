@@ -1,0 +1,114 @@
+"""Years of history, few changes: the next snapshot's hard links are made between publishes (a
+publish then only replaces what it renders), and an edge switches snapshots by reading what
+changed rather than the whole manifest. Both must leave exactly what a full publish would."""
+
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from django.db import transaction
+
+from tests.conftest import published
+from tidings.components import services as components
+from tidings.core import clock, db, events
+from tidings.incidents import services
+from tidings.incidents.deletion import delete_incident
+from tidings.statuspage import incremental, publisher, snapshot
+
+
+def _on_disk(directory: Path) -> set[str]:
+    return {str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file()}
+
+
+def _listed(directory: Path) -> set[str]:
+    """The files a snapshot's manifest names (each page with its compressed forms)."""
+    manifest = json.loads((directory / snapshot.MANIFEST).read_text())
+    names = {snapshot.MANIFEST, snapshot.DELTA}
+    for meta in manifest["files"].values():
+        names |= {meta["file"] + suffix for suffix in snapshot._variants(meta)}
+    return names
+
+
+def _page(directory: Path, path: str) -> Path:
+    return directory / snapshot.file_name(path)
+
+
+def _old_incident(now):
+    with clock.frozen(now - timedelta(days=400)):
+        old = services.create_incident(actor="dana", title="Old trouble", body="x")
+        services.post_update(actor="dana", incident=old, status="resolved", body="done")
+    return old
+
+
+def test_a_publish_takes_over_the_prepared_links_and_leaves_exactly_its_files(
+    now, site_settings, outage
+):
+    old = _old_incident(now)
+    root = site_settings.snapshot_dir
+    published(site_settings)
+    first = (root / snapshot.CURRENT).resolve()
+
+    with transaction.atomic():
+        services.post_update(actor="dana", incident=outage, status="identified", body="Found.")
+    with db.read_snapshot():
+        scopes = events.publish_scopes(events.pending_publish_requests())
+        job = incremental.render(site_settings, 99, now, scopes, entries_of=publisher._entries)
+    assert job.staging is not None and job.staging.prestaged  # the links were ready
+    shutil.rmtree(job.staging.tmp)  # a plan only: nothing written
+
+    assert publisher.publish(settings=site_settings) is not None
+    second = (root / snapshot.CURRENT).resolve()
+    assert _on_disk(second) == _listed(second)
+    old_page, outage_page = f"/incidents/{old.public_id}", f"/incidents/{outage.public_id}"
+    # the old incident's page carried over as a link, the changed one written anew
+    assert _page(second, old_page).stat().st_ino == _page(first, old_page).stat().st_ino
+    assert _page(second, outage_page).stat().st_ino != _page(first, outage_page).stat().st_ino
+    assert "Found." in _page(second, outage_page).read_text()
+    assert publisher.check(site_settings) == []
+
+    with transaction.atomic():
+        delete_incident(actor="dana", incident=outage)
+    assert publisher.publish(settings=site_settings) is not None
+    third = (root / snapshot.CURRENT).resolve()
+    assert _on_disk(third) == _listed(third)  # the deleted page and its .gz/.br are gone
+    assert not _page(third, outage_page).exists()
+    assert not _page(third, f"/he{outage_page}").exists()
+    assert publisher.check(site_settings) == []
+
+
+def test_an_edge_switching_by_the_delta_sees_what_a_fresh_load_sees(
+    now, site_settings, catalog, outage
+):
+    old_page = f"/incidents/{_old_incident(now).public_id}"
+    root = site_settings.snapshot_dir
+    published(site_settings)
+    before = snapshot.load(root)
+    assert before is not None
+
+    with clock.frozen(now + timedelta(minutes=5)), transaction.atomic():
+        services.post_update(actor="dana", incident=outage, status="resolved", body="Fixed.")
+        components.set_status(
+            actor="dana",
+            component=components.get_component(catalog["Docs"]),
+            status="degraded_performance",
+        )
+        delete_incident(actor="dana", incident=outage)
+    with clock.frozen(now + timedelta(minutes=5)):
+        assert publisher.publish(settings=site_settings) is not None
+
+    def contents(s: snapshot.Snapshot | None) -> dict:
+        assert s is not None
+        return {p: (e.etag, e.content_type, e.body, e.gzip, e.br) for p, e in s.entries.items()}
+
+    delta = json.loads(((root / snapshot.CURRENT) / snapshot.DELTA).read_text())
+    assert delta["base"] == before.version and delta["removed"]
+    switched = snapshot.load(root, before)
+    assert contents(switched) == contents(snapshot.load(root))
+    assert switched is not None and switched.version == before.version + 1
+    assert old_page not in delta["changed"]
+    assert switched.entries[old_page] is before.entries[old_page]  # kept, not read again
+
+    # a delta that cannot be trusted is passed over for the whole manifest
+    ((root / snapshot.CURRENT) / snapshot.DELTA).write_text("{not json")
+    assert contents(snapshot.load(root, before)) == contents(snapshot.load(root))
