@@ -54,10 +54,20 @@ def _fresh_pg() -> str:
 
 
 def _new_bytes(snapshot_dir: Path) -> int:
-    """Bytes of the current snapshot's files that are not hard links to an earlier one's."""
+    """Bytes of the current snapshot's files that are not hard links to an earlier snapshot's
+    (by inode: the next snapshot's directory, prepared in the background, links them all)."""
     current = (snapshot_dir / "current").resolve()
+    earlier = {
+        p.stat().st_ino
+        for d in snapshot_dir.glob("v*")
+        if d.is_dir() and d != current
+        for p in d.rglob("*")
+        if p.is_file()
+    }
     return sum(
-        p.stat().st_size for p in current.rglob("*") if p.is_file() and p.stat().st_nlink == 1
+        st.st_size
+        for p in current.rglob("*")
+        if p.is_file() and (st := p.stat()).st_ino not in earlier
     )
 
 
@@ -95,7 +105,7 @@ def _explain(settings: Any, path: str) -> None:
         print("\n".join(list(lines)[:40]), file=sys.stderr)
 
 
-def one_case(rounds: int) -> dict[str, Any]:
+def one_case(rounds: int, gap: float) -> dict[str, Any]:
     """In this process (its settings from the environment): post updates, publish, time."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
     import django
@@ -131,6 +141,7 @@ def one_case(rounds: int) -> dict[str, Any]:
             time.sleep(0.1)
         served, wall, cpu, new = [], [], [], []
         for _ in range(rounds):
+            time.sleep(gap)
             marker = f"bench-{uuid.uuid4().hex[:12]}"
             seen: list[float] = []
             poller = threading.Thread(target=_watch, args=(url, marker.encode(), seen, 30.0))
@@ -169,7 +180,7 @@ def one_case(rounds: int) -> dict[str, Any]:
         edge.wait(timeout=10)
 
 
-def run_case(db: str, size: int, rounds: int) -> dict[str, Any]:
+def run_case(db: str, size: int, rounds: int, gap: float) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-publish-{db}-{size}-"))
     env = {**os.environ, "TIDINGS_DATA_DIR": str(tmp), "TIDINGS_LOG_LEVEL": "WARNING"}
     env.pop("TIDINGS_DATABASE_URL", None)
@@ -185,7 +196,7 @@ def run_case(db: str, size: int, rounds: int) -> dict[str, Any]:
         )
         setup = time.perf_counter() - t1
         out = subprocess.run(
-            [sys.executable, __file__, "--one", "--rounds", str(rounds)],
+            [sys.executable, __file__, "--one", "--rounds", str(rounds), "--gap", str(gap)],
             env=env, check=True, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -200,10 +211,17 @@ def main() -> int:
     ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     ap.add_argument("--sizes", default="200,5000")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument(
+        "--gap",
+        type=float,
+        default=2.0,
+        help="seconds between rounds (updates come minutes apart; a publish leaves the next "
+        "snapshot's links and the pruning of an old one to the time between them)",
+    )
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(one_case(args.rounds)))
+        print(json.dumps(one_case(args.rounds, args.gap)))
         return 0
     print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
@@ -211,7 +229,7 @@ def main() -> int:
     rows = []
     for db in dbs:
         for size in sizes:
-            r = run_case(db, size, args.rounds)
+            r = run_case(db, size, args.rounds, args.gap)
             rows.append(r)
             print(
                 f"{db:<9} {size:>6} past incidents: post->served {r['served'] * 1000:6.0f} ms "

@@ -179,10 +179,11 @@ def _attach_incident_titles(site: Site, views: dict[str, ComponentView]) -> None
         end = (i.resolved_at or site.generated_at).astimezone(UTC).date()
         for cid in i.component_ids:
             view = views.get(cid)
-            if view is None:
+            if view is None or not view.days:
                 continue
-            for d in view.days:
-                if start <= d.day <= end and i.title not in d.incident_titles:
+            first = view.days[0].day  # the days are consecutive: index them, do not scan
+            for d in view.days[max(0, (start - first).days) : max(0, (end - first).days + 1)]:
+                if i.title not in d.incident_titles:
                     d.incident_titles.append(i.title)
 
 

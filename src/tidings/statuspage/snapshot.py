@@ -380,7 +380,12 @@ def _delta(previous: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]
         "base": previous["version"],
         "version": manifest["version"],
         "generated_at": manifest["generated_at"],
-        "changed": {path: meta for path, meta in after.items() if before.get(path) != meta},
+        # carried lines are the previous manifest's own objects: identity settles most of them
+        "changed": {
+            path: meta
+            for path, meta in after.items()
+            if (old := before.get(path)) is not meta and old != meta
+        },
         "removed": [path for path in before if path not in after],
     }
 
