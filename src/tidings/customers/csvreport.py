@@ -3,7 +3,7 @@ row's problem, the file's own, and whether anything was written."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 MAX_ERRORS = 1000  # a report longer than this helps nobody; the count says how many more
@@ -16,7 +16,7 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        return asdict(self)
 
 
 @dataclass

@@ -176,6 +176,24 @@ HISTORY = [
     ),
 ]
 
+#: The active incident's questions and answers, in both languages.
+_FAQ = [
+    (
+        {"en": "Is my data safe?", "he": "האם המידע שלי בטוח?"},
+        {
+            "en": "Yes. No data has been lost; failed requests can be retried safely.",
+            "he": "כן. לא אבד מידע; אפשר לנסות שוב בקשות שנכשלו.",
+        },
+    ),
+    (
+        {"en": "Should I retry failed requests?", "he": "האם לנסות שוב בקשות שנכשלו?"},
+        {
+            "en": "Yes, with backoff. Most retries succeed within a minute.",
+            "he": "כן, עם המתנה בין ניסיונות. רוב הניסיונות החוזרים מצליחים בתוך דקה.",
+        },
+    ),
+]
+
 
 def _update(
     incident: Incident, status: str, en: str, he: str, comps: dict[str, str] | None = None
@@ -294,24 +312,8 @@ def _active(now: datetime, ids: dict[str, str]) -> None:
             "זיהינו שרת אחסון תקול מאחורי ה-API ואנחנו מעבירים ממנו את התעבורה. "
             "עדיין אין לנו זמן משוער אמין לחזרה לשגרה.",
         )
-        content.add_faq(
-            actor="demo",
-            incident=inc,
-            question={"en": "Is my data safe?", "he": "האם המידע שלי בטוח?"},
-            answer={
-                "en": "Yes. No data has been lost; failed requests can be retried safely.",
-                "he": "כן. לא אבד מידע; אפשר לנסות שוב בקשות שנכשלו.",
-            },
-        )
-        content.add_faq(
-            actor="demo",
-            incident=inc,
-            question={"en": "Should I retry failed requests?", "he": "האם לנסות שוב בקשות שנכשלו?"},
-            answer={
-                "en": "Yes, with backoff. Most retries succeed within a minute.",
-                "he": "כן, עם המתנה בין ניסיונות. רוב הניסיונות החוזרים מצליחים בתוך דקה.",
-            },
-        )
+        for question, answer in _FAQ:
+            content.add_faq(actor="demo", incident=inc, question=question, answer=answer)
         content.add_resource(
             actor="demo",
             incident=inc,

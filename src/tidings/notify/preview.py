@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -50,20 +50,26 @@ class DraftPreview:
         return out
 
 
+class Draft(TypedDict):
+    """An update as staff are still writing it: what it says and what it would set. The same
+    keywords for the unsaved update and for its preview, so the two cannot drift apart."""
+
+    status: str
+    bodies: dict[str, str]
+    next_update_due_at: datetime | None
+    components: list[tuple[Component, str]]
+
+
 def draft_update(
-    incident: Incident,
-    *,
-    status: str,
-    bodies: dict[str, str],
-    next_update_due_at: datetime | None,
-    components: list[tuple[Component, str]],
+    incident: Incident, **draft: Unpack[Draft]
 ) -> tuple[IncidentUpdate, list[IncidentUpdate], list[Component]]:
     """The unsaved update, the incident's updates with it first, and its components with the
     statuses the draft would set."""
     now = clock.now()
+    components = draft["components"]
     update = IncidentUpdate(
-        incident=incident, status=status, bodies=bodies, created_at=now, display_at=now,
-        next_update_due_at=next_update_due_at, author="",
+        incident=incident, status=draft["status"], bodies=draft["bodies"], created_at=now,
+        display_at=now, next_update_due_at=draft["next_update_due_at"], author="",
     )  # fmt: skip
     previous = list(incident.updates.order_by("-display_at", "-id")) if incident.pk else []
     named = {c.pk: (c, s) for c, s in components}
@@ -81,18 +87,9 @@ def draft_update(
 
 
 def render_draft(
-    incident: Incident,
-    *,
-    status: str,
-    bodies: dict[str, str],
-    next_update_due_at: datetime | None,
-    components: list[tuple[Component, str]],
-    channels: tuple[str, ...] = tuple(CHANNELS),
+    incident: Incident, *, channels: tuple[str, ...] = tuple(CHANNELS), **draft: Unpack[Draft]
 ) -> DraftPreview:
-    update, updates, shown = draft_update(
-        incident, status=status, bodies=bodies, next_update_due_at=next_update_due_at,
-        components=components,
-    )  # fmt: skip
+    update, updates, shown = draft_update(incident, **draft)
     views = views_of(incident, update, updates, shown, set(LANGS))
     out = DraftPreview()
     for channel in channels:

@@ -25,6 +25,7 @@ from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.notify.claims import TARGET_DISABLED
 from tidings.notify.ledger import ENDPOINT_CHANNELS
 from tidings.notify.models import DELIVERY_STATUSES, PENDING_STATUSES, Delivery
+from tidings.notify.records import Record
 from tidings.notify.rules import mask_target, masked_text
 
 #: States worth a line each in the report's list of failures (retries included).
@@ -47,13 +48,10 @@ def _clock(value: datetime | None) -> str:
 
 
 @dataclass(frozen=True)
-class StateReason:
+class StateReason(Record):
     status: str
     reason: str
     count: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "reason": self.reason, "count": self.count}
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Coalesce, TruncMonth
@@ -33,6 +34,15 @@ ACTIVE = ("investigating", "identified", "monitoring", "scheduled", "in_progress
 CALENDAR_DAYS = 365
 #: Incidents the JSON lists and the feeds hold (v2.RECENT_LIMIT, feeds.FEED_LIMIT, with margin).
 _LATEST = 50
+
+
+def _catalog_fields(x: Component | ComponentGroup) -> dict[str, Any]:
+    """What a component and a group both carry onto the page, read alike."""
+    return {
+        "id": x.public_id, "name": x.name, "names": dict(x.names or {}),
+        "description": x.description, "position": x.position,
+        "created_at": x.created_at, "updated_at": x.updated_at,
+    }  # fmt: skip
 
 
 def page_id(settings: TidingsSettings) -> str:
@@ -83,18 +93,12 @@ def collect(
     checked = component_figures(now)
     comp_data = tuple(
         ComponentData(
-            id=c.public_id,
-            name=c.name,
-            names=dict(c.names or {}),
-            description=c.description,
+            **_catalog_fields(c),
             status=c.status,
-            position=c.position,
             group_id=c.group.public_id if c.group else None,
             showcase=c.showcase,
             only_show_if_degraded=c.only_show_if_degraded,
             start_date=c.start_date,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
             checked_uptime=checked[c.public_id][0] if c.public_id in checked else None,
             response_ms=checked[c.public_id][1] if c.public_id in checked else None,
         )
@@ -102,15 +106,9 @@ def collect(
     )
     group_data = tuple(
         GroupData(
-            id=g.public_id,
-            name=g.name,
-            names=dict(g.names or {}),
-            description=g.description,
-            position=g.position,
+            **_catalog_fields(g),
             status=worst_component_status(c.status for c in comps if c.group_id == g.pk),
             component_ids=tuple(c.id for c in comp_data if c.group_id == g.public_id),
-            created_at=g.created_at,
-            updated_at=g.updated_at,
         )
         for g in groups
     )

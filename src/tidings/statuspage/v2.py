@@ -47,41 +47,49 @@ def indicator_of(site: Site) -> str:
     )
 
 
-def component(site: Site, c: ComponentData) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "name": c.name,
-        "status": c.status,
-        "created_at": ts(c.created_at),
-        "updated_at": ts(c.updated_at),
-        "position": c.position,
-        "description": c.description or None,
-        "showcase": c.showcase,
-        "start_date": c.start_date.isoformat() if c.start_date else None,
-        "group_id": c.group_id,
+def _entry(
+    site: Site,
+    x: ComponentData | GroupData,
+    *,
+    showcase: bool = False,
+    start_date: str | None = None,
+    group_id: str | None = None,
+    only_show_if_degraded: bool = False,
+    members: list[str] | None = None,
+) -> dict[str, Any]:
+    """One object of the ``components`` list. In Statuspage v2 a group is a component with
+    ``group: true`` and its members' ids, and none of a component's own display settings: those
+    default to what a group shows."""
+    doc: dict[str, Any] = {
+        "id": x.id,
+        "name": x.name,
+        "status": x.status,
+        "created_at": ts(x.created_at),
+        "updated_at": ts(x.updated_at),
+        "position": x.position,
+        "description": x.description or None,
+        "showcase": showcase,
+        "start_date": start_date,
+        "group_id": group_id,
         "page_id": site.page.id,
-        "group": False,
-        "only_show_if_degraded": c.only_show_if_degraded,
+        "group": members is not None,
+        "only_show_if_degraded": only_show_if_degraded,
     }
+    if members is not None:
+        doc["components"] = members
+    return doc
+
+
+def component(site: Site, c: ComponentData) -> dict[str, Any]:
+    return _entry(
+        site, c, showcase=c.showcase, group_id=c.group_id,
+        start_date=c.start_date.isoformat() if c.start_date else None,
+        only_show_if_degraded=c.only_show_if_degraded,
+    )  # fmt: skip
 
 
 def group(site: Site, g: GroupData) -> dict[str, Any]:
-    return {
-        "id": g.id,
-        "name": g.name,
-        "status": g.status,
-        "created_at": ts(g.created_at),
-        "updated_at": ts(g.updated_at),
-        "position": g.position,
-        "description": g.description or None,
-        "showcase": False,
-        "start_date": None,
-        "group_id": None,
-        "page_id": site.page.id,
-        "group": True,
-        "only_show_if_degraded": False,
-        "components": list(g.component_ids),
-    }
+    return _entry(site, g, members=list(g.component_ids))
 
 
 def components(site: Site) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -21,9 +21,10 @@ from tidings.components import services
 from tidings.components.models import Component, ComponentGroup
 from tidings.console import forms
 from tidings.console.access import console_view, may
+from tidings.console.views.found import or_404
 from tidings.console.views.labels import component_labels
 from tidings.core import db
-from tidings.core.errors import DomainError, NotFound
+from tidings.core.errors import DomainError
 from tidings.core.text import pick
 from tidings.incidents.models import Incident, IncidentComponent
 from tidings.incidents.rules import CLOSED_STATES
@@ -155,17 +156,11 @@ def add_component(request: HttpRequest) -> HttpResponse:
 
 
 def _component(component_id: str) -> Component:
-    try:
-        return services.get_component(component_id)
-    except NotFound:
-        raise Http404 from None
+    return or_404(services.get_component, component_id)
 
 
 def _group(group_id: str) -> ComponentGroup:
-    try:
-        return services.get_group(group_id)
-    except NotFound:
-        raise Http404 from None
+    return or_404(services.get_group, group_id)
 
 
 @console_view("components.write")

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from tidings.console import peopleforms as pf
 from tidings.console.access import console_view, may
 from tidings.console.views import kit
-from tidings.core.errors import NotFound
+from tidings.console.views.found import or_404
 from tidings.customers import csvio, imports, jobs, services
 from tidings.customers.models import Contact, Customer, ImportJob, reached_on
 from tidings.notify import history
@@ -71,10 +71,7 @@ def _matches(customer: Customer, q: str) -> list[str]:
 
 
 def _customer(customer_id: str) -> Customer:
-    try:
-        return services.get_customer(customer_id)
-    except NotFound:
-        raise Http404(customer_id) from None
+    return or_404(services.get_customer, customer_id)
 
 
 def _contact(contact_id: int) -> Contact:
@@ -283,10 +280,7 @@ def _import_context(
 @console_view("customers.write")
 def import_job(request: HttpRequest, job_id: str) -> HttpResponse:
     """A background import's progress; the page asks again every second until it is done."""
-    try:
-        job = jobs.get(job_id)
-    except NotFound:
-        raise Http404(job_id) from None
+    job = or_404(jobs.get, job_id)
     ctx = _import_context(None, job.report)
     ctx.update(job=job, percent=round(100 * job.rows_done / job.rows_total) if job.rows_total else 0,
                running=job.state not in ("done", "failed"))  # fmt: skip

@@ -18,10 +18,11 @@ from tidings.components.rules import COMPONENT_STATUSES
 from tidings.console import forms
 from tidings.console.access import console_view
 from tidings.console.views import cadence
+from tidings.console.views.found import or_404
 from tidings.console.views.honesty import drafts_context, overrides_from, warnings_by_field
 from tidings.console.views.labels import component_labels, impact_labels, status_labels
 from tidings.core import clock, db
-from tidings.core.errors import DomainError, NotFound
+from tidings.core.errors import DomainError
 from tidings.customers.models import PLANS
 from tidings.incidents import drafts, publishing, services
 from tidings.incidents.checking import HonestyWarnings
@@ -33,12 +34,7 @@ from tidings.notify.preview import render_draft
 
 
 def _incident(incident_id: str) -> Incident:
-    try:
-        return services.get_incident(incident_id)
-    except NotFound:
-        from django.http import Http404
-
-        raise Http404 from None
+    return or_404(services.get_incident, incident_id)
 
 
 def _draft_fields(request: HttpRequest, incident: Incident | None) -> dict[str, Any]:

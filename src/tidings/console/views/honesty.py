@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from tidings.console import forms
 from tidings.console.access import console_view, may
+from tidings.console.views.found import or_404
 from tidings.core import db
 from tidings.core.errors import DomainError
 from tidings.incidents import checking, drafts, honesty
@@ -65,14 +66,7 @@ def drafts_panel(request: HttpRequest, incident_id: str) -> HttpResponse:
 
 
 def _draft(draft_id: str) -> UpdateDraft:
-    from django.http import Http404
-
-    from tidings.core.errors import NotFound
-
-    try:
-        return drafts.get_draft(draft_id)
-    except NotFound:
-        raise Http404 from None
+    return or_404(drafts.get_draft, draft_id)
 
 
 def _back(draft: UpdateDraft) -> HttpResponse:

@@ -11,12 +11,15 @@ def status_labels() -> dict[str, str]:
     return _status_labels()
 
 
+#: A component's statuses in the order a picker lists them, best first, maintenance last.
+_PICKED = ("operational", "degraded_performance", "partial_outage", "major_outage",
+           "under_maintenance")  # fmt: skip
+
+
 def component_labels() -> dict[str, str]:
-    return {
-        "operational": _("Operational"), "degraded_performance": _("Degraded performance"),
-        "partial_outage": _("Partial outage"), "major_outage": _("Major outage"),
-        "under_maintenance": _("Under maintenance"),
-    }  # fmt: skip
+    """In the words the public page uses for them: staff set what customers will read."""
+    labels = _status_labels()
+    return {status: labels[status] for status in _PICKED}
 
 
 def left_out_labels() -> dict[str, str]:

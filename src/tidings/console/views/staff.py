@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tidings.console.access import console_view, may, role_labels
 from tidings.console.auditforms import RoleForm
-from tidings.core.errors import DomainError, NotFound
+from tidings.console.views.found import or_404
+from tidings.core.errors import DomainError
 from tidings.staff import services
 
 
@@ -37,10 +38,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @console_view("staff.write")
 @require_POST
 def staff_role(request: HttpRequest, username: str) -> HttpResponse:
-    try:
-        user = services.get_staff(username)
-    except NotFound:
-        raise Http404(username) from None
+    user = or_404(services.get_staff, username)
     form = RoleForm(request.POST, prefix=username)
     if form.is_valid():
         try:

@@ -8,7 +8,7 @@ from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from tidings.console import peopleforms as pf
 from tidings.console.access import console_view, may
 from tidings.console.views import kit
-from tidings.core.errors import NotFound
+from tidings.console.views.found import or_404
 from tidings.notify import history
 from tidings.notify import services as notify
 from tidings.notify.report import masked_reply
@@ -67,10 +67,7 @@ def _row(s: Subscriber) -> tuple[Subscriber, str, str]:
 
 
 def _subscriber(subscriber_id: str) -> Subscriber:
-    try:
-        return directory.get(subscriber_id)
-    except NotFound:
-        raise Http404(subscriber_id) from None
+    return or_404(directory.get, subscriber_id)
 
 
 @console_view("subscribers.read")

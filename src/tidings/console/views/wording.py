@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -23,9 +23,10 @@ from tidings.comms.models import MessageTemplate
 from tidings.comms.rules import Template
 from tidings.console import forms
 from tidings.console.access import console_view, may
+from tidings.console.views.found import or_404
 from tidings.console.views.labels import status_labels
 from tidings.core import db
-from tidings.core.errors import DomainError, NotFound
+from tidings.core.errors import DomainError
 from tidings.core.text import pick
 from tidings.incidents.models import Incident
 from tidings.incidents.rules import CLOSED_STATES, INCIDENT_STATES, MAINTENANCE_STATES
@@ -156,10 +157,7 @@ def _form(
 
 
 def _template(key: str) -> Template:
-    try:
-        return services.get_template(key)
-    except NotFound:
-        raise Http404 from None
+    return or_404(services.get_template, key)
 
 
 def _refusal(errors: forms.Errors, exc: DomainError) -> None:
