@@ -97,7 +97,7 @@ def test_an_edge_switching_by_the_delta_sees_what_a_fresh_load_sees(
     with clock.frozen(now + timedelta(minutes=5)):
         assert publisher.publish(settings=site_settings) is not None
 
-    def contents(s: snapshot.Snapshot | None) -> dict:
+    def contents(s: snapshot.Snapshot | None) -> dict[str, tuple[object, ...]]:
         assert s is not None
         return {p: (e.etag, e.content_type, e.body, e.gzip, e.br) for p, e in s.entries.items()}
 
