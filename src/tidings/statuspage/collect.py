@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from tidings.components.models import Component, ComponentGroup, StatusChange
 from tidings.components.rules import worst_component_status
 from tidings.config import TidingsSettings
-from tidings.incidents.models import Incident, IncidentUpdate
+from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
 from tidings.monitors.figures import component_figures
 from tidings.statuspage import branding
 from tidings.statuspage.data import (
@@ -162,36 +162,50 @@ def _with_bars(full: list[Incident], bars: Q | None) -> tuple[IncidentData, ...]
     """The incidents read whole, and those of ``bars`` not among them read light; newest first."""
     rows = [(i.started_at, i.pk, _incident(i)) for i in full]
     if bars is not None:
-        light = (
-            Incident.objects.filter(visibility="public")
-            .filter(bars)
-            .exclude(pk__in=[i.pk for i in full])
-            .prefetch_related("impacts__component")
-        )
-        rows += [(i.started_at, i.pk, _light(i)) for i in light]
+        rows += _light_rows(bars, exclude=[i.pk for i in full])
     rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
     return tuple(r[2] for r in rows)
 
 
-def _light(i: Incident) -> IncidentData:
-    return IncidentData(
-        id=i.public_id,
-        kind=i.kind,
-        title=i.title,
-        titles=dict(i.titles or {}),
-        status=i.status,
-        impact=i.impact,
-        created_at=i.created_at,
-        updated_at=i.updated_at,
-        started_at=i.started_at,
-        monitoring_at=i.monitoring_at,
-        resolved_at=i.resolved_at,
-        scheduled_for=i.scheduled_for,
-        scheduled_until=i.scheduled_until,
-        next_update_due_at=i.next_update_due_at,
-        component_ids=tuple(x.component.public_id for x in i.impacts.all()),
-        updates=(),
+_LIGHT_FIELDS = (
+    "kind", "title", "titles", "status", "impact", "created_at", "updated_at", "started_at",
+    "monitoring_at", "resolved_at", "scheduled_for", "scheduled_until", "next_update_due_at",
+)  # fmt: skip
+
+
+def _light_rows(bars: Q, exclude: list[int]) -> list[tuple[datetime, int, IncidentData]]:
+    """The bars' incidents without their updates, as plain rows: with years of history a few
+    hundred of them are in the bars' window, and model instances cost several times as much."""
+    rows = list(
+        Incident.objects.filter(visibility="public")
+        .filter(bars)
+        .exclude(pk__in=exclude)
+        .values_list("pk", "public_id", *_LIGHT_FIELDS)
     )
+    components: dict[int, list[str]] = {}
+    for incident_id, component in (
+        IncidentComponent.objects.filter(incident_id__in=[r[0] for r in rows])
+        .order_by("pk")
+        .values_list("incident_id", "component__public_id")
+    ):
+        components.setdefault(incident_id, []).append(component)
+    out = []
+    for pk, public_id, *values in rows:
+        fields = dict(zip(_LIGHT_FIELDS, values, strict=True))
+        data = _data(public_id, fields, tuple(components.get(pk, ())))
+        out.append((data.started_at, pk, data))
+    return out
+
+
+def _light(i: Incident) -> IncidentData:
+    fields = {name: getattr(i, name) for name in _LIGHT_FIELDS}
+    return _data(i.public_id, fields, tuple(x.component.public_id for x in i.impacts.all()))
+
+
+def _data(public_id: str, fields: dict[str, Any], component_ids: tuple[str, ...]) -> IncidentData:
+    """An incident without its updates, from its ``_LIGHT_FIELDS``."""
+    fields["titles"] = dict(fields["titles"] or {})
+    return IncidentData(id=public_id, component_ids=component_ids, updates=(), **fields)
 
 
 def history_months() -> tuple[tuple[str, int], ...]:
