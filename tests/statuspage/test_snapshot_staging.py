@@ -112,3 +112,19 @@ def test_an_edge_switching_by_the_delta_sees_what_a_fresh_load_sees(
     # a delta that cannot be trusted is passed over for the whole manifest
     ((root / snapshot.CURRENT) / snapshot.DELTA).write_text("{not json")
     assert contents(snapshot.load(root, before)) == contents(snapshot.load(root))
+
+
+def test_pruning_drops_prepared_links_no_publish_can_take_over(now, site_settings, outage):
+    root = site_settings.snapshot_dir
+    published(site_settings)
+    published(site_settings)
+    version = snapshot.current_version(root)
+    assert version is not None
+    stale = [root / f"{snapshot.NEXT}{version - 1}", root / f".prestage-{version - 1}-123"]
+    for folder in stale:
+        folder.mkdir(exist_ok=True)
+    snapshot._claim_prestaged(root, version, root / "claimed")  # let this one's thread finish
+    (root / "claimed").rename(root / f"{snapshot.NEXT}{version}")
+    snapshot._prune(root, keep=5)
+    assert not any(folder.exists() for folder in stale)
+    assert (root / f"{snapshot.NEXT}{version}").is_dir()  # the next publish's start stays
