@@ -51,13 +51,12 @@ _DATA = {
 
 @dataclass(frozen=True)
 class Warning:
+    """One finding; the API answers it as ``dataclasses.asdict`` gives it (code, message, field)."""
+
     code: str
     message: str
     #: The form field it is about: body, next, components or confidence.
     field: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "field": self.field}
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,11 @@ class Subject:
 Check = Callable[[Subject], list[Warning]]
 
 
+def _warned(code: str, message: str, field: str = "body") -> list[Warning]:
+    """What a check returns when it finds something: each check warns once at most."""
+    return [Warning(code, message, field)]
+
+
 def _texts(s: Subject) -> Iterable[tuple[str, str]]:
     return ((lang, text) for lang, text in s.bodies.items() if text and text.strip())
 
@@ -89,13 +93,11 @@ def _texts(s: Subject) -> Iterable[tuple[str, str]]:
 def no_next_update(s: Subject) -> list[Warning]:
     if s.status in CLOSED or s.status == "scheduled" or s.next_update_due_at is not None:
         return []
-    return [
-        Warning(
-            "no_next_update",
-            _("The update does not say when the next one comes; customers are left wondering."),
-            "next",
-        )
-    ]
+    return _warned(
+        "no_next_update",
+        _("The update does not say when the next one comes; customers are left wondering."),
+        "next",
+    )
 
 
 def eta_low_confidence(s: Subject) -> list[Warning]:
@@ -104,13 +106,10 @@ def eta_low_confidence(s: Subject) -> list[Warning]:
     langs = [lang for lang, text in _texts(s) if lang in _ETA and _ETA[lang].search(text)]
     if not langs:
         return []
-    return [
-        Warning(
-            "eta_low_confidence",
-            _("The message gives a time of repair while our confidence in it is low."),
-            "body",
-        )
-    ]
+    return _warned(
+        "eta_low_confidence",
+        _("The message gives a time of repair while our confidence in it is low."),
+    )
 
 
 def data_impact_unstated(s: Subject) -> list[Warning]:
@@ -119,13 +118,10 @@ def data_impact_unstated(s: Subject) -> list[Warning]:
     texts = list(_texts(s))
     if texts and all(lang in _DATA and _DATA[lang].search(text) for lang, text in texts):
         return []
-    return [
-        Warning(
-            "data_impact_unstated",
-            _("This incident touched data: say what happened to it before resolving."),
-            "body",
-        )
-    ]
+    return _warned(
+        "data_impact_unstated",
+        _("This incident touched data: say what happened to it before resolving."),
+    )
 
 
 def _phrase_in(phrase: str, text: str) -> bool:
@@ -143,14 +139,11 @@ def minimising_words(s: Subject) -> list[Warning]:
     if not found:
         return []
     quoted = ", ".join(f"“{p}”" for p in found)
-    return [
-        Warning(
-            "minimising_words",
-            _("Minimising or blaming words: %(words)s. Say what happened and own it.")
-            % {"words": quoted},
-            "body",
-        )
-    ]
+    return _warned(
+        "minimising_words",
+        _("Minimising or blaming words: %(words)s. Say what happened and own it.")
+        % {"words": quoted},
+    )
 
 
 def _normal(text: str) -> str:
@@ -165,13 +158,10 @@ def repeats_previous(s: Subject) -> list[Warning]:
     ]
     if not same:
         return []
-    return [
-        Warning(
-            "repeats_previous",
-            _("The message repeats the previous update word for word; say what is new."),
-            "body",
-        )
-    ]
+    return _warned(
+        "repeats_previous",
+        _("The message repeats the previous update word for word; say what is new."),
+    )
 
 
 def outage_on_resolved(s: Subject) -> list[Warning]:
@@ -180,14 +170,12 @@ def outage_on_resolved(s: Subject) -> list[Warning]:
     broken = sorted(c for c, status in s.components.items() if status in BROKEN)
     if not broken:
         return []
-    return [
-        Warning(
-            "outage_on_resolved",
-            _("Resolved while components are still in outage: %(names)s.")
-            % {"names": ", ".join(broken)},
-            "components",
-        )
-    ]
+    return _warned(
+        "outage_on_resolved",
+        _("Resolved while components are still in outage: %(names)s.")
+        % {"names": ", ".join(broken)},
+        "components",
+    )
 
 
 #: Every check, in the order their warnings are shown.
