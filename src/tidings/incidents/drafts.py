@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tidings.core import clock, events
-from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
+from tidings.core import clock, db, events
+from tidings.core.errors import InvalidInput, InvalidTransition
 from tidings.incidents import publishing, services
 from tidings.incidents.models import Incident, IncidentUpdate, SeverityApproval, UpdateDraft
 from tidings.incidents.rules import SEVERITIES
@@ -90,10 +90,7 @@ def submit_update(
 
 
 def get_draft(draft_id: str) -> UpdateDraft:
-    try:
-        return UpdateDraft.objects.select_related("incident").get(public_id=draft_id)
-    except UpdateDraft.DoesNotExist:
-        raise NotFound(f"no draft with id {draft_id!r}") from None
+    return db.by_public_id(UpdateDraft.objects.select_related("incident"), draft_id, "draft")
 
 
 def pending(incident: Incident) -> list[UpdateDraft]:
