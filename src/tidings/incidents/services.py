@@ -10,11 +10,11 @@ from typing import Any
 
 from tidings.comms import services as templates
 from tidings.components.rules import impact_from_components
-from tidings.core import clock, db, events
+from tidings.core import clock, db
 from tidings.core.errors import InvalidInput, InvalidTransition
 from tidings.core.ids import new_id
 from tidings.core.text import default_text
-from tidings.incidents import rules
+from tidings.incidents import eventlog, rules
 from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.incidents.posting import (
     bodies_of,
@@ -112,17 +112,10 @@ def create_incident(
         data_impact=data_impact,
         created_by=actor,
     )
-    events.record(
-        kind="incident.created",
-        actor=actor,
-        subject_type="incident",
-        subject_id=incident.public_id,
-        incident_kind="incident",
-        status=status,
-        impact=incident.impact,
-        severity=severity,
-        public=incident.is_public,
-    )
+    eventlog.record(
+        "incident.created", actor, incident,
+        incident_kind="incident", status=status, impact=incident.impact, severity=severity,
+    )  # fmt: skip
     post(
         actor=actor,
         incident=incident,
@@ -228,14 +221,10 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
         "comms_owner",
         "commander",
     }
-    events.record(
-        kind="incident.changed",
-        actor=actor,
-        subject_type="incident",
-        subject_id=incident.public_id,
+    eventlog.record(
+        "incident.changed", actor, incident, public=not internal_only,
         fields={k: [_plain(before[k]), _plain(getattr(incident, k))] for k in fields},
-        public=not internal_only,
-    )
+    )  # fmt: skip
     return incident
 
 
