@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from tidings.components import services
 from tidings.components.models import Component, ComponentGroup
 from tidings.core.auth import actor_of
+from tidings.core.outs import copied
 
 router = Router(tags=["components"])
 #: A sort position; larger numbers would not fit the column.
@@ -84,29 +85,14 @@ class ComponentOut(BaseModel):
 
 
 def _out(c: Component) -> ComponentOut:
-    return ComponentOut(
-        id=c.public_id,
-        slug=c.slug,
-        name=c.name,
-        names=c.names or {"en": c.name},
-        description=c.description,
+    return copied(
+        ComponentOut, c, id=c.public_id, names=c.names or {"en": c.name},
         group_id=c.group.public_id if c.group else None,
-        position=c.position,
-        status=c.status,
-        showcase=c.showcase,
-        only_show_if_degraded=c.only_show_if_degraded,
-        updated_at=c.updated_at,
-    )
+    )  # fmt: skip
 
 
 def _group_out(g: ComponentGroup) -> GroupOut:
-    return GroupOut(
-        id=g.public_id,
-        name=g.name,
-        names=g.names or {"en": g.name},
-        description=g.description,
-        position=g.position,
-    )
+    return copied(GroupOut, g, id=g.public_id, names=g.names or {"en": g.name})
 
 
 @router.get("/groups", response=list[GroupOut])

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from tidings.core.auth import actor_of
 from tidings.core.models import Event
+from tidings.core.outs import copied
 from tidings.incidents import content, deletion, drafts, maintenances, publishing, services
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate, UpdateDraft
 from tidings.incidents.search import query as search_query
@@ -178,17 +179,7 @@ class EventOut(BaseModel):
 
 
 def _update_out(u: IncidentUpdate) -> UpdateOut:
-    return UpdateOut(
-        id=u.public_id,
-        status=u.status,
-        body=u.bodies,
-        affected_components=u.affected_components,
-        created_at=u.created_at,
-        next_update_due_at=u.next_update_due_at,
-        author=u.author,
-        overrides=u.overrides or {},
-        confidence=u.confidence,
-    )
+    return copied(UpdateOut, u, id=u.public_id, body=u.bodies, overrides=u.overrides or {})
 
 
 #: UpdateOut's fields and the IncidentUpdate columns they are read from, in one order.
@@ -222,29 +213,10 @@ def _one(i: Incident) -> IncidentOut:
 
 
 def _out(i: Incident, components: dict[str, str], updates: list[UpdateOut]) -> IncidentOut:
-    return IncidentOut(
-        id=i.public_id,
-        kind=i.kind,
-        title=i.title,
-        titles=i.titles or {"en": i.title},
-        status=i.status,
-        impact=i.impact,
-        severity=i.severity,
-        visibility=i.visibility,
-        started_at=i.started_at,
-        acknowledged_at=i.acknowledged_at,
-        resolved_at=i.resolved_at,
-        next_update_due_at=i.next_update_due_at,
-        scheduled_for=i.scheduled_for,
-        scheduled_until=i.scheduled_until,
-        eta_at=i.eta_at,
-        eta_confidence=i.eta_confidence,
-        data_impact=i.data_impact,
-        comms_owner=i.comms_owner,
-        commander=i.commander,
-        components=components,
-        updates=updates,
-    )
+    return copied(
+        IncidentOut, i, id=i.public_id, titles=i.titles or {"en": i.title},
+        components=components, updates=updates,
+    )  # fmt: skip
 
 
 class IncidentFilters(Schema):
