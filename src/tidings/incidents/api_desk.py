@@ -72,11 +72,8 @@ def change_faq(request: HttpRequest, incident_id: str, faq_id: int, payload: Faq
 
 @router.delete("/incidents/{incident_id}/faq/{faq_id}", response={204: None})
 def delete_faq(request: HttpRequest, incident_id: str, faq_id: int) -> tuple[int, None]:
-    as_actor(
-        request,
-        content.delete_faq,
-        entry=content.get_faq(services.get_incident(incident_id), faq_id),
-    )
+    entry = content.get_faq(services.get_incident(incident_id), faq_id)
+    as_actor(request, content.delete_faq, entry=entry)
     return 204, None
 
 
