@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
@@ -12,8 +11,8 @@ from pydantic import Field
 from tidings.comms import services
 from tidings.comms.rules import KNOWN, Template, placeholders
 from tidings.core import clock
-from tidings.core.auth import actor_of
 from tidings.core.text import check_localized_line
+from tidings.core.writes import as_actor
 from tidings.incidents.models import Incident
 from tidings.incidents.posting import promised_next_update
 from tidings.incidents.services import get_incident
@@ -77,16 +76,13 @@ def get_template(request: HttpRequest, key: str) -> TemplateOut:
 
 @router.put("/templates/{key}", response=TemplateOut)
 def save_template(request: HttpRequest, key: str, payload: TemplateIn) -> TemplateOut:
-    with transaction.atomic():
-        t = services.save_template(actor=actor_of(request), key=key, **payload.dict())
-    return _out(t)
+    return _out(as_actor(request, services.save_template, key=key, **payload.dict()))
 
 
 @router.delete("/templates/{key}", response={200: TemplateOut, 204: None})
 def reset_template(request: HttpRequest, key: str) -> tuple[int, TemplateOut | None]:
     """A shipped template returns to its shipped text (200); one of staff's own is deleted."""
-    with transaction.atomic():
-        t = services.reset_template(actor=actor_of(request), key=key)
+    t = as_actor(request, services.reset_template, key=key)
     return (200, _out(t)) if t else (204, None)
 
 

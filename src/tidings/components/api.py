@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 from tidings.components import services
 from tidings.components.models import Component, ComponentGroup
 from tidings.core.auth import actor_of
+from tidings.core.outs import copied
+from tidings.core.writes import as_actor
 
 router = Router(tags=["components"])
 #: A sort position; larger numbers would not fit the column.
@@ -84,29 +86,14 @@ class ComponentOut(BaseModel):
 
 
 def _out(c: Component) -> ComponentOut:
-    return ComponentOut(
-        id=c.public_id,
-        slug=c.slug,
-        name=c.name,
-        names=c.names or {"en": c.name},
-        description=c.description,
+    return copied(
+        ComponentOut, c, id=c.public_id, names=c.names or {"en": c.name},
         group_id=c.group.public_id if c.group else None,
-        position=c.position,
-        status=c.status,
-        showcase=c.showcase,
-        only_show_if_degraded=c.only_show_if_degraded,
-        updated_at=c.updated_at,
-    )
+    )  # fmt: skip
 
 
 def _group_out(g: ComponentGroup) -> GroupOut:
-    return GroupOut(
-        id=g.public_id,
-        name=g.name,
-        names=g.names or {"en": g.name},
-        description=g.description,
-        position=g.position,
-    )
+    return copied(GroupOut, g, id=g.public_id, names=g.names or {"en": g.name})
 
 
 @router.get("/groups", response=list[GroupOut])
@@ -116,37 +103,29 @@ def list_groups(request: HttpRequest) -> list[GroupOut]:
 
 @router.post("/groups", response={201: GroupOut})
 def create_group(request: HttpRequest, payload: GroupIn) -> tuple[int, GroupOut]:
-    with transaction.atomic():
-        g = services.create_group(actor=actor_of(request), **payload.dict())
-    return 201, _group_out(g)
+    return 201, _group_out(as_actor(request, services.create_group, **payload.dict()))
 
 
 @router.patch("/groups/{group_id}", response=GroupOut)
 def patch_group(request: HttpRequest, group_id: str, payload: GroupPatch) -> GroupOut:
-    with transaction.atomic():
-        g = services.change_group(
-            actor=actor_of(request),
-            group=services.get_group(group_id),
-            **payload.dict(exclude_unset=True),
-        )
-    return _group_out(g)
+    g = services.get_group(group_id)
+    return _group_out(
+        as_actor(request, services.change_group, group=g, **payload.dict(exclude_unset=True))
+    )
 
 
 @router.post("/groups/{group_id}/move", response=list[GroupOut])
 def move_group(request: HttpRequest, group_id: str, payload: MoveIn) -> list[GroupOut]:
     """One place up or down; answers every group in the new order."""
-    with transaction.atomic():
-        services.move_group(
-            actor=actor_of(request), group=services.get_group(group_id), direction=payload.direction
-        )
+    g = services.get_group(group_id)
+    as_actor(request, services.move_group, group=g, direction=payload.direction)
     return list_groups(request)
 
 
 @router.delete("/groups/{group_id}", response={204: None})
 def delete_group(request: HttpRequest, group_id: str) -> tuple[int, None]:
     """Its components stay, outside any group; refused (422) while an open incident holds one."""
-    with transaction.atomic():
-        services.delete_group(actor=actor_of(request), group=services.get_group(group_id))
+    as_actor(request, services.delete_group, group=services.get_group(group_id))
     return 204, None
 
 
@@ -157,9 +136,7 @@ def list_components(request: HttpRequest) -> list[ComponentOut]:
 
 @router.post("/components", response={201: ComponentOut})
 def create_component(request: HttpRequest, payload: ComponentIn) -> tuple[int, ComponentOut]:
-    with transaction.atomic():
-        c = services.create_component(actor=actor_of(request), **payload.dict())
-    return 201, _out(c)
+    return 201, _out(as_actor(request, services.create_component, **payload.dict()))
 
 
 @router.get("/components/{component_id}", response=ComponentOut)
@@ -189,20 +166,13 @@ def patch_component(
 @router.post("/components/{component_id}/move", response=list[ComponentOut])
 def move_component(request: HttpRequest, component_id: str, payload: MoveIn) -> list[ComponentOut]:
     """One place up or down within its group; answers the group's components in the new order."""
-    with transaction.atomic():
-        c = services.move_component(
-            actor=actor_of(request),
-            component=services.get_component(component_id),
-            direction=payload.direction,
-        )
+    c = services.get_component(component_id)
+    c = as_actor(request, services.move_component, component=c, direction=payload.direction)
     return [_out(x) for x in Component.objects.select_related("group").filter(group=c.group)]
 
 
 @router.delete("/components/{component_id}", response={204: None})
 def delete_component(request: HttpRequest, component_id: str) -> tuple[int, None]:
     """Refused (422) while an open incident or maintenance holds it or a monitor watches it."""
-    with transaction.atomic():
-        services.delete_component(
-            actor=actor_of(request), component=services.get_component(component_id)
-        )
+    as_actor(request, services.delete_component, component=services.get_component(component_id))
     return 204, None

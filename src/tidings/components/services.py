@@ -104,13 +104,7 @@ def get_component(public_id: str, *, lock: bool = False) -> Component:
     """``lock``: read it under its row lock (when in a transaction; not its group's), so
     :func:`set_status` need not lock and read it again."""
     qs = Component.objects.select_related("group")
-    if lock:
-        qs = db.locking(qs, of=("self",))
-    try:
-        found = qs.get(public_id=public_id)
-    except Component.DoesNotExist:
-        raise NotFound(f"no component with id {public_id!r}") from None
-    return db.mark_locked(found) if lock and db.in_transaction() else found
+    return db.by_public_id(qs, public_id, "component", lock=lock, of=("self",))
 
 
 def find_component(ref: str) -> Component:

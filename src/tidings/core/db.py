@@ -15,8 +15,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import OperationalError, connection, transaction
 from django.db.models import Model, Q, QuerySet
+
+from tidings.core.errors import NotFound
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -90,6 +93,21 @@ def mark_locked(obj: M) -> M:
     steps of the same write do not lock and re-read it again (each one a round trip)."""
     obj._tidings_locked_in = _transaction()  # type: ignore[attr-defined]
     return obj
+
+
+def by_public_id(
+    qs: QuerySet[M], public_id: str, what: str, *, lock: bool = False, of: tuple[str, ...] = ()
+) -> M:
+    """The row of ``qs`` with this public id, else NotFound ("no {what} with id ..."), the one
+    answer every "get by id" gives. ``lock``: read it under its row lock (``of`` as in
+    :func:`locking`) and mark it so, so the change that follows need not lock and read it again."""
+    if lock:
+        qs = locking(qs, of=of)
+    try:
+        found = qs.get(public_id=public_id)
+    except ObjectDoesNotExist:  # the model's DoesNotExist
+        raise NotFound(f"no {what} with id {public_id!r}") from None
+    return mark_locked(found) if lock and in_transaction() else found
 
 
 def is_locked(obj: Model) -> bool:

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from tidings.core import clock
 from tidings.core.auth import actor_of
+from tidings.core.outs import copied
 from tidings.customers import csvio, imports, jobs, services
 from tidings.customers.models import Contact, Customer, disabled_channels
 
@@ -139,15 +140,8 @@ def _job_out(job: Any) -> ImportJobOut:
 
 
 def _contact_out(c: Contact) -> ContactOut:
-    return ContactOut(
-        id=c.pk,
-        name=c.name,
-        role=c.role,
-        email=c.email,
-        phone=c.phone,
-        language=c.language,
-        channels=list(c.channels or []),
-        disabled=disabled_channels(c),
+    return copied(
+        ContactOut, c, id=c.pk, channels=list(c.channels or []), disabled=disabled_channels(c)
     )
 
 

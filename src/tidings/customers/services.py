@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tidings.components.models import Component
-from tidings.core import events
+from tidings.core import db, events
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.customers import csvio
 from tidings.customers import fields as cells
@@ -129,10 +129,8 @@ def _contact_values(fields: dict[str, Any], vocab: cells.Vocabulary) -> dict[str
 
 
 def get_customer(public_id: str) -> Customer:
-    try:
-        return Customer.objects.select_related("account_manager").get(public_id=public_id)
-    except Customer.DoesNotExist:
-        raise NotFound(f"no customer with id {public_id!r}") from None
+    qs = Customer.objects.select_related("account_manager")
+    return db.by_public_id(qs, public_id, "customer")
 
 
 def get_contact(customer: Customer, contact_id: int) -> Contact:

@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 
 from tidings.core.auth import actor_of
 from tidings.core.models import Event
+from tidings.core.outs import copied
+from tidings.core.writes import as_actor
 from tidings.incidents import content, deletion, drafts, maintenances, publishing, services
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate, UpdateDraft
 from tidings.incidents.search import query as search_query
@@ -178,17 +180,7 @@ class EventOut(BaseModel):
 
 
 def _update_out(u: IncidentUpdate) -> UpdateOut:
-    return UpdateOut(
-        id=u.public_id,
-        status=u.status,
-        body=u.bodies,
-        affected_components=u.affected_components,
-        created_at=u.created_at,
-        next_update_due_at=u.next_update_due_at,
-        author=u.author,
-        overrides=u.overrides or {},
-        confidence=u.confidence,
-    )
+    return copied(UpdateOut, u, id=u.public_id, body=u.bodies, overrides=u.overrides or {})
 
 
 #: UpdateOut's fields and the IncidentUpdate columns they are read from, in one order.
@@ -222,29 +214,10 @@ def _one(i: Incident) -> IncidentOut:
 
 
 def _out(i: Incident, components: dict[str, str], updates: list[UpdateOut]) -> IncidentOut:
-    return IncidentOut(
-        id=i.public_id,
-        kind=i.kind,
-        title=i.title,
-        titles=i.titles or {"en": i.title},
-        status=i.status,
-        impact=i.impact,
-        severity=i.severity,
-        visibility=i.visibility,
-        started_at=i.started_at,
-        acknowledged_at=i.acknowledged_at,
-        resolved_at=i.resolved_at,
-        next_update_due_at=i.next_update_due_at,
-        scheduled_for=i.scheduled_for,
-        scheduled_until=i.scheduled_until,
-        eta_at=i.eta_at,
-        eta_confidence=i.eta_confidence,
-        data_impact=i.data_impact,
-        comms_owner=i.comms_owner,
-        commander=i.commander,
-        components=components,
-        updates=updates,
-    )
+    return copied(
+        IncidentOut, i, id=i.public_id, titles=i.titles or {"en": i.title},
+        components=components, updates=updates,
+    )  # fmt: skip
 
 
 class IncidentFilters(Schema):
@@ -276,9 +249,7 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> lis
 def create_incident(request: HttpRequest, payload: IncidentIn) -> tuple[int, IncidentOut]:
     data = payload.dict()
     data["eta_confidence"] = data["eta_confidence"] or ""
-    with transaction.atomic():
-        i = publishing.declare(actor=actor_of(request), **data)
-    return 201, _one(i)
+    return 201, _one(as_actor(request, publishing.declare, **data))
 
 
 @router.get("/incidents/{incident_id}", response=IncidentOut)
@@ -288,11 +259,8 @@ def get_incident(request: HttpRequest, incident_id: str) -> IncidentOut:
 
 @router.patch("/incidents/{incident_id}", response=IncidentOut)
 def patch_incident(request: HttpRequest, incident_id: str, payload: IncidentPatch) -> IncidentOut:
-    with transaction.atomic():
-        i = services.get_incident(incident_id)
-        services.change_incident(
-            actor=actor_of(request), incident=i, **payload.dict(exclude_unset=True)
-        )
+    i = services.get_incident(incident_id)
+    as_actor(request, services.change_incident, incident=i, **payload.dict(exclude_unset=True))
     return _one(i)
 
 
@@ -300,10 +268,7 @@ def patch_incident(request: HttpRequest, incident_id: str, payload: IncidentPatc
 def delete_incident(request: HttpRequest, incident_id: str) -> tuple[int, None]:
     """Delete an incident or a maintenance: it leaves the status page at once, the components
     it holds return to their earlier status, and the event log keeps the deletion."""
-    with transaction.atomic():
-        deletion.delete_incident(
-            actor=actor_of(request), incident=services.get_incident(incident_id)
-        )
+    as_actor(request, deletion.delete_incident, incident=services.get_incident(incident_id))
     return 204, None
 
 
@@ -378,11 +343,8 @@ def list_faq(request: HttpRequest, incident_id: str) -> list[dict[str, Any]]:
 def add_resource(
     request: HttpRequest, incident_id: str, payload: ResourceIn
 ) -> tuple[int, dict[str, int]]:
-    with transaction.atomic():
-        r = content.add_resource(
-            actor=actor_of(request), incident=services.get_incident(incident_id), **payload.dict()
-        )
-    return 201, {"id": r.pk}
+    i = services.get_incident(incident_id)
+    return 201, {"id": as_actor(request, content.add_resource, incident=i, **payload.dict()).pk}
 
 
 @router.get("/incidents/{incident_id}/resources", response=list[dict[str, Any]])
@@ -413,6 +375,4 @@ def incident_events(request: HttpRequest, incident_id: str) -> list[EventOut]:
 def create_maintenance(request: HttpRequest, payload: MaintenanceIn) -> tuple[int, IncidentOut]:
     data = payload.dict()
     data["components"] = {cid: "under_maintenance" for cid in data["components"]}
-    with transaction.atomic():
-        m = maintenances.create_maintenance(actor=actor_of(request), **data)
-    return 201, _one(m)
+    return 201, _one(as_actor(request, maintenances.create_maintenance, **data))

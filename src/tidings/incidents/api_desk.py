@@ -8,12 +8,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import BaseModel, Field
 
-from tidings.core.auth import actor_of
+from tidings.core.writes import as_actor
 from tidings.incidents import content, maintenances, services
 from tidings.incidents.api import AUDIENCE_DOC, AudienceIn, Localized, UpdateOut, _update_out
 from tidings.incidents.models import FaqEntry, IncidentUpdate, Resource
@@ -65,17 +64,16 @@ def _resource(r: Resource) -> ResourceOut:
 
 @router.patch("/incidents/{incident_id}/faq/{faq_id}", response=FaqOut)
 def change_faq(request: HttpRequest, incident_id: str, faq_id: int, payload: FaqPatch) -> FaqOut:
-    with transaction.atomic():
-        entry = content.get_faq(services.get_incident(incident_id), faq_id)
-        content.change_faq(actor=actor_of(request), entry=entry, **payload.dict(exclude_unset=True))
-    return _faq(entry)
+    entry = content.get_faq(services.get_incident(incident_id), faq_id)
+    return _faq(
+        as_actor(request, content.change_faq, entry=entry, **payload.dict(exclude_unset=True))
+    )
 
 
 @router.delete("/incidents/{incident_id}/faq/{faq_id}", response={204: None})
 def delete_faq(request: HttpRequest, incident_id: str, faq_id: int) -> tuple[int, None]:
-    with transaction.atomic():
-        entry = content.get_faq(services.get_incident(incident_id), faq_id)
-        content.delete_faq(actor=actor_of(request), entry=entry)
+    entry = content.get_faq(services.get_incident(incident_id), faq_id)
+    as_actor(request, content.delete_faq, entry=entry)
     return 204, None
 
 
@@ -83,19 +81,16 @@ def delete_faq(request: HttpRequest, incident_id: str, faq_id: int) -> tuple[int
 def change_resource(
     request: HttpRequest, incident_id: str, resource_id: int, payload: ResourcePatch
 ) -> ResourceOut:
-    with transaction.atomic():
-        r = content.get_resource(services.get_incident(incident_id), resource_id)
-        content.change_resource(
-            actor=actor_of(request), resource=r, **payload.dict(exclude_unset=True)
-        )
-    return _resource(r)
+    r = content.get_resource(services.get_incident(incident_id), resource_id)
+    return _resource(
+        as_actor(request, content.change_resource, resource=r, **payload.dict(exclude_unset=True))
+    )
 
 
 @router.delete("/incidents/{incident_id}/resources/{resource_id}", response={204: None})
 def delete_resource(request: HttpRequest, incident_id: str, resource_id: int) -> tuple[int, None]:
-    with transaction.atomic():
-        r = content.get_resource(services.get_incident(incident_id), resource_id)
-        content.delete_resource(actor=actor_of(request), resource=r)
+    r = content.get_resource(services.get_incident(incident_id), resource_id)
+    as_actor(request, content.delete_resource, resource=r)
     return 204, None
 
 
@@ -125,10 +120,8 @@ def _announced(
     args: dict[str, Any] = {"body": payload.body, **when}
     if payload.audience is not None:
         args["audience"] = payload.audience
-    with transaction.atomic():
-        u = phase(actor=actor_of(request),
-                  incident=services.get_incident(incident_id, "maintenance"), **args)  # fmt: skip
-    return 201, _update_out(u)
+    maintenance = services.get_incident(incident_id, "maintenance")
+    return 201, _update_out(as_actor(request, phase, incident=maintenance, **args))
 
 
 @router.post("/maintenances/{incident_id}/reschedule", response={201: UpdateOut})

@@ -7,9 +7,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tidings.config import get_settings
-from tidings.core import clock, events
+from tidings.core import clock
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.core.text import check_localized
+from tidings.incidents.eventlog import record as _recorded
 from tidings.incidents.models import FaqEntry, Incident, Resource
 from tidings.incidents.posting import check_choice
 
@@ -22,13 +23,6 @@ def _answer(value: object) -> dict[str, str]:
     return check_localized(
         value, field="answer", max_chars=get_settings().max_body_chars, required=True
     )
-
-
-def _recorded(kind: str, actor: str, incident: Incident, **data: object) -> None:
-    events.record(
-        kind=kind, actor=actor, subject_type="incident", subject_id=incident.public_id,
-        public=incident.is_public, **data,
-    )  # fmt: skip
 
 
 def _one(model: type[FaqEntry] | type[Resource], incident: Incident, pk: int, what: str) -> Any:
@@ -98,7 +92,8 @@ def change_faq(
 def _deleted(actor: str, row: FaqEntry | Resource, kind: str, key: str) -> None:
     incident, pk = row.incident, row.pk
     row.delete()
-    _recorded(kind, actor, incident, **{key: pk}, deleted=True)
+    data: dict[str, Any] = {key: pk, "deleted": True}
+    _recorded(kind, actor, incident, **data)
 
 
 def delete_faq(*, actor: str, entry: FaqEntry) -> None:

@@ -15,7 +15,7 @@ from tidings.components import services as components
 from tidings.components.models import Component, StatusChange
 from tidings.components.rules import worst_component_status
 from tidings.core import db, events
-from tidings.incidents import rules
+from tidings.incidents import eventlog, rules
 from tidings.incidents.models import Incident, IncidentComponent
 from tidings.incidents.posting import lock
 
@@ -74,14 +74,7 @@ def delete_incident(*, actor: str, incident: Incident) -> dict[str, Any]:
         "updates": incident.updates.count(),
         "components": restored,
     }
-    events.record(
-        kind="incident.deleted",
-        actor=actor,
-        subject_type="incident",
-        subject_id=incident.public_id,
-        public=incident.is_public,
-        **record,
-    )
+    eventlog.record("incident.deleted", actor, incident, **record)
     if incident.is_public:
         events.request_publish(f"month:{month}")  # the month of history it was listed in
     incident.delete()

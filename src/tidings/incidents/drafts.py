@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tidings.core import clock, events
-from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
-from tidings.incidents import publishing, services
+from tidings.core import clock, db, events
+from tidings.core.errors import InvalidInput, InvalidTransition
+from tidings.incidents import eventlog, publishing, services
 from tidings.incidents.models import Incident, IncidentUpdate, SeverityApproval, UpdateDraft
 from tidings.incidents.rules import SEVERITIES
 from tidings.staff.rules import can
@@ -82,18 +82,14 @@ def submit_update(
         incident=incident, author=actor, fields=_plain(kept), bodies=p.bodies, status=p.status,
         created_at=clock.now(),
     )  # fmt: skip
-    events.record(
-        kind="incident.draft_submitted", actor=actor, subject_type="incident",
-        subject_id=incident.public_id, draft_id=row.public_id, public=False,
-    )  # fmt: skip
+    eventlog.record(
+        "incident.draft_submitted", actor, incident, public=False, draft_id=row.public_id
+    )
     return row
 
 
 def get_draft(draft_id: str) -> UpdateDraft:
-    try:
-        return UpdateDraft.objects.select_related("incident").get(public_id=draft_id)
-    except UpdateDraft.DoesNotExist:
-        raise NotFound(f"no draft with id {draft_id!r}") from None
+    return db.by_public_id(UpdateDraft.objects.select_related("incident"), draft_id, "draft")
 
 
 def pending(incident: Incident) -> list[UpdateDraft]:
@@ -128,10 +124,9 @@ def approve(*, actor: str, draft: UpdateDraft) -> IncidentUpdate:
     )
     draft.state, draft.decided_at, draft.decided_by, draft.update = "approved", now, actor, update
     draft.save()
-    events.record(
-        kind="incident.draft_approved", actor=actor, subject_type="incident",
-        subject_id=draft.incident.public_id, draft_id=draft.public_id,
-        update_id=update.public_id, author=draft.author, public=False,
+    eventlog.record(
+        "incident.draft_approved", actor, draft.incident, public=False,
+        draft_id=draft.public_id, update_id=update.public_id, author=draft.author,
     )  # fmt: skip
     return update
 
@@ -145,9 +140,8 @@ def send_back(*, actor: str, draft: UpdateDraft, note: str) -> UpdateDraft:
         "returned", note[:2000], clock.now(), actor,
     )  # fmt: skip
     draft.save()
-    events.record(
-        kind="incident.draft_returned", actor=actor, subject_type="incident",
-        subject_id=draft.incident.public_id, draft_id=draft.public_id, note=draft.note,
-        public=False,
+    eventlog.record(
+        "incident.draft_returned", actor, draft.incident, public=False,
+        draft_id=draft.public_id, note=draft.note,
     )  # fmt: skip
     return draft

@@ -1,8 +1,8 @@
 """Honesty checks: pure functions that read a draft update as customers would and warn when it
 hides something (issue 15: "tell only the truth, even 'we don't know yet'").
 
-Each check takes a :class:`Subject` and returns warnings; :data:`CHECKS` is the registry, run in
-order. A warning stops the publication unless the author overrides it with a reason (the
+Each check takes a :class:`Subject` and returns what it finds, in words, or None;
+:data:`CHECKS` is the registry, run in order, and gives each finding its code and field. A warning stops the publication unless the author overrides it with a reason (the
 publishing path records the reason). Messages are translated in the active language, so they
 read in the author's language; the code is stable for API clients and overrides."""
 
@@ -51,13 +51,12 @@ _DATA = {
 
 @dataclass(frozen=True)
 class Warning:
+    """One finding; the API answers it as ``dataclasses.asdict`` gives it (code, message, field)."""
+
     code: str
     message: str
     #: The form field it is about: body, next, components or confidence.
     field: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "field": self.field}
 
 
 @dataclass(frozen=True)
@@ -79,53 +78,37 @@ class Subject:
     words: Mapping[str, Iterable[str]] = field(default_factory=dict)
 
 
-Check = Callable[[Subject], list[Warning]]
+#: A check reads a draft and says what it hides, in the active language, or None: each check
+#: warns once at most, and its code and field are in :data:`CHECKS`.
+Check = Callable[[Subject], str | None]
 
 
 def _texts(s: Subject) -> Iterable[tuple[str, str]]:
     return ((lang, text) for lang, text in s.bodies.items() if text and text.strip())
 
 
-def no_next_update(s: Subject) -> list[Warning]:
+def no_next_update(s: Subject) -> str | None:
     if s.status in CLOSED or s.status == "scheduled" or s.next_update_due_at is not None:
-        return []
-    return [
-        Warning(
-            "no_next_update",
-            _("The update does not say when the next one comes; customers are left wondering."),
-            "next",
-        )
-    ]
+        return None
+    return _("The update does not say when the next one comes; customers are left wondering.")
 
 
-def eta_low_confidence(s: Subject) -> list[Warning]:
+def eta_low_confidence(s: Subject) -> str | None:
     if s.confidence != "low" or s.status in CLOSED:
-        return []
+        return None
     langs = [lang for lang, text in _texts(s) if lang in _ETA and _ETA[lang].search(text)]
     if not langs:
-        return []
-    return [
-        Warning(
-            "eta_low_confidence",
-            _("The message gives a time of repair while our confidence in it is low."),
-            "body",
-        )
-    ]
+        return None
+    return _("The message gives a time of repair while our confidence in it is low.")
 
 
-def data_impact_unstated(s: Subject) -> list[Warning]:
+def data_impact_unstated(s: Subject) -> str | None:
     if not s.data_impact or s.status not in CLOSED:
-        return []
+        return None
     texts = list(_texts(s))
     if texts and all(lang in _DATA and _DATA[lang].search(text) for lang, text in texts):
-        return []
-    return [
-        Warning(
-            "data_impact_unstated",
-            _("This incident touched data: say what happened to it before resolving."),
-            "body",
-        )
-    ]
+        return None
+    return _("This incident touched data: say what happened to it before resolving.")
 
 
 def _phrase_in(phrase: str, text: str) -> bool:
@@ -134,79 +117,65 @@ def _phrase_in(phrase: str, text: str) -> bool:
     return re.search(rf"(?<!\w){pattern}(?!\w)", text.lower()) is not None
 
 
-def minimising_words(s: Subject) -> list[Warning]:
+def minimising_words(s: Subject) -> str | None:
     found: list[str] = []
     for lang, text in _texts(s):
         for phrase in s.words.get(lang, ()):
             if phrase.strip() and _phrase_in(phrase, text) and phrase not in found:
                 found.append(phrase)
     if not found:
-        return []
+        return None
     quoted = ", ".join(f"“{p}”" for p in found)
-    return [
-        Warning(
-            "minimising_words",
-            _("Minimising or blaming words: %(words)s. Say what happened and own it.")
-            % {"words": quoted},
-            "body",
-        )
-    ]
+    return _("Minimising or blaming words: %(words)s. Say what happened and own it.") % {
+        "words": quoted
+    }
 
 
 def _normal(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def repeats_previous(s: Subject) -> list[Warning]:
+def repeats_previous(s: Subject) -> str | None:
     same = [
         lang
         for lang, text in _texts(s)
         if s.previous.get(lang) and _normal(s.previous[lang]) == _normal(text)
     ]
     if not same:
-        return []
-    return [
-        Warning(
-            "repeats_previous",
-            _("The message repeats the previous update word for word; say what is new."),
-            "body",
-        )
-    ]
+        return None
+    return _("The message repeats the previous update word for word; say what is new.")
 
 
-def outage_on_resolved(s: Subject) -> list[Warning]:
+def outage_on_resolved(s: Subject) -> str | None:
     if s.status not in CLOSED:
-        return []
+        return None
     broken = sorted(c for c, status in s.components.items() if status in BROKEN)
     if not broken:
-        return []
-    return [
-        Warning(
-            "outage_on_resolved",
-            _("Resolved while components are still in outage: %(names)s.")
-            % {"names": ", ".join(broken)},
-            "components",
-        )
-    ]
+        return None
+    return _("Resolved while components are still in outage: %(names)s.") % {
+        "names": ", ".join(broken)
+    }
 
 
-#: Every check, in the order their warnings are shown.
-CHECKS: list[Check] = [
-    no_next_update,
-    eta_low_confidence,
-    data_impact_unstated,
-    minimising_words,
-    repeats_previous,
-    outage_on_resolved,
-]
-CODES = (
-    "no_next_update", "eta_low_confidence", "data_impact_unstated", "minimising_words",
-    "repeats_previous", "outage_on_resolved",
-)  # fmt: skip
+#: Every check with its stable code (API clients and overrides use it) and the form field it is
+#: about (body, next, components or confidence), in the order their warnings are shown.
+CHECKS: tuple[tuple[str, str, Check], ...] = (
+    ("no_next_update", "next", no_next_update),
+    ("eta_low_confidence", "body", eta_low_confidence),
+    ("data_impact_unstated", "body", data_impact_unstated),
+    ("minimising_words", "body", minimising_words),
+    ("repeats_previous", "body", repeats_previous),
+    ("outage_on_resolved", "components", outage_on_resolved),
+)
+CODES = tuple(code for code, _about, _check in CHECKS)
 
 
 def run(subject: Subject) -> list[Warning]:
-    return [w for check in CHECKS for w in check(subject)]
+    return [
+        Warning(code, message, about)
+        for code, about, check in CHECKS
+        if (message := check(subject)) is not None
+    ]
 
 
 def unanswered(warnings: list[Warning], overrides: dict[str, str]) -> list[Warning]:

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from tidings.comms import services as templates
 from tidings.comms.defaults import DEFAULTS
-from tidings.core import clock, events
+from tidings.core import clock
 from tidings.core.errors import InvalidInput, InvalidTransition
 from tidings.core.ids import new_id
 from tidings.core.text import default_text
-from tidings.incidents import rules
+from tidings.incidents import eventlog, rules
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
 from tidings.incidents.posting import (
     bodies_of,
@@ -85,17 +85,10 @@ def create_maintenance(
         IncidentComponent.objects.create(
             incident=incident, component=component, status="under_maintenance"
         )
-    events.record(
-        kind="incident.created",
-        actor=actor,
-        subject_type="incident",
-        subject_id=incident.public_id,
-        incident_kind="maintenance",
-        status="scheduled",
-        scheduled_for=scheduled_for.isoformat(),
-        scheduled_until=scheduled_until.isoformat(),
-        public=incident.is_public,
-    )
+    eventlog.record(
+        "incident.created", actor, incident, incident_kind="maintenance", status="scheduled",
+        scheduled_for=scheduled_for.isoformat(), scheduled_until=scheduled_until.isoformat(),
+    )  # fmt: skip
     affected = [
         {"code": c.public_id, "name": c.name, "old_status": c.status, "new_status": c.status}
         for c, _ in targets
@@ -274,9 +267,8 @@ def cancel(
 
 
 def _window_event(actor: str, incident: Incident) -> None:
-    events.record(
-        kind="incident.changed", actor=actor, subject_type="incident",
-        subject_id=incident.public_id, public=incident.is_public,
+    eventlog.record(
+        "incident.changed", actor, incident,
         fields={"scheduled_for": incident.scheduled_for.isoformat() if incident.scheduled_for else None,
                 "scheduled_until": incident.scheduled_until.isoformat() if incident.scheduled_until else None},
     )  # fmt: skip

@@ -10,11 +10,11 @@ from typing import Any
 
 from tidings.comms import services as templates
 from tidings.components.rules import impact_from_components
-from tidings.core import clock, db, events
-from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
+from tidings.core import clock, db
+from tidings.core.errors import InvalidInput, InvalidTransition
 from tidings.core.ids import new_id
 from tidings.core.text import default_text
-from tidings.incidents import rules
+from tidings.incidents import eventlog, rules
 from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.incidents.posting import (
     bodies_of,
@@ -38,14 +38,8 @@ _CHANGEABLE = (
 def get_incident(public_id: str, kind: str | None = None, *, lock: bool = False) -> Incident:
     """``lock``: read it under its row lock (when in a transaction), the first lock a change
     of the incident takes, so the change need not lock and read it again."""
-    qs = db.locking(Incident.objects.all()) if lock else Incident.objects.all()
-    if kind:
-        qs = qs.filter(kind=kind)
-    try:
-        found = qs.get(public_id=public_id)
-    except Incident.DoesNotExist:
-        raise NotFound(f"no {kind or 'incident'} with id {public_id!r}") from None
-    return db.mark_locked(found) if lock and db.in_transaction() else found
+    qs = Incident.objects.filter(kind=kind) if kind else Incident.objects.all()
+    return db.by_public_id(qs, public_id, kind or "incident", lock=lock)
 
 
 def lock_for_update(incident: Incident) -> None:
@@ -118,17 +112,10 @@ def create_incident(
         data_impact=data_impact,
         created_by=actor,
     )
-    events.record(
-        kind="incident.created",
-        actor=actor,
-        subject_type="incident",
-        subject_id=incident.public_id,
-        incident_kind="incident",
-        status=status,
-        impact=incident.impact,
-        severity=severity,
-        public=incident.is_public,
-    )
+    eventlog.record(
+        "incident.created", actor, incident,
+        incident_kind="incident", status=status, impact=incident.impact, severity=severity,
+    )  # fmt: skip
     post(
         actor=actor,
         incident=incident,
@@ -234,14 +221,10 @@ def change_incident(*, actor: str, incident: Incident, **fields: Any) -> Inciden
         "comms_owner",
         "commander",
     }
-    events.record(
-        kind="incident.changed",
-        actor=actor,
-        subject_type="incident",
-        subject_id=incident.public_id,
+    eventlog.record(
+        "incident.changed", actor, incident, public=not internal_only,
         fields={k: [_plain(before[k]), _plain(getattr(incident, k))] for k in fields},
-        public=not internal_only,
-    )
+    )  # fmt: skip
     return incident
 
 

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from tidings.core import clock
 from tidings.core.auth import actor_of
+from tidings.core.writes import as_actor
 from tidings.monitors import checks, hooks, services
 from tidings.monitors.kinds.registry import validate
 from tidings.monitors.models import AlertGroup, AlertSource, CheckHour, EventHook, Monitor
@@ -172,6 +173,11 @@ def _group_out(g: AlertGroup) -> GroupOut:
     )  # fmt: skip
 
 
+def _hook_out(h: EventHook) -> HookOut:
+    return HookOut(id=h.public_id, kind=h.kind, url=h.url, language=h.language,
+                   secret=h.secret if h.kind == "webhook" else None)  # fmt: skip
+
+
 @router.get("/alert-sources", response=list[SourceOut])
 def list_sources(request: HttpRequest) -> list[SourceOut]:
     return [_source_out(s) for s in AlertSource.objects.all()]
@@ -179,9 +185,7 @@ def list_sources(request: HttpRequest) -> list[SourceOut]:
 
 @router.post("/alert-sources", response={201: SourceOut})
 def create_source(request: HttpRequest, payload: SourceIn) -> tuple[int, SourceOut]:
-    with transaction.atomic():
-        s = services.create_source(actor=actor_of(request), **payload.dict())
-    return 201, _source_out(s)
+    return 201, _source_out(as_actor(request, services.create_source, **payload.dict()))
 
 
 @router.get("/alert-sources/{source_id}", response=SourceOut)
@@ -191,8 +195,7 @@ def get_source(request: HttpRequest, source_id: str) -> SourceOut:
 
 @router.delete("/alert-sources/{source_id}", response={204: None})
 def delete_source(request: HttpRequest, source_id: str) -> tuple[int, None]:
-    with transaction.atomic():
-        services.delete_source(actor=actor_of(request), source=services.get_source(source_id))
+    as_actor(request, services.delete_source, source=services.get_source(source_id))
     return 204, None
 
 
@@ -203,8 +206,7 @@ def list_monitors(request: HttpRequest) -> list[MonitorOut]:
 
 @router.post("/monitors", response={201: MonitorOut})
 def create_monitor(request: HttpRequest, payload: MonitorIn) -> tuple[int, MonitorOut]:
-    with transaction.atomic():
-        m = checks.create_monitor(actor=actor_of(request), validate=validate, **payload.dict())
+    m = as_actor(request, checks.create_monitor, validate=validate, **payload.dict())
     return 201, _monitor_out(m)
 
 
@@ -224,8 +226,7 @@ def patch_monitor(request: HttpRequest, monitor_id: str, payload: MonitorPatch) 
 
 @router.delete("/monitors/{monitor_id}", response={204: None})
 def delete_monitor(request: HttpRequest, monitor_id: str) -> tuple[int, None]:
-    with transaction.atomic():
-        checks.delete_monitor(actor=actor_of(request), monitor=checks.get_monitor(monitor_id))
+    as_actor(request, checks.delete_monitor, monitor=checks.get_monitor(monitor_id))
     return 204, None
 
 
@@ -241,36 +242,29 @@ def list_groups(request: HttpRequest, pending: bool = False, limit: int = 50) ->
 def confirm(request: HttpRequest, group_id: str, payload: EditIn) -> GroupOut:
     """Post the waiting first update now: as composed (send ``{}``), or with your own title
     and body."""
-    with transaction.atomic():
-        g = services.get_group(group_id)
-        services.confirm(actor=actor_of(request), group=g, title=payload.title, body=payload.body)
+    g = services.get_group(group_id)
+    as_actor(request, services.confirm, group=g, title=payload.title, body=payload.body)
     return _group_out(g)
 
 
 @router.post("/alert-groups/{group_id}/dismiss", response=GroupOut)
 def dismiss(request: HttpRequest, group_id: str) -> GroupOut:
-    with transaction.atomic():
-        g = services.get_group(group_id)
-        services.dismiss(actor=actor_of(request), group=g)
+    g = services.get_group(group_id)
+    as_actor(request, services.dismiss, group=g)
     return _group_out(g)
 
 
 @router.get("/event-hooks", response=list[HookOut])
 def list_hooks(request: HttpRequest) -> list[HookOut]:
-    return [HookOut(id=h.public_id, kind=h.kind, url=h.url, language=h.language,
-                    secret=h.secret if h.kind == "webhook" else None) for h in EventHook.objects.all()]  # fmt: skip
+    return [_hook_out(h) for h in EventHook.objects.all()]
 
 
 @router.post("/event-hooks", response={201: HookOut})
 def create_hook(request: HttpRequest, payload: HookIn) -> tuple[int, HookOut]:
-    with transaction.atomic():
-        h = hooks.create_hook(actor=actor_of(request), **payload.dict())
-    return 201, HookOut(id=h.public_id, kind=h.kind, url=h.url, language=h.language,
-                        secret=h.secret if h.kind == "webhook" else None)  # fmt: skip
+    return 201, _hook_out(as_actor(request, hooks.create_hook, **payload.dict()))
 
 
 @router.delete("/event-hooks/{hook_id}", response={204: None})
 def delete_hook(request: HttpRequest, hook_id: str) -> tuple[int, None]:
-    with transaction.atomic():
-        hooks.delete_hook(actor=actor_of(request), public_id=hook_id)
+    as_actor(request, hooks.delete_hook, public_id=hook_id)
     return 204, None
