@@ -103,6 +103,10 @@ def test_a_late_update_is_reminded_escalated_recorded_and_answered_in_one_click(
         dana.goto(f"{live_server.url}/console/incidents/{incident.public_id}")
         expect(dana.locator("#cadence.soon .cadence-standing")).to_contain_text("Due in 4 min")
         expect(dana.locator("#cadence .owner")).to_have_text("dana")
+        omer = signed_in("omer")  # the commander's home page, left open from here on
+        expect(
+            omer.locator(f"#late-updates [data-incident='{incident.public_id}']")
+        ).to_contain_text("Due in 4 min")
 
     with clock.frozen(due + timedelta(minutes=3)):  # nobody posted: late
         assert "update_cadence" in jobs.run_due()
@@ -115,8 +119,7 @@ def test_a_late_update_is_reminded_escalated_recorded_and_answered_in_one_click(
         [breach] = Event.objects.filter(kind="incident.update_overdue")
         assert (breach.data["owner"], breach.data["late_seconds"]) == ("dana", 180)
 
-        omer = signed_in("omer")
-        expect(
+        expect(  # no reload: the home page's poll brings the cards up to date
             omer.locator(f"#late-updates [data-incident='{incident.public_id}']")
         ).to_contain_text("Overdue by 3 min")
         dana.reload()

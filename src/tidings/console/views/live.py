@@ -36,8 +36,20 @@ def open_incidents() -> list[Incident]:
 
 @console_view("incidents.read")
 def open_list(request: HttpRequest) -> HttpResponse:
+    """The home page's open incidents, polled; with them (swapped in out of band) the "Updates
+    due" cards, so an update falling due appears on a screen left open, without a reload."""
+    from tidings.console.views.cadence import late_cards
+
+    active = open_incidents()
     return render(
-        request, "console/_open.html", {"active": open_incidents(), "statuses": status_labels()}
+        request,
+        "console/_open.html",
+        {
+            "active": active,
+            "statuses": status_labels(),
+            "late": late_cards(active),
+            "refresh_late": True,
+        },
     )
 
 
