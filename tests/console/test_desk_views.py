@@ -101,3 +101,32 @@ def test_the_incident_page_opens_with_its_updates_in_it(client, dana, now, outag
     assert "No updates yet" not in timeline
     latest = outage.updates.get().public_id
     assert f'data-latest="{latest}"' in timeline
+
+
+def test_a_hebrew_console_names_an_incident_in_hebrew_first(client, dana, catalog):
+    import re
+
+    from tidings.incidents import services
+
+    incident = services.create_incident(
+        actor="dana",
+        title={"en": "Checkout down", "he": "התשלום לא עובד"},
+        body={"en": "Looking.", "he": "בודקים."},
+        severity="SEV2",
+        components={catalog["API"]: "major_outage"},
+    )
+    client.force_login(dana)
+    for lang, first, second in [
+        ("he", "התשלום לא עובד", "Checkout down"),
+        ("en", "Checkout down", "התשלום לא עובד"),
+    ]:
+        page = client.get(
+            f"/console/incidents/{incident.public_id}", HTTP_ACCEPT_LANGUAGE=lang
+        ).content.decode()
+        heading = re.search(
+            r"<h1>(.*?)</h1>\s*<p class=\"meta\" lang=\"(\w+)\"[^>]*>(.*?)</p>", page
+        )
+        assert heading is not None, page[:3000]
+        assert (heading.group(1), heading.group(3)) == (first, second)
+        listed = client.get("/console/open", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+        assert f'<span class="title">{first}</span>' in listed
