@@ -349,7 +349,9 @@ def post_update(
         # No savepoint inside the write's own transaction (one_transaction): two round trips.
         with transaction.atomic(savepoint=False):
             i = services.get_incident(incident_id, lock=True)
-            u = drafts.submit_update(actor=actor_of(request), incident=i, **payload.dict())
+            u = drafts.submit_update(
+                actor=actor_of(request), author=request.user, incident=i, **payload.dict()
+            )
     except publishing.NewerUpdate as exc:
         return 409, NewerOut(detail=exc.message, newer=[_update_out(n) for n in exc.newer])
     if isinstance(u, UpdateDraft):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tidings.core import clock, events
+from tidings.core import clock, db, events
 from tidings.incidents.cadence import DEFAULTS, POLICY_KEYS, Policy, check_policy
 from tidings.incidents.models import CadencePolicy
 
@@ -16,9 +16,18 @@ def policies() -> dict[str, Policy]:
 
 
 def policy_for(severity: str | None) -> Policy:
+    """Read once per transaction: an update asks twice (its honesty check, then its post)."""
     key = severity if severity in POLICY_KEYS else ""
+    return db.memo(("cadence.policy", key), lambda: _stored(key))
+
+
+def _stored(key: str) -> Policy:
     row = CadencePolicy.objects.filter(severity=key).first()
     return _policy(row) if row else DEFAULTS[key or ""]
+
+
+def _forget() -> None:
+    db.forget(*(("cadence.policy", key) for key in POLICY_KEYS))
 
 
 def customised() -> set[str]:
@@ -31,6 +40,7 @@ def set_policy(*, actor: str, severity: str, **fields: object) -> Policy:
         severity=severity,
         defaults={**policy.as_dict(), "updated_at": clock.now(), "updated_by": actor},
     )
+    _forget()
     events.record(kind="cadence.policy_changed", actor=actor, subject_type="cadence",
                   subject_id=severity or "none", public=False, **policy.as_dict())  # fmt: skip
     return policy
@@ -39,6 +49,7 @@ def set_policy(*, actor: str, severity: str, **fields: object) -> Policy:
 def reset_policy(*, actor: str, severity: str) -> Policy:
     check_policy(severity, {})
     CadencePolicy.objects.filter(severity=severity).delete()
+    _forget()
     events.record(kind="cadence.policy_reset", actor=actor, subject_type="cadence",
                   subject_id=severity or "none", public=False)  # fmt: skip
     return DEFAULTS[severity]

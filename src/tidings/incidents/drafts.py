@@ -61,12 +61,20 @@ def _plain(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def submit_update(
-    *, actor: str, incident: Incident, based_on: str | None = None, **fields: Any
+    *,
+    actor: str,
+    incident: Incident,
+    based_on: str | None = None,
+    author: Any = None,
+    **fields: Any,
 ) -> IncidentUpdate | UpdateDraft:
-    """Publish an update, or keep it as a draft for approval when its severity needs one."""
-    if not needs_approval(
-        role=_role(actor), severity=incident.severity, required=required_severities()
-    ):
+    """Publish an update, or keep it as a draft for approval when its severity needs one.
+    ``author``: the user object of ``actor`` when the caller has it (the request's), so their
+    role is not read again."""
+    from tidings.staff.services import role_of
+
+    role = role_of(author) if author is not None else _role(actor)
+    if not needs_approval(role=role, severity=incident.severity, required=required_severities()):
         return publishing.publish_update(
             actor=actor, incident=incident, based_on=based_on, **fields
         )

@@ -4,6 +4,7 @@ Plain functions; the caller owns the transaction and has validated its own input
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from tidings.comms import services as templates
@@ -17,6 +18,19 @@ from tidings.core.text import check_localized, check_localized_line
 from tidings.incidents import rules
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
 from tidings.incidents.rules import Audience
+
+_UNREAD = object()
+
+
+@dataclass(frozen=True)
+class Posted:
+    """An update just written, its incident (locked) and the update before it (or None), as
+    this transaction holds them: for the steps that run on its event (see
+    :func:`tidings.core.db.recalled` with ``("posted", update id)``)."""
+
+    incident: Incident
+    update: IncidentUpdate
+    previous: IncidentUpdate | None
 
 
 def bodies_of(body: object, *, required: bool) -> dict[str, str]:
@@ -59,14 +73,23 @@ def resolve_components(
         return []
     qs = Component.objects.filter(public_id__in=list(wanted))
     if lock and db.in_transaction():
-        qs = qs.select_for_update().order_by("pk")
-        found = {c.public_id: db.mark_locked(c) for c in qs}
+        locked = qs.select_for_update().order_by("pk")
+        # Once per transaction (an update's honesty check, then its post): the rows stay
+        # locked, and the steps after change these same objects as they write them.
+        found = db.memo(
+            ("locked components", tuple(sorted(wanted))),
+            lambda: {c.public_id: db.mark_locked(c) for c in locked},
+        )
     else:
         found = {c.public_id: c for c in qs}
     missing = sorted(set(wanted) - set(found))
     if missing:
         raise NotFound(f"unknown component id(s): {', '.join(missing)}")
     return [(found[cid], components.check_status(status)) for cid, status in wanted.items()]
+
+
+def is_closed(status: str) -> bool:
+    return rules.is_closed(status)
 
 
 def check_choice(value: str | None, allowed: tuple[str, ...], field: str) -> None:
@@ -258,6 +281,12 @@ def write_update(
 ) -> IncidentUpdate:
     if not incident.is_public:
         audience = "none"  # internal incidents never reach customers
+    # The update before this one, when this transaction has read it already under the
+    # incident's lock (the honesty check has): the late-update check reuses it.
+    locked = db.is_locked(incident)
+    previous: IncidentUpdate | object | None = (
+        db.recalled(("latest update", incident.pk), _UNREAD) if locked else _UNREAD
+    )
     update = IncidentUpdate.objects.create(
         incident=incident,
         status=status,
@@ -274,6 +303,10 @@ def write_update(
     incident.next_update_due_at = next_due
     incident.updated_at = at
     incident.save()
+    if locked:
+        db.remember(("latest update", incident.pk), update)
+        if previous is None or isinstance(previous, IncidentUpdate):
+            db.remember(("posted", update.public_id), Posted(incident, update, previous))
     events.record(
         kind="incident.update_posted",
         actor=actor,
