@@ -21,12 +21,13 @@ BUDGET = {
     # token (with the user and their role, which approval reuses); the incident under lock;
     # which severities need approval (approval); the components, read under lock once for the
     # honesty checks and the post; the cadence policy (once per transaction), the previous
-    # update and the word lists (honesty checks); per component: its status, its history
-    # row, its event, the incident's hold on it; a publish request per scope it touches (the
-    # components, the incident); the incident's status event, the update, the incident, the
-    # update's event; the staff hooks; (whether the update came late reuses the incident and
-    # the previous update already read); after commit: is a publish queued already
-    "post an update setting two components": 23,
+    # update and the word lists (honesty checks); however many components it sets: their
+    # statuses (one UPDATE), their history rows, their events, the incident's holds on them
+    # (one upsert); a publish request per scope it touches (the components, the incident);
+    # the incident's status event, the update, the incident, the update's event; the staff
+    # hooks; (whether the update came late reuses the incident and the previous update
+    # already read); after commit: is a publish queued already
+    "post an update setting two components": 19,
     # token; the component under lock; its status, its history row, the publish request, its
     # event; who subscribes to it; the staff hooks; after commit: is a publish queued already
     "set a component's status": 9,

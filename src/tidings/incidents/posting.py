@@ -149,19 +149,18 @@ def lock_components(
 def apply_components(
     *, actor: str, incident: Incident, targets: list[tuple[Component, str]]
 ) -> list[dict[str, str]]:
-    changes = []
-    for component, status in targets:
-        old, new = components.set_status(
-            actor=actor, component=component, status=status, incident_id=incident.pk, locked=True
-        )
-        # Not update_or_create (a savepoint and a locking read per row): the incident row is
-        # locked, so nobody else can add this pair meanwhile.
-        if not IncidentComponent.objects.filter(incident=incident, component=component).update(
-            status=status
-        ):
-            IncidentComponent.objects.create(incident=incident, component=component, status=status)
-        changes.append(_change(component, old, new))
-    return changes
+    if not targets:
+        return []
+    # Every component in a fixed number of statements (their rows are locked: lock_components).
+    moved = components.set_statuses(actor=actor, targets=targets, incident_id=incident.pk)
+    # The incident's hold on each, inserted or changed in one statement (not update_or_create:
+    # a savepoint and a locking read per row). The incident row is locked, so nobody else can
+    # add these pairs meanwhile.
+    IncidentComponent.objects.bulk_create(
+        [IncidentComponent(incident=incident, component=c, status=s) for c, s in targets],
+        update_conflicts=True, unique_fields=["incident", "component"], update_fields=["status"],
+    )  # fmt: skip
+    return [_change(c, old, new) for (c, _), (old, new) in zip(targets, moved, strict=True)]
 
 
 def _change(component: Component, old: str, new: str) -> dict[str, str]:
