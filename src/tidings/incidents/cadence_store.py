@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tidings.core import clock, db, events
+from tidings.core import clock, events
+from tidings.incidents import stored_settings
 from tidings.incidents.cadence import DEFAULTS, POLICY_KEYS, Policy, check_policy
 from tidings.incidents.models import CadencePolicy
 
@@ -16,18 +17,14 @@ def policies() -> dict[str, Policy]:
 
 
 def policy_for(severity: str | None) -> Policy:
-    """Read once per transaction: an update asks twice (its honesty check, then its post)."""
+    """Read with the other settings an update needs, once per transaction (an update asks
+    twice: its honesty check, then its post)."""
     key = severity if severity in POLICY_KEYS else ""
-    return db.memo(("cadence.policy", key), lambda: _stored(key))
-
-
-def _stored(key: str) -> Policy:
-    row = CadencePolicy.objects.filter(severity=key).first()
-    return _policy(row) if row else DEFAULTS[key or ""]
+    return stored_settings.stored().policies.get(key) or DEFAULTS[key or ""]
 
 
 def _forget() -> None:
-    db.forget(*(("cadence.policy", key) for key in POLICY_KEYS))
+    stored_settings.changed()
 
 
 def customised() -> set[str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from tidings.core import clock, events
 from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
-from tidings.incidents import publishing, services
+from tidings.incidents import publishing, services, stored_settings
 from tidings.incidents.models import Incident, IncidentUpdate, SeverityApproval, UpdateDraft
 from tidings.incidents.rules import SEVERITIES
 from tidings.staff.rules import can
@@ -23,7 +23,7 @@ def needs_approval(*, role: str | None, severity: str, required: set[str]) -> bo
 
 
 def required_severities() -> set[str]:
-    return set(SeverityApproval.objects.filter(required=True).values_list("severity", flat=True))
+    return set(stored_settings.stored().approval)
 
 
 def set_required(*, actor: str, severities: list[str]) -> list[str]:
@@ -39,6 +39,7 @@ def set_required(*, actor: str, severities: list[str]) -> list[str]:
             severity=sev,
             defaults={"required": sev in severities, "updated_at": now, "updated_by": actor},
         )
+    stored_settings.changed()
     chosen = [s for s in SEVERITIES if s in severities]
     events.record(
         kind="incidents.approval_changed", actor=actor, subject_type="approval",
