@@ -24,10 +24,10 @@ BUDGET = {
     # the honesty checks and the post; the previous update (honesty checks); however many
     # components it sets: their statuses (one UPDATE), their history rows, their events, the
     # incident's holds on them (one upsert); a publish request per scope it touches (the
-    # components, the incident); the incident's status event, the update, the incident, the
-    # update's event; the staff hooks; (whether the update came late reuses the incident and
+    # components, the incident); the update, the incident, the incident's status event and
+    # the update's event (one INSERT); the staff hooks; (whether the update came late reuses the incident and
     # the previous update already read); after commit: is a publish queued already
-    "post an update setting two components": 17,
+    "post an update setting two components": 16,
     # token; the component under lock; its status, its history row, the publish request, its
     # event; who subscribes to it; the staff hooks; after commit: is a publish queued already
     "set a component's status": 9,

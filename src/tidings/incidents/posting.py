@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tidings.comms import services as templates
 from tidings.comms.rules import Template
@@ -241,19 +242,19 @@ def post(
         affected += release_components(
             actor=actor, incident=incident, keep={c.public_id for c, _ in targets}
         )
-    if old != status:
-        events.record(
-            kind="incident.status_changed",
-            actor=actor,
-            subject_type="incident",
-            subject_id=incident.public_id,
-            old=old,
-            new=status,
-            backward=backward,
-            public=incident.is_public,
-        )
+    # Recorded with the update's own event, in one INSERT (this one first, as before).
+    status_event = (
+        [
+            dict(kind="incident.status_changed", actor=actor, subject_type="incident",
+                 subject_id=incident.public_id, old=old, new=status, backward=backward,
+                 public=incident.is_public)
+        ]
+        if old != status
+        else []
+    )  # fmt: skip
     stamp(incident, status, at)
     return write_update(
+        events_before=status_event,
         actor=actor,
         incident=incident,
         status=status,
@@ -277,7 +278,9 @@ def write_update(
     at: datetime,
     audience: Audience = "affected",
     template: str = "",
+    events_before: list[dict[str, Any]] | None = None,
 ) -> IncidentUpdate:
+    """Write the update and its event (after ``events_before``, recorded in the same INSERT)."""
     if not incident.is_public:
         audience = "none"  # internal incidents never reach customers
     # The update before this one, when this transaction has read it already under the
@@ -306,7 +309,7 @@ def write_update(
         db.remember(("latest update", incident.pk), update)
         if previous is None or isinstance(previous, IncidentUpdate):
             db.remember(("posted", update.public_id), Posted(incident, update, previous))
-    events.record(
+    posted = dict(
         kind="incident.update_posted",
         actor=actor,
         subject_type="incident",
@@ -319,4 +322,5 @@ def write_update(
         template=template,
         public=incident.is_public,
     )
+    events.record_many([*(events_before or []), posted])
     return update
