@@ -39,7 +39,7 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DB = "tidings_api_bench"
+DB = os.environ.get("BENCH_DB", "tidings_api_bench")  # another name: runs side by side
 GOAL_WRITES = 200.0
 GOAL_READ_MS = 5.0
 READS = ("/components", "/incidents")

@@ -18,15 +18,16 @@ from tidings.incidents.models import IncidentUpdate
 
 #: Statements per call; the comments list them.
 BUDGET = {
-    # token (with the user and their role); the incident under lock; the author and their role, and
-    # which severities need approval (approval); the components, the cadence policy, the
-    # previous update and the word lists (honesty checks); the two components read under
-    # lock; per component: its status, its history row, its event, the incident's hold on it;
-    # a publish request per scope it touches (the components, the incident); the incident's
-    # status event, the update, the incident, the update's event; the cadence policy for
-    # its promise; the staff hooks; whether the update came late (cadence: the incident and
-    # its previous update); after commit: is a publish queued already
-    "post an update setting two components": 29,
+    # token (with the user and their role, which approval reuses); the incident under lock;
+    # the settings it needs, in one statement once per transaction: which severities need
+    # approval, the cadence policy, the word lists; the components, read under lock once for
+    # the honesty checks and the post; the previous update (honesty checks); however many
+    # components it sets: their statuses (one UPDATE), their history rows, their events, the
+    # incident's holds on them (one upsert); a publish request per scope it touches (the
+    # components, the incident); the update, the incident, the incident's status event and
+    # the update's event (one INSERT); the staff hooks; (whether the update came late reuses the incident and
+    # the previous update already read); after commit: is a publish queued already
+    "post an update setting two components": 16,
     # token; the component under lock; its status, its history row, the publish request, its
     # event; who subscribes to it; the staff hooks; after commit: is a publish queued already
     "set a component's status": 9,

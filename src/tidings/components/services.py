@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Max
+from django.db.models import Case, F, Max, Value, When
 from django.utils.translation import gettext as _
 
 from tidings.components.models import Component, ComponentGroup, StatusChange
@@ -266,6 +266,43 @@ def set_status(
         "component.status_changed", actor, component, old=old, new=status, incident_id=incident_id
     )
     return old, status
+
+
+def set_statuses(
+    *, actor: str, targets: list[tuple[Component, str]], incident_id: int | None
+) -> list[tuple[str, str]]:
+    """:func:`set_status` for several components the caller holds locked (read under their
+    locks in this transaction), in a fixed number of statements however many change: one
+    UPDATE, one INSERT of their history rows, one of their events. Returns (old, new) each."""
+    for target in targets:
+        check_status(target[1])
+    out = [(component.status, status) for component, status in targets]
+    changed = [(t[0], old, new) for t, (old, new) in zip(targets, out, strict=True) if old != new]
+    if not changed:
+        return out
+    now = clock.now()
+    statuses = {new for _c, _old, new in changed}
+    if len(statuses) == 1:
+        status: Any = statuses.pop()
+    else:
+        status = Case(
+            *(When(pk=c.pk, then=Value(new)) for c, _old, new in changed), default=F("status")
+        )
+    Component.objects.filter(pk__in=[c[0].pk for c in changed]).update(
+        status=status, updated_at=now
+    )
+    for c, _old, new in changed:
+        c.status, c.updated_at = new, now
+    StatusChange.objects.bulk_create(
+        StatusChange(component=c, at=now, old_status=old, new_status=new, incident_id=incident_id)
+        for c, old, new in changed
+    )
+    events.record_many(
+        dict(kind="component.status_changed", actor=actor, subject_type="component",
+             subject_id=c.public_id, old=old, new=new, incident_id=incident_id)
+        for c, old, new in changed
+    )  # fmt: skip
+    return out
 
 
 def _moved(kind: str, actor: str, row: Any, rows: list[Any], direction: str) -> None:

@@ -117,6 +117,55 @@ def is_locked(obj: Model) -> bool:
     return current is not None and getattr(obj, "_tidings_locked_in", None) is current
 
 
+def _blocks() -> list[Any]:
+    """The atomic blocks open now, outermost first, less a test case's own wrapping ones."""
+    if not connection.in_atomic_block:
+        return []
+    return [b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)]
+
+
+_MISSING = object()
+
+
+def recalled(key: object, default: Any = None) -> Any:
+    """What :func:`memo` or :func:`remember` holds for ``key`` in the blocks open now, else
+    ``default`` (nothing is read)."""
+    for block in reversed(_blocks()):
+        found = block.__dict__.get("_tidings_memo", {}).get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+    return default
+
+
+def remember(key: object, value: T) -> T:
+    """Let :func:`memo` answer ``value`` for ``key`` until the innermost block open now ends.
+    Kept on that block, so a savepoint rolled back takes what it remembered with it. (Every
+    block is a ``with transaction.atomic()`` of its own: an Atomic reused as a decorator would
+    carry its memo into its next transaction.)"""
+    blocks = _blocks()
+    if blocks:
+        blocks[-1].__dict__.setdefault("_tidings_memo", {})[key] = value
+    return value
+
+
+def memo(key: object, compute: Callable[[], T]) -> T:
+    """``compute()``, once per transaction: one write asks several of its steps the same
+    question (the cadence policy, the components it locked, the incident's latest update).
+    Only for answers that stay true until the transaction ends: rows it holds locked, or
+    settings whose setters :func:`forget` them. Outside a transaction: computed each time."""
+    found = recalled(key, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[no-any-return]
+    return remember(key, compute())
+
+
+def forget(*keys: object) -> None:
+    """Drop ``keys`` from the memo of every open block (a setter changed what they answer)."""
+    for block in _blocks():
+        for key in keys:
+            block.__dict__.get("_tidings_memo", {}).pop(key, None)
+
+
 @contextmanager
 def read_snapshot() -> Iterator[None]:
     """One consistent view of the database for many queries, taking no write lock: a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tidings.core import clock, events
+from tidings.incidents import stored_settings
 from tidings.incidents.cadence import DEFAULTS, POLICY_KEYS, Policy, check_policy
 from tidings.incidents.models import CadencePolicy
 
@@ -16,9 +17,14 @@ def policies() -> dict[str, Policy]:
 
 
 def policy_for(severity: str | None) -> Policy:
+    """Read with the other settings an update needs, once per transaction (an update asks
+    twice: its honesty check, then its post)."""
     key = severity if severity in POLICY_KEYS else ""
-    row = CadencePolicy.objects.filter(severity=key).first()
-    return _policy(row) if row else DEFAULTS[key or ""]
+    return stored_settings.stored().policies.get(key) or DEFAULTS[key or ""]
+
+
+def _forget() -> None:
+    stored_settings.changed()
 
 
 def customised() -> set[str]:
@@ -31,6 +37,7 @@ def set_policy(*, actor: str, severity: str, **fields: object) -> Policy:
         severity=severity,
         defaults={**policy.as_dict(), "updated_at": clock.now(), "updated_by": actor},
     )
+    _forget()
     events.record(kind="cadence.policy_changed", actor=actor, subject_type="cadence",
                   subject_id=severity or "none", public=False, **policy.as_dict())  # fmt: skip
     return policy
@@ -39,6 +46,7 @@ def set_policy(*, actor: str, severity: str, **fields: object) -> Policy:
 def reset_policy(*, actor: str, severity: str) -> Policy:
     check_policy(severity, {})
     CadencePolicy.objects.filter(severity=severity).delete()
+    _forget()
     events.record(kind="cadence.policy_reset", actor=actor, subject_type="cadence",
                   subject_id=severity or "none", public=False)  # fmt: skip
     return DEFAULTS[severity]

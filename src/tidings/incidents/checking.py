@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from tidings.core import clock
 from tidings.core.errors import InvalidInput
-from tidings.incidents import honesty
+from tidings.incidents import honesty, stored_settings
 from tidings.incidents.models import HonestyWords
 
 if TYPE_CHECKING:
@@ -27,8 +27,8 @@ class HonestyWarnings(InvalidInput):
 
 def word_lists() -> dict[str, list[str]]:
     """The minimising words per language: staff's list, or the shipped one until edited."""
-    saved = {w.language: list(w.words) for w in HonestyWords.objects.all()}
-    return {lang: saved.get(lang, list(honesty.DEFAULT_WORDS.get(lang, ()))) for lang in LANGUAGES}
+    saved = stored_settings.stored().words
+    return {lang: list(saved.get(lang, honesty.DEFAULT_WORDS.get(lang, ()))) for lang in LANGUAGES}
 
 
 def set_words(*, actor: str, language: str, words: list[str]) -> list[str]:
@@ -43,6 +43,7 @@ def set_words(*, actor: str, language: str, words: list[str]) -> list[str]:
         language=language,
         defaults={"words": cleaned, "updated_at": clock.now(), "updated_by": actor},
     )
+    stored_settings.changed()
     events.record(
         kind="honesty.words_changed", actor=actor, subject_type="honesty_words",
         subject_id=language, words=cleaned, public=False,

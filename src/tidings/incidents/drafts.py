@@ -10,7 +10,7 @@ from typing import Any
 
 from tidings.core import clock, db, events
 from tidings.core.errors import InvalidInput, InvalidTransition
-from tidings.incidents import eventlog, publishing, services
+from tidings.incidents import eventlog, publishing, services, stored_settings
 from tidings.incidents.models import Incident, IncidentUpdate, SeverityApproval, UpdateDraft
 from tidings.incidents.rules import SEVERITIES
 from tidings.staff.rules import can
@@ -23,7 +23,7 @@ def needs_approval(*, role: str | None, severity: str, required: set[str]) -> bo
 
 
 def required_severities() -> set[str]:
-    return set(SeverityApproval.objects.filter(required=True).values_list("severity", flat=True))
+    return set(stored_settings.stored().approval)
 
 
 def set_required(*, actor: str, severities: list[str]) -> list[str]:
@@ -39,6 +39,7 @@ def set_required(*, actor: str, severities: list[str]) -> list[str]:
             severity=sev,
             defaults={"required": sev in severities, "updated_at": now, "updated_by": actor},
         )
+    stored_settings.changed()
     chosen = [s for s in SEVERITIES if s in severities]
     events.record(
         kind="incidents.approval_changed", actor=actor, subject_type="approval",
@@ -61,12 +62,20 @@ def _plain(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def submit_update(
-    *, actor: str, incident: Incident, based_on: str | None = None, **fields: Any
+    *,
+    actor: str,
+    incident: Incident,
+    based_on: str | None = None,
+    author: Any = None,
+    **fields: Any,
 ) -> IncidentUpdate | UpdateDraft:
-    """Publish an update, or keep it as a draft for approval when its severity needs one."""
-    if not needs_approval(
-        role=_role(actor), severity=incident.severity, required=required_severities()
-    ):
+    """Publish an update, or keep it as a draft for approval when its severity needs one.
+    ``author``: the user object of ``actor`` when the caller has it (the request's), so their
+    role is not read again."""
+    from tidings.staff.services import role_of
+
+    role = role_of(author) if author is not None else _role(actor)
+    if not needs_approval(role=role, severity=incident.severity, required=required_severities()):
         return publishing.publish_update(
             actor=actor, incident=incident, based_on=based_on, **fields
         )

@@ -4,7 +4,9 @@ Plain functions; the caller owns the transaction and has validated its own input
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tidings.comms import services as templates
 from tidings.comms.rules import Template
@@ -17,6 +19,19 @@ from tidings.core.text import check_localized, check_localized_line
 from tidings.incidents import rules
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
 from tidings.incidents.rules import Audience
+
+_UNREAD = object()
+
+
+@dataclass(frozen=True)
+class Posted:
+    """An update just written, its incident (locked) and the update before it (or None), as
+    this transaction holds them: for the steps that run on its event (see
+    :func:`tidings.core.db.recalled` with ``("posted", update id)``)."""
+
+    incident: Incident
+    update: IncidentUpdate
+    previous: IncidentUpdate | None
 
 
 def bodies_of(body: object, *, required: bool) -> dict[str, str]:
@@ -59,14 +74,23 @@ def resolve_components(
         return []
     qs = Component.objects.filter(public_id__in=list(wanted))
     if lock and db.in_transaction():
-        qs = qs.select_for_update().order_by("pk")
-        found = {c.public_id: db.mark_locked(c) for c in qs}
+        locked = qs.select_for_update().order_by("pk")
+        # Once per transaction (an update's honesty check, then its post): the rows stay
+        # locked, and the steps after change these same objects as they write them.
+        found = db.memo(
+            ("locked components", tuple(sorted(wanted))),
+            lambda: {c.public_id: db.mark_locked(c) for c in locked},
+        )
     else:
         found = {c.public_id: c for c in qs}
     missing = sorted(set(wanted) - set(found))
     if missing:
         raise NotFound(f"unknown component id(s): {', '.join(missing)}")
     return [(found[cid], components.check_status(status)) for cid, status in wanted.items()]
+
+
+def is_closed(status: str) -> bool:
+    return rules.is_closed(status)
 
 
 def check_choice(value: str | None, allowed: tuple[str, ...], field: str) -> None:
@@ -126,19 +150,18 @@ def lock_components(
 def apply_components(
     *, actor: str, incident: Incident, targets: list[tuple[Component, str]]
 ) -> list[dict[str, str]]:
-    changes = []
-    for component, status in targets:
-        old, new = components.set_status(
-            actor=actor, component=component, status=status, incident_id=incident.pk, locked=True
-        )
-        # Not update_or_create (a savepoint and a locking read per row): the incident row is
-        # locked, so nobody else can add this pair meanwhile.
-        if not IncidentComponent.objects.filter(incident=incident, component=component).update(
-            status=status
-        ):
-            IncidentComponent.objects.create(incident=incident, component=component, status=status)
-        changes.append(_change(component, old, new))
-    return changes
+    if not targets:
+        return []
+    # Every component in a fixed number of statements (their rows are locked: lock_components).
+    moved = components.set_statuses(actor=actor, targets=targets, incident_id=incident.pk)
+    # The incident's hold on each, inserted or changed in one statement (not update_or_create:
+    # a savepoint and a locking read per row). The incident row is locked, so nobody else can
+    # add these pairs meanwhile.
+    IncidentComponent.objects.bulk_create(
+        [IncidentComponent(incident=incident, component=c, status=s) for c, s in targets],
+        update_conflicts=True, unique_fields=["incident", "component"], update_fields=["status"],
+    )  # fmt: skip
+    return [_change(c, old, new) for (c, _), (old, new) in zip(targets, moved, strict=True)]
 
 
 def _change(component: Component, old: str, new: str) -> dict[str, str]:
@@ -219,19 +242,19 @@ def post(
         affected += release_components(
             actor=actor, incident=incident, keep={c.public_id for c, _ in targets}
         )
-    if old != status:
-        events.record(
-            kind="incident.status_changed",
-            actor=actor,
-            subject_type="incident",
-            subject_id=incident.public_id,
-            old=old,
-            new=status,
-            backward=backward,
-            public=incident.is_public,
-        )
+    # Recorded with the update's own event, in one INSERT (this one first, as before).
+    status_event = (
+        [
+            dict(kind="incident.status_changed", actor=actor, subject_type="incident",
+                 subject_id=incident.public_id, old=old, new=status, backward=backward,
+                 public=incident.is_public)
+        ]
+        if old != status
+        else []
+    )  # fmt: skip
     stamp(incident, status, at)
     return write_update(
+        events_before=status_event,
         actor=actor,
         incident=incident,
         status=status,
@@ -255,9 +278,17 @@ def write_update(
     at: datetime,
     audience: Audience = "affected",
     template: str = "",
+    events_before: list[dict[str, Any]] | None = None,
 ) -> IncidentUpdate:
+    """Write the update and its event (after ``events_before``, recorded in the same INSERT)."""
     if not incident.is_public:
         audience = "none"  # internal incidents never reach customers
+    # The update before this one, when this transaction has read it already under the
+    # incident's lock (the honesty check has): the late-update check reuses it.
+    locked = db.is_locked(incident)
+    previous: IncidentUpdate | object | None = (
+        db.recalled(("latest update", incident.pk), _UNREAD) if locked else _UNREAD
+    )
     update = IncidentUpdate.objects.create(
         incident=incident,
         status=status,
@@ -274,7 +305,11 @@ def write_update(
     incident.next_update_due_at = next_due
     incident.updated_at = at
     incident.save()
-    events.record(
+    if locked:
+        db.remember(("latest update", incident.pk), update)
+        if previous is None or isinstance(previous, IncidentUpdate):
+            db.remember(("posted", update.public_id), Posted(incident, update, previous))
+    posted = dict(
         kind="incident.update_posted",
         actor=actor,
         subject_type="incident",
@@ -287,4 +322,5 @@ def write_update(
         template=template,
         public=incident.is_public,
     )
+    events.record_many([*(events_before or []), posted])
     return update

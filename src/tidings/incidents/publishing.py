@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tidings.core import events
+from tidings.core import db, events
 from tidings.core.errors import InvalidInput, InvalidTransition
 from tidings.incidents import services
 from tidings.incidents.checking import honesty_check
@@ -52,6 +52,14 @@ class NewerUpdate(InvalidTransition):
 
 
 def latest_update(incident: Incident) -> IncidentUpdate | None:
+    """Read once per transaction while the incident is locked: nobody else can post to it
+    then, and :func:`tidings.incidents.posting.write_update` keeps the answer current."""
+    if not db.is_locked(incident):
+        return _latest(incident)
+    return db.memo(("latest update", incident.pk), lambda: _latest(incident))
+
+
+def _latest(incident: Incident) -> IncidentUpdate | None:
     return incident.updates.order_by("-created_at", "-id").first()
 
 
@@ -167,6 +175,7 @@ def prepare(
     from tidings.core.text import default_text
     from tidings.incidents.posting import (
         bodies_of,
+        is_closed,
         promised_next_update,
         resolve_components,
         template_for,
@@ -176,7 +185,11 @@ def prepare(
 
     kind = incident.kind if incident else "incident"
     chosen = template_for(template, kind)
-    targets = resolve_components(components)
+    # Under their locks when the incident is locked and not closing (what the post itself
+    # would take, in the same order), so the post reuses these rows instead of reading again.
+    locking = incident is not None and db.is_locked(incident)
+    step = status or (chosen.status if chosen else "") or (incident.status if incident else "")
+    targets = resolve_components(components, lock=locking and not is_closed(step))
     now = clock.now()
     if incident is None:
         titles = titles_of(title, "an incident")

@@ -160,10 +160,20 @@ def on_event(event: Event) -> None:
     came and whose promise it was (whether or not a scheduler was running to notice)."""
     if event.kind != "incident.update_posted":
         return
-    incident = Incident.objects.filter(public_id=event.subject_id, kind="incident").first()
-    if incident is None:
-        return
-    new, *before = incident.updates.order_by("-created_at", "-id")[:2]
+    # The posting step's own rows when it has them (the incident locked, the update before
+    # read under that lock): no second read of either.
+    posted = db.recalled(("posted", event.data.get("update_id")))
+    if posted is not None:
+        if posted.incident.kind != "incident":
+            return
+        incident, new = posted.incident, posted.update
+        before = [posted.previous] if posted.previous is not None else []
+    else:
+        found = Incident.objects.filter(public_id=event.subject_id, kind="incident").first()
+        if found is None:
+            return
+        incident = found
+        new, *before = incident.updates.order_by("-created_at", "-id")[:2]
     due = before[0].next_update_due_at if before else None
     if due is None or new.created_at <= due:
         return
