@@ -8,8 +8,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db import connection
+from django.db.models import CharField, Count, Prefetch, Q
+from django.db.models.functions import Cast, Coalesce, Substr, TruncMonth
 
 from tidings.components.models import Component, ComponentGroup, StatusChange
 from tidings.components.rules import worst_component_status
@@ -211,16 +212,22 @@ def _data(public_id: str, fields: dict[str, Any], component_ids: tuple[str, ...]
 def history_months() -> tuple[tuple[str, int], ...]:
     """(``YYYY-MM``, incidents started that month), oldest first: what the history index
     lists. Counted by the database (one row a month), whatever part of the site is rendered."""
-    rows = (
-        Incident.objects.filter(visibility="public")
-        .exclude(status="scheduled")
-        .annotate(month=TruncMonth("started_at", tzinfo=UTC))
+    public = Incident.objects.filter(visibility="public").exclude(status="scheduled")
+    if connection.vendor == "sqlite":
+        # SQLite keeps times as ISO text in UTC, so the month is the text's first seven
+        # characters; TruncMonth there calls a Python function per row (35 ms of every publish
+        # with 5,000 past incidents).
+        months = public.annotate(month=Substr(Cast("started_at", CharField()), 1, 7))
+        rows = months.values("month").annotate(n=Count("id")).order_by("month")
+        return tuple((str(m), n) for m, n in rows.values_list("month", "n"))
+    by_month = (
+        public.annotate(month=TruncMonth("started_at", tzinfo=UTC))
         .values("month")
         .annotate(n=Count("id"))
         .order_by("month")
         .values_list("month", "n")
     )
-    return tuple((month.astimezone(UTC).strftime("%Y-%m"), n) for month, n in rows)
+    return tuple((month.astimezone(UTC).strftime("%Y-%m"), n) for month, n in by_month)
 
 
 def month_range(key: str) -> Q:
