@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -25,6 +26,10 @@ from tidings.core import clock
 from tidings.core.auth import issue_token
 from tidings.incidents import services as incidents
 from tidings.statuspage.publisher import publish
+
+# The test SMTP servers (aiosmtpd) log each connection at INFO from their own threads, some after
+# a test has ended and pytest has closed the stream it captured: "--- Logging error ---" noise.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
