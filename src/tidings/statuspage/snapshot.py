@@ -293,6 +293,7 @@ def _prestage(root: Path, version: int, manifest: dict[str, Any]) -> None:
     snapshot, ready before it is asked for. Built under a private name and renamed when
     complete, so a publisher never takes over a half-linked directory."""
     work = root / f".prestage-{version}-{os.getpid()}"
+    _lower_priority()  # the snapshot just written is being served: that comes first
     try:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir()
@@ -316,11 +317,15 @@ def _claim_prestaged(root: Path, version: int, tmp: Path) -> bool:
     return True
 
 
-def _prune_quietly(root: Path, keep: int) -> None:
-    """:func:`_prune` at a low priority (Linux: a thread's own nice value), so that unlinking an
-    old snapshot's thousands of files yields the cores to serving and publishing."""
+def _lower_priority() -> None:
+    """This thread at nice 10 (Linux gives each thread its own nice value): background file
+    work with thousands of system calls yields the cores to serving and publishing."""
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+def _prune_quietly(root: Path, keep: int) -> None:
+    _lower_priority()
     _prune(root, keep)
 
 
