@@ -234,12 +234,11 @@ def _carry(
         if folder not in made:
             os.makedirs(dst + folder, exist_ok=True)
             made.add(folder)
-        for suffix, present in (("", True), (".gz", meta["gzip"]), (".br", meta["br"])):
-            if present:
-                try:
-                    os.link(src + name + suffix, dst + name + suffix)
-                except OSError:
-                    shutil.copyfile(src + name + suffix, dst + name + suffix)
+        for suffix in _variants(meta):
+            try:
+                os.link(src + name + suffix, dst + name + suffix)
+            except OSError:
+                shutil.copyfile(src + name + suffix, dst + name + suffix)
         files[path] = meta
     return files
 
