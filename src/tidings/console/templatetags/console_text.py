@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils import translation
 from django.utils.translation import get_language
 
 from tidings.core.text import pick
@@ -27,7 +28,7 @@ def other_languages(texts: Any) -> list[tuple[str, str, str]]:
     page = get_language() or "en"
     shown = pick(texts or {}, page)
     return [
-        (lang, text, "rtl" if lang == "he" else "ltr")
+        (lang, text, "rtl" if translation.get_language_info(lang)["bidi"] else "ltr")
         for lang, text in (texts or {}).items()
         if text and text != shown
     ]
