@@ -28,9 +28,7 @@ def card(incident: Incident, now: datetime | None = None) -> dict[str, Any] | No
     from tidings.monitors.reminders import commanders_of, owner_of
 
     now = now or clock.now()
-    if incident.kind != "incident" or incident.status == "resolved":
-        return None
-    s = cadence.standing(incident.next_update_due_at, now)
+    s = _standing(incident, now)
     if s is None:
         return None
     return {
@@ -54,10 +52,19 @@ def breaches(incident: Incident, now: datetime) -> list[dict[str, Any]]:
     return out
 
 
+def _standing(incident: Incident, now: datetime) -> cadence.Standing | None:
+    if incident.kind != "incident" or incident.status == "resolved":
+        return None
+    return cadence.standing(incident.next_update_due_at, now)
+
+
 def late_cards(incidents: list[Incident]) -> list[dict[str, Any]]:
-    """Cards for the home page: the updates due within five minutes or overdue."""
+    """Cards for the home page: the updates due within five minutes or overdue. The home page
+    polls this every 2 s, so only those incidents get a card (its owner and breaches are
+    queries), not every open one."""
     now = clock.now()
-    found = [c for i in incidents if (c := card(i, now)) and c["state"] != "ok"]
+    late = [i for i in incidents if (s := _standing(i, now)) and s.state != "ok"]
+    found = [c for i in late if (c := card(i, now))]
     return sorted(found, key=lambda c: c["due"])
 
 
