@@ -60,8 +60,10 @@ class TidingsSettings(BaseSettings):
     uptime_days: int = Field(default=90, ge=7, le=366)
     #: How often an open status page checks for a newer snapshot.
     live_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
-    #: How often the edge looks for a newer snapshot on disk.
-    edge_reload_seconds: float = Field(default=0.25, gt=0, le=60)
+    #: How often the edge looks for a newer snapshot on disk (one readlink of ``current``). On
+    #: Linux the edge is also told at once when ``current`` changes (inotify), so this only
+    #: bounds the delay where that is not available (other systems, network file systems).
+    edge_reload_seconds: float = Field(default=0.05, gt=0, le=60)
     #: ``Cache-Control: max-age`` the edge sends for pages and JSON.
     edge_max_age: int = Field(default=10, ge=0, le=3600)
     #: Snapshots kept on disk besides the current one.

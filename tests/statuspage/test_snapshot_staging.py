@@ -4,6 +4,7 @@ changed rather than the whole manifest. Both must leave exactly what a full publ
 
 import json
 import shutil
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -123,8 +124,45 @@ def test_pruning_drops_prepared_links_no_publish_can_take_over(now, site_setting
     stale = [root / f"{snapshot.NEXT}{version - 1}", root / f".prestage-{version - 1}-123"]
     for folder in stale:
         folder.mkdir(exist_ok=True)
-    snapshot._claim_prestaged(root, version, root / "claimed")  # let this one's thread finish
+    snapshot._claim_prestaged(root, version, root / "claimed", {})  # its thread stops
     (root / "claimed").rename(root / f"{snapshot.NEXT}{version}")
     snapshot._prune(root, keep=5)
     assert not any(folder.exists() for folder in stale)
     assert (root / f"{snapshot.NEXT}{version}").is_dir()  # the next publish's start stays
+
+
+def test_a_publish_takes_over_links_prepared_half_way_and_makes_the_rest(
+    now, site_settings, outage
+):
+    """Publishes in a burst: the links for the next snapshot (made at nice 10) are not all made
+    yet. The publish stops that work and finishes it, rather than waiting for it."""
+    old, older = _old_incident(now), _old_incident(now - timedelta(days=40))
+    root = site_settings.snapshot_dir
+    published(site_settings)
+    first = (root / snapshot.CURRENT).resolve()
+    version = snapshot.current_version(root)
+    assert version is not None
+    snapshot._prestaging[version].thread.join()
+    files = json.loads((first / snapshot.MANIFEST).read_text())["files"]
+    # As if stopped half way: the old incident's pages not linked yet, the older one's linked.
+    job = snapshot._Prestage(root, version, {"files": files})
+    (root / f"{snapshot.NEXT}{version}").rename(job.work)
+    missing = [p for p in files if old.public_id in p or p.startswith("/history/")]
+    for path in missing:
+        for suffix in snapshot._variants(files[path]):
+            (job.work / (files[path]["file"] + suffix)).unlink()
+    job.linked.update({p: meta for p, meta in files.items() if p not in missing})
+    job.thread = threading.Thread(target=lambda: None)  # its thread: ended where it was
+    job.thread.start()
+    snapshot._prestaging[version] = job
+
+    with transaction.atomic():
+        services.post_update(actor="dana", incident=outage, status="identified", body="Found.")
+    assert publisher.publish(settings=site_settings) is not None
+    second = (root / snapshot.CURRENT).resolve()
+    assert not job.work.exists()  # taken over
+    assert _on_disk(second) == _listed(second)
+    for carried in (f"/incidents/{old.public_id}", f"/he/incidents/{older.public_id}"):
+        assert _page(second, carried).stat().st_ino == _page(first, carried).stat().st_ino
+    assert "Found." in _page(second, f"/incidents/{outage.public_id}").read_text()
+    assert publisher.check(site_settings) == []

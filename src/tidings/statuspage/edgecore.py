@@ -91,7 +91,7 @@ def normalise(path: str) -> tuple[str, str | None]:
 
 class Edge:
     def __init__(
-        self, root: Path, *, max_age: int = 10, reload_seconds: float = 0.25, hsts: bool = False
+        self, root: Path, *, max_age: int = 10, reload_seconds: float = 0.05, hsts: bool = False
     ) -> None:
         self.root = root
         self.hsts = hsts  # only when the public address is https: browsers then refuse http

@@ -31,7 +31,7 @@ _COOKIE_MARK = b"tidings_lang="
 class EdgeOptions:
     root: Path
     max_age: int = 10
-    reload_seconds: float = 0.25
+    reload_seconds: float = 0.05
     hsts: bool = False
     header_timeout: float = 10.0
     keepalive_timeout: float = 20.0
@@ -120,7 +120,12 @@ class Site:
         if date != self.date:
             self.date = date
             self.cache.clear()
-        self.edge.refresh()
+        self.look()
+
+    def look(self, force: bool = False) -> None:
+        """Serve a newer snapshot if there is one: one readlink(2) when there is not, so it
+        can run far more often than :meth:`tick` (and at once when the directory changes)."""
+        self.edge.refresh(force)
         if self.edge.generation != self.generation:
             self.generation = self.edge.generation
             self.cache.clear()

@@ -23,6 +23,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from tidings.statuspage import edgehttp as h
+from tidings.statuspage import edgewatch
 from tidings.statuspage import snapshot as snap
 from tidings.statuspage.edgecore import Response, matches
 from tidings.statuspage.edgesite import EdgeOptions, Site
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 
 _RESERVED_FILES = 64  # listening socket, event loop, stdio, snapshot files being read
 _LINGER_SECONDS = 2.0
+#: How often the Date header is renewed and connection deadlines enforced (it walks every
+#: connection, so it does not follow the snapshot polling period down).
+_TICK_SECONDS = 0.25
 
 
 class PortInUse(Exception):
@@ -337,6 +341,11 @@ def connection_budget(wanted: int) -> int:
     return max(16, min(wanted, soft - _RESERVED_FILES))
 
 
+def _on_change(watch: edgewatch.SnapshotWatch, site: Site) -> None:
+    watch.drain()
+    site.look(force=True)
+
+
 def serve_one(options: EdgeOptions, host: str, port: int) -> None:
     try:
         import uvloop
@@ -349,7 +358,6 @@ def serve_one(options: EdgeOptions, host: str, port: int) -> None:
         from tidings.statuspage.edgeproxy import Upstream
 
         site.upstream = Upstream(site, options.upstream)
-    every = min(0.25, options.reload_seconds)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -358,9 +366,21 @@ def serve_one(options: EdgeOptions, host: str, port: int) -> None:
             try:
                 site.tick()
             finally:  # deadlines must keep being enforced whatever one tick ran into
-                loop.call_later(every, tick)
+                loop.call_later(_TICK_SECONDS, tick)
+
+        def look() -> None:
+            try:
+                site.look()
+            finally:
+                loop.call_later(options.reload_seconds, look)
 
         tick()
+        if options.reload_seconds < _TICK_SECONDS:  # else the tick looks often enough
+            loop.call_later(options.reload_seconds, look)
+        # A new snapshot served as soon as it is current, not up to a polling period later.
+        watch = edgewatch.watch(options.root)
+        if watch is not None:
+            loop.add_reader(watch.fileno(), _on_change, watch, site)
         sock = _bind(host, port)
         server = await loop.create_server(lambda: EdgeProtocol(site), sock=sock, backlog=4096)
         stop = asyncio.Event()
@@ -368,6 +388,9 @@ def serve_one(options: EdgeOptions, host: str, port: int) -> None:
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         server.close()
+        if watch is not None:
+            loop.remove_reader(watch.fileno())
+            watch.close()
 
     asyncio.run(main())
 

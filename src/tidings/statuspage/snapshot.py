@@ -17,7 +17,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,8 +108,11 @@ class Staging:
     The links cost a system call each, thousands with years of history, so after each publish
     a background thread links the whole new snapshot into ``.next-<version>`` (see
     :func:`_prestage`). The next publish takes that directory over and only removes the files it
-    renders anew or drops: its cost follows the change, not the history. Without one (another
-    process published last, or it failed) the carried files are linked here."""
+    renders anew or drops: its cost follows the change, not the history. If that thread has
+    not finished (publishes a second apart in a burst, or a busy machine: it runs at nice 10),
+    it is stopped and its directory taken over as far as it got; the rest is linked here,
+    beside the render, rather than the publish waiting for it. Without one (another process
+    published last, or it failed) every carried file is linked here."""
 
     def __init__(self, root: Path, version: int, carry: Iterable[str]) -> None:
         previous = _read_manifest(root / CURRENT)
@@ -119,19 +122,23 @@ class Staging:
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.files: dict[str, Any] = {}
         self._error: BaseException | None = None
-        self.prestaged = _claim_prestaged(root, int(previous["version"]), self.tmp)
-        if not self.prestaged:
+        linked = _claim_prestaged(root, int(previous["version"]), self.tmp, previous["files"])
+        self.prestaged = linked is not None
+        if linked is None:
             self.tmp.mkdir(parents=True)
-        work = _trim if self.prestaged else _carry
         prev_dir = (root / CURRENT).resolve()
         self._thread = threading.Thread(
-            target=self._run, args=(work, prev_dir, previous["files"], list(carry)), daemon=True
+            target=self._run,
+            args=(prev_dir, previous["files"], list(carry), linked or {}),
+            daemon=True,
         )
         self._thread.start()
 
-    def _run(self, work: _Fill, prev_dir: Path, previous: dict[str, Any], paths: list[str]) -> None:
+    def _run(
+        self, prev_dir: Path, previous: dict[str, Any], paths: list[str], linked: dict[str, Any]
+    ) -> None:
         try:
-            self.files = work(prev_dir, self.tmp, previous, paths)
+            self.files = _fill(prev_dir, self.tmp, previous, paths, linked)
         except BaseException as exc:  # handed to the caller by result()
             self._error = exc
 
@@ -220,14 +227,24 @@ def install(root: Path, tmp: Path, target: Path, *, link_tmp: Path) -> None:
 
 
 def _carry(
-    prev_dir: Path, tmp: Path, previous: dict[str, Any], paths: Iterable[str]
+    prev_dir: Path,
+    tmp: Path,
+    previous: dict[str, Any],
+    paths: Iterable[str],
+    *,
+    files: dict[str, Any] | None = None,
+    stop: threading.Event | None = None,
 ) -> dict[str, Any]:
-    """Hard-link the files of ``paths`` from the previous snapshot; their manifest lines.
-    Plain strings, not Paths: with thousands of pages this loop is most of a publish."""
+    """Hard-link the files of ``paths`` from the previous snapshot; their manifest lines, added
+    to ``files`` as each path's files are all linked (so whoever sets ``stop`` finds exactly
+    the paths done). Plain strings, not Paths: with thousands of pages this loop is most of a
+    publish."""
     made: set[str] = set()
-    files = {}
+    files = {} if files is None else files
     src, dst = f"{prev_dir}/", f"{tmp}/"
     for path in paths:
+        if stop is not None and stop.is_set():
+            break
         meta = previous[path]
         name = str(meta["file"])
         folder = os.path.dirname(name)
@@ -248,22 +265,24 @@ def _variants(meta: dict[str, Any]) -> tuple[str, ...]:
     return ("", *((".gz",) if meta["gzip"] else ()), *((".br",) if meta["br"] else ()))
 
 
-def _trim(
-    prev_dir: Path, tmp: Path, previous: dict[str, Any], paths: Iterable[str]
+def _fill(
+    prev_dir: Path, tmp: Path, previous: dict[str, Any], paths: list[str], linked: dict[str, Any]
 ) -> dict[str, Any]:
-    """In a pre-staged directory (every file of the previous snapshot linked), remove the files
-    of the paths not carried over (rendered anew, or gone); the carried paths' manifest lines."""
+    """Make ``tmp``, which holds the files of the paths ``linked`` already (every path of the
+    previous snapshot when pre-staged whole, some when pre-staging was cut short, none
+    otherwise), hold exactly the files of ``paths``: remove those not carried over (rendered
+    anew, or gone), link those missing. The carried paths' manifest lines."""
     keep = set(paths)
     dst = f"{tmp}/"
-    for path, meta in previous.items():
+    for path, meta in linked.items():
         if path not in keep:
             for suffix in _variants(meta):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(dst + str(meta["file"]) + suffix)
-    return {path: previous[path] for path in keep}
-
-
-_Fill = Callable[[Path, Path, dict[str, Any], Iterable[str]], dict[str, Any]]
+    missing = [path for path in paths if path not in linked]
+    if missing:
+        _carry(prev_dir, tmp, previous, missing)
+    return {path: previous[path] for path in paths}
 
 
 def _link(src: Path, dest: Path) -> bool:
@@ -275,45 +294,75 @@ def _link(src: Path, dest: Path) -> bool:
 
 
 NEXT = ".next-"
-#: This process's pre-staging threads by the version they link: the next publish here waits for
-#: its own rather than linking the same files again beside it.
-_prestaging: dict[int, threading.Thread] = {}
+
+
+class _Prestage:
+    """One pre-staging thread of this process: where it links, how far it got, how to stop it."""
+
+    def __init__(self, root: Path, version: int, manifest: dict[str, Any]) -> None:
+        self.work = root / f".prestage-{version}-{os.getpid()}"
+        self.stop = threading.Event()
+        self.linked: dict[str, Any] = {}  # the paths whose files are all linked in ``work``
+        self.thread = threading.Thread(
+            target=_prestage, args=(self, root, version, manifest), daemon=True
+        )
+
+
+#: This process's pre-staging threads by the version they link: the next publish here takes
+#: over its own, finished or not, rather than linking the same files again beside it.
+_prestaging: dict[int, _Prestage] = {}
 
 
 def _start_prestage(root: Path, version: int, manifest: dict[str, Any]) -> None:
+    for older in _prestaging.values():  # no publish will take these over: stop spending on them
+        older.stop.set()
     _prestaging.clear()
-    thread = threading.Thread(target=_prestage, args=(root, version, manifest), daemon=True)
-    _prestaging[version] = thread
-    thread.start()
+    job = _Prestage(root, version, manifest)
+    _prestaging[version] = job
+    job.thread.start()
 
 
-def _prestage(root: Path, version: int, manifest: dict[str, Any]) -> None:
+def _prestage(job: _Prestage, root: Path, version: int, manifest: dict[str, Any]) -> None:
     """Link every file of snapshot ``version`` into ``.next-<version>``: the start of the next
     snapshot, ready before it is asked for. Built under a private name and renamed when
-    complete, so a publisher never takes over a half-linked directory."""
-    work = root / f".prestage-{version}-{os.getpid()}"
+    complete, so another process never takes over a half-linked directory; a publisher of this
+    process may stop it and take over the part done (:func:`_claim_prestaged`)."""
+    work = job.work
     _lower_priority()  # the snapshot just written is being served: that comes first
     try:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir()
         files = manifest["files"]
-        _carry(root / f"v{version:010d}", work, files, files)
-        work.rename(root / f"{NEXT}{version}")
+        _carry(root / f"v{version:010d}", work, files, files, files=job.linked, stop=job.stop)
+        if not job.stop.is_set():
+            work.rename(root / f"{NEXT}{version}")
     except OSError:  # pruned meanwhile, disk full...: the next publish links what it carries
         log.warning("could not prepare the snapshot after v%s", version, exc_info=True)
+        job.linked.clear()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _claim_prestaged(root: Path, version: int, tmp: Path) -> bool:
-    """Take over the pre-staged copy of snapshot ``version`` as ``tmp``, if there is one."""
+def _claim_prestaged(
+    root: Path, version: int, tmp: Path, files: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Take over the pre-staged copy of snapshot ``version`` (manifest lines ``files``) as
+    ``tmp``: the lines whose files it holds (all of them unless this process's pre-staging was
+    stopped half way), or None when there is none to take over."""
     pending = _prestaging.pop(version, None)
     if pending is not None:
-        pending.join()
+        pending.stop.set()  # links one more path at most, then lets go
+        pending.thread.join()
+        if pending.work.is_dir():  # stopped before the end: its part is this publish's start
+            try:
+                pending.work.rename(tmp)
+            except OSError:
+                return None
+            return pending.linked
     try:
         (root / f"{NEXT}{version}").rename(tmp)
     except OSError:
-        return False
-    return True
+        return None
+    return files
 
 
 def _lower_priority() -> None:
