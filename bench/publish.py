@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_DB = "bench_publish"
+PG_DB = os.environ.get("BENCH_PG_DB", "bench_publish")  # another name per session
 GOAL_SECONDS = 1.0
 GOAL_RATIO = 1.5
 GOAL_NEW_BYTES = 5_000_000
@@ -44,13 +44,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _fresh_pg() -> str:
+def _fresh_pg(name: str = PG_DB) -> str:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DB
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
 
 
 def _new_bytes(snapshot_dir: Path) -> int:
@@ -112,7 +112,7 @@ def _explain(settings: Any, path: str) -> None:
         print("\n".join(list(lines)[:40]), file=sys.stderr)
 
 
-def one_case(rounds: int, gap: float) -> dict[str, Any]:
+def one_case(rounds: int, gap: float, warm: bool = False) -> dict[str, Any]:
     """In this process (its settings from the environment): post updates, publish, time."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
     import django
@@ -146,6 +146,8 @@ def one_case(rounds: int, gap: float) -> dict[str, Any]:
             with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1):
                 break
             time.sleep(0.1)
+        if warm:  # a kept data directory: bring its snapshot to this code first (untimed)
+            publish(settings=settings, force=True)
         served, wall, cpu, new = [], [], [], []
         for _ in range(rounds):
             time.sleep(gap)
@@ -187,30 +189,49 @@ def one_case(rounds: int, gap: float) -> dict[str, Any]:
         edge.wait(timeout=10)
 
 
-def run_case(db: str, size: int, rounds: int, gap: float) -> dict[str, Any]:
-    tmp = Path(tempfile.mkdtemp(prefix=f"bench-publish-{db}-{size}-"))
+def run_case(db: str, size: int, rounds: int, gap: float, keep: Path | None) -> dict[str, Any]:
+    """One database and size: a fresh data directory (and database), or with ``keep`` the one
+    kept there by an earlier run (made and kept if missing: the setup of 5,000 takes minutes)."""
+    kept = keep / f"{db}-{size}" if keep is not None else None
+    reuse = kept is not None and (kept / "ready").exists()
+    if kept is not None:
+        tmp = kept
+        if not reuse:
+            shutil.rmtree(kept, ignore_errors=True)
+            kept.mkdir(parents=True)
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix=f"bench-publish-{db}-{size}-"))
     env = {**os.environ, "TIDINGS_DATA_DIR": str(tmp), "TIDINGS_LOG_LEVEL": "WARNING"}
     env.pop("TIDINGS_DATABASE_URL", None)
     if db == "postgres":
-        env["TIDINGS_DATABASE_URL"] = _fresh_pg()
+        name = PG_DB if kept is None else f"{PG_DB}_{size}"
+        if reuse:
+            env["TIDINGS_DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+        else:
+            env["TIDINGS_DATABASE_URL"] = _fresh_pg(name)
     tidings = str(Path(sys.executable).parent / "tidings")
     try:
-        t0 = time.perf_counter()
-        subprocess.run([tidings, "demo"], env=env, check=True, capture_output=True)
-        t1 = time.perf_counter()
-        subprocess.run(
-            [tidings, "demo", "--history", str(size)], env=env, check=True, capture_output=True
-        )
+        t0 = t1 = time.perf_counter()
+        if not reuse:
+            subprocess.run([tidings, "demo"], env=env, check=True, capture_output=True)
+            t1 = time.perf_counter()
+            subprocess.run(
+                [tidings, "demo", "--history", str(size)], env=env, check=True, capture_output=True
+            )
+            if kept is not None:
+                (kept / "ready").touch()
         setup = time.perf_counter() - t1
         out = subprocess.run(
-            [sys.executable, __file__, "--one", "--rounds", str(rounds), "--gap", str(gap)],
+            [sys.executable, __file__, "--one", "--rounds", str(rounds), "--gap", str(gap),
+             *(["--warm"] if reuse else [])],
             env=env, check=True, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
         result.update(db=db, size=size, history_and_full_publish=setup, demo=t1 - t0)
         return result
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if kept is None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> int:
@@ -225,10 +246,17 @@ def main() -> int:
         help="seconds between rounds (updates come minutes apart; a publish leaves the next "
         "snapshot's links and the pruning of an old one to the time between them)",
     )
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        help="keep each case's data directory (and PostgreSQL database) under this directory and "
+        "reuse it in later runs (one untimed publish first brings it to the current code)",
+    )
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(one_case(args.rounds, args.gap)))
+        print(json.dumps(one_case(args.rounds, args.gap, args.warm)))
         return 0
     print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
@@ -236,7 +264,7 @@ def main() -> int:
     rows = []
     for db in dbs:
         for size in sizes:
-            r = run_case(db, size, args.rounds, args.gap)
+            r = run_case(db, size, args.rounds, args.gap, args.keep)
             rows.append(r)
             print(
                 f"{db:<9} {size:>6} past incidents: post->served {r['served'] * 1000:6.0f} ms "

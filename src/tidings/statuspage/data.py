@@ -133,6 +133,9 @@ class Site:
     partial_weight: float = 0.3
     live_refresh_seconds: float = 10.0
     brand: Brand | None = None  # logo, colours, CSS, links (statuspage.branding)
+    #: This site in each language asked for (:meth:`in_language`): the pages, the feeds and the
+    #: widget each ask, and with years of history that is hundreds of incidents copied each time.
+    local: dict[str, Site] = field(default_factory=dict, compare=False, repr=False)
 
     def component(self, cid: str) -> ComponentData | None:
         return next((c for c in self.components if c.id == cid), None)
@@ -140,13 +143,22 @@ class Site:
     def in_language(self, lang: str) -> Site:
         """This site with every title and name in ``lang`` where one was written, else in the
         default language: each renderer then works on one language without knowing it."""
+        done = self.local.get(lang)
+        if done is not None:
+            return done
 
         def pick(texts: dict[str, str], default: str) -> str:
             return texts.get(lang) or default
 
-        return replace(
+        done = replace(
             self,
             components=tuple(replace(c, name=pick(c.names, c.name)) for c in self.components),
             groups=tuple(replace(g, name=pick(g.names, g.name)) for g in self.groups),
-            incidents=tuple(replace(i, title=pick(i.titles, i.title)) for i in self.incidents),
+            incidents=tuple(
+                i if (title := pick(i.titles, i.title)) == i.title else replace(i, title=title)
+                for i in self.incidents
+            ),
+            local={},
         )
+        self.local[lang] = done
+        return done

@@ -137,11 +137,12 @@ def _resource(r: Any, lang: str) -> dict[str, str]:
     }
 
 
-def _component_views(site: Site) -> tuple[list[GroupView], list[ComponentView]]:
-    labels = _status_labels()
-    views: dict[str, ComponentView] = {}
-    for c in site.components:
-        days = uptime.daily(
+def uptime_days(site: Site) -> dict[str, list[uptime.Day]]:
+    """Each component's days in the uptime bars, by component id: the same in every language,
+    so worked out once per publish (with years of history the window holds hundreds of status
+    changes per component)."""
+    return {
+        c.id: uptime.daily(
             changes=site.changes.get(c.id, ()),
             current=c.status,
             days=site.uptime_days,
@@ -149,6 +150,18 @@ def _component_views(site: Site) -> tuple[list[GroupView], list[ComponentView]]:
             partial_weight=site.partial_weight,
             since=c.start_date,
         )
+        for c in site.components
+    }
+
+
+def _component_views(
+    site: Site, bars: dict[str, list[uptime.Day]]
+) -> tuple[list[GroupView], list[ComponentView]]:
+    labels = _status_labels()
+    views: dict[str, ComponentView] = {}
+    for c in site.components:
+        # fresh days: each language's incident titles are added to them
+        days = [uptime.Day(d.day, d.level, d.uptime, d.down_seconds) for d in bars[c.id]]
         views[c.id] = ComponentView(
             c=c, days=days, overall=uptime.overall(days), status_label=labels[c.status]
         )
@@ -219,8 +232,10 @@ class Selection:
     incidents: frozenset[str]
 
 
-def _front(site: Site, lang: str, base: dict[str, Any]) -> str:
-    groups, loose = _component_views(site)
+def _front(
+    site: Site, lang: str, base: dict[str, Any], bars: dict[str, list[uptime.Day]]
+) -> str:
+    groups, loose = _component_views(site, bars)
     recent_cut = site.generated_at.timestamp() - RECENT_DAYS * 86400
     ctx = {
         **base,
@@ -257,12 +272,13 @@ def render_pages(whole: Site, only: Selection | None = None) -> dict[str, str]:
     """HTML pages of the site, URL path -> HTML: all of them, or (``only``) the front page,
     the history index and the selected months and incidents, in every language."""
     pages: dict[str, str] = {}
+    bars = uptime_days(whole)
     for lang in LANGS:
         site = whole.in_language(lang)
         with translation.override(lang):
             base = _context(site, lang)
             p = prefix(lang)
-            pages[p + "/"] = _front(site, lang, base)
+            pages[p + "/"] = _front(site, lang, base, bars)
             pages.update(
                 history.render(
                     site,

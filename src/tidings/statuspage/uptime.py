@@ -95,8 +95,10 @@ def daily(
         span = (d_end - d_start).total_seconds()
         seconds: dict[str, float] = {}
         # Only the segments within the day: a sweep, not every segment for every day (with a
-        # few hundred incidents in the window that was most of a publish).
-        for s_start, s_end, s_status in segments[first:]:
+        # few hundred incidents in the window that was most of a publish). By index: a slice
+        # would copy the rest of the list every day.
+        for n in range(first, len(segments)):
+            s_start, s_end, s_status = segments[n]
             if s_start >= d_end:
                 break
             overlap = (min(s_end, d_end) - max(s_start, d_start)).total_seconds()
