@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from tidings.core.text import pick, render_markdown
 from tidings.statuspage import history, uptime, v2
-from tidings.statuspage.data import ComponentData, IncidentData, Site
+from tidings.statuspage.data import ComponentData, IncidentData, Site, UpdateData
 
 LANGS = ("en", "he")
 RTL = {"he"}
@@ -104,35 +104,51 @@ def _impact_labels() -> dict[str, str]:
     }
 
 
-def _incident_view(i: IncidentData, lang: str, site: Site) -> dict[str, Any]:
+#: An update's text as HTML, by its Markdown source. A worker publishes many times: the texts
+#: of the incidents on the front page and in the month pages are the same each time.
+_markdown = lru_cache(maxsize=8192)(render_markdown)
+
+
+def _incident_view(i: IncidentData, lang: str, site: Site, *, card: bool = False) -> dict[str, Any]:
+    """What the templates show of an incident: its page, or (``card``) its card in a list,
+    which shows only the latest update (a month of history holds a hundred cards with years of
+    history: rendering every update of each, and FAQ and resources, was wasted)."""
     labels = _status_labels()
+    if card:
+        return {
+            "i": i,
+            "url": f"{prefix(lang)}/incidents/{i.id}",
+            "status_label": labels.get(i.status, i.status),
+            "impact_label": _impact_labels().get(i.impact, i.impact),
+            "updates": [_update_view(u, lang, labels) for u in i.updates[:1]],
+            "components": [c.name for cid in i.component_ids if (c := site.component(cid))],
+        }
     return {
         "i": i,
         "url": f"{prefix(lang)}/incidents/{i.id}",
         "status_label": labels.get(i.status, i.status),
         "impact_label": _impact_labels().get(i.impact, i.impact),
-        "updates": [
-            {
-                "u": u,
-                "status_label": labels.get(u.status, u.status),
-                "html": render_markdown(pick(u.bodies, lang)),
-                "translated": lang in u.bodies,
-            }
-            for u in i.updates
-        ],
+        "updates": [_update_view(u, lang, labels) for u in i.updates],
         "components": [c.name for cid in i.component_ids if (c := site.component(cid))],
-        "faq": [
-            {"q": pick(f.question, lang), "a": render_markdown(pick(f.answer, lang))} for f in i.faq
-        ],
+        "faq": [{"q": pick(f.question, lang), "a": _markdown(pick(f.answer, lang))} for f in i.faq],
         "workarounds": [_resource(r, lang) for r in i.resources if r.kind == "workaround"],
         "links": [_resource(r, lang) for r in i.resources if r.kind == "link"],
+    }
+
+
+def _update_view(u: UpdateData, lang: str, labels: dict[str, str]) -> dict[str, Any]:
+    return {
+        "u": u,
+        "status_label": labels.get(u.status, u.status),
+        "html": _markdown(pick(u.bodies, lang)),
+        "translated": lang in u.bodies,
     }
 
 
 def _resource(r: Any, lang: str) -> dict[str, str]:
     return {
         "title": pick(r.title, lang),
-        "html": render_markdown(pick(r.body, lang)) if r.body else "",
+        "html": _markdown(pick(r.body, lang)) if r.body else "",
         "url": r.url,
     }
 
@@ -219,8 +235,8 @@ def _context(site: Site, lang: str) -> dict[str, Any]:
     }
 
 
-def _localized_view(i: IncidentData, *, lang: str, site: Site) -> dict[str, Any]:
-    return _incident_view(i, lang, site)
+def _card(i: IncidentData, *, lang: str, site: Site) -> dict[str, Any]:
+    return _incident_view(i, lang, site, card=True)
 
 
 @dataclass(frozen=True)
@@ -232,9 +248,7 @@ class Selection:
     incidents: frozenset[str]
 
 
-def _front(
-    site: Site, lang: str, base: dict[str, Any], bars: dict[str, list[uptime.Day]]
-) -> str:
+def _front(site: Site, lang: str, base: dict[str, Any], bars: dict[str, list[uptime.Day]]) -> str:
     groups, loose = _component_views(site, bars)
     recent_cut = site.generated_at.timestamp() - RECENT_DAYS * 86400
     ctx = {
@@ -243,24 +257,24 @@ def _front(
         "groups": groups,
         "loose": loose,
         "active": [
-            _incident_view(i, lang, site)
+            _incident_view(i, lang, site, card=True)
             for i in site.incidents
             if i.kind == "incident" and i.is_active
         ],
         "maint_active": [
-            _incident_view(i, lang, site)
+            _incident_view(i, lang, site, card=True)
             for i in site.incidents
             if i.kind == "maintenance" and i.is_active
         ],
         "upcoming": [
-            _incident_view(i, lang, site)
+            _incident_view(i, lang, site, card=True)
             for i in sorted(
                 (i for i in site.incidents if i.is_upcoming),
                 key=lambda m: m.scheduled_for or m.started_at,
             )
         ],
         "recent": [
-            _incident_view(i, lang, site)
+            _incident_view(i, lang, site, card=True)
             for i in site.incidents
             if not i.is_active and not i.is_upcoming and i.started_at.timestamp() >= recent_cut
         ],
@@ -283,7 +297,7 @@ def render_pages(whole: Site, only: Selection | None = None) -> dict[str, str]:
                 history.render(
                     site,
                     base,
-                    view=partial(_localized_view, lang=lang, site=site),
+                    view=partial(_card, lang=lang, site=site),
                     months=None if only is None else only.months,
                 )
             )
