@@ -93,7 +93,6 @@ def render(
                 "page_path": f"/history/{key}",
                 "months": [m],
                 "month": m,
-                "show_latest": True,
                 "previous": {"key": keys[n - 1], "date": _as_date(keys[n - 1])} if n else None,
                 "following": (
                     {"key": keys[n + 1], "date": _as_date(keys[n + 1])}

@@ -109,20 +109,49 @@ def _impact_labels() -> dict[str, str]:
 _markdown = lru_cache(maxsize=8192)(render_markdown)
 
 
-def _incident_view(i: IncidentData, lang: str, site: Site, *, card: bool = False) -> dict[str, Any]:
-    """What the templates show of an incident: its page, or (``card``) its card in a list,
-    which shows only the latest update (a month of history holds a hundred cards with years of
-    history: rendering every update of each, and FAQ and resources, was wasted)."""
+#: Incident cards as HTML, by everything a card shows (see :func:`_card_html`).
+_cards: dict[tuple[Any, ...], str] = {}
+_CARDS_KEPT = 20_000
+
+
+def _card_html(x: dict[str, Any], lang: str, show_latest: bool) -> str:
+    """An incident's card (``_incident.html``) as HTML. The cards of the front page and of the
+    month pages are mostly the same from one publish to the next, and a month holds about 80
+    of them with years of history: each is rendered once and kept, keyed by all it shows."""
+    i, latest = x["i"], x["updates"][0] if x["updates"] else None
+    key = (
+        lang, show_latest, i.id, i.kind, i.title, i.status, i.impact, i.scheduled_for,
+        i.scheduled_until, i.next_update_due_at, x["url"], x["status_label"], x["impact_label"],
+        tuple(x["components"]),
+        (latest["html"], latest["u"].display_at) if latest and show_latest else None,
+    )  # fmt: skip
+    html = _cards.get(key)
+    if html is None:
+        html = render_to_string("statuspage/_incident.html", {"x": x, "show_latest": show_latest})
+        if len(_cards) >= _CARDS_KEPT:
+            _cards.clear()
+        _cards[key] = html
+    return html
+
+
+def _incident_view(
+    i: IncidentData, lang: str, site: Site, *, card: bool | None = None
+) -> dict[str, Any]:
+    """What the templates show of an incident: its page, or (``card`` True or False: with its
+    latest update or without) its card in a list, as HTML (``html``). A card shows only the
+    latest update: with years of history a month holds about 80 cards, and rendering every
+    update of each, and FAQ and resources, was wasted."""
     labels = _status_labels()
-    if card:
-        return {
+    if card is not None:
+        x = {
             "i": i,
             "url": f"{prefix(lang)}/incidents/{i.id}",
             "status_label": labels.get(i.status, i.status),
             "impact_label": _impact_labels().get(i.impact, i.impact),
-            "updates": [_update_view(u, lang, labels) for u in i.updates[:1]],
+            "updates": [_update_view(u, lang, labels) for u in i.updates[:1]] if card else [],
             "components": [c.name for cid in i.component_ids if (c := site.component(cid))],
         }
+        return {**x, "html": mark_safe(_card_html(x, lang, card))}  # noqa: S308 - a template's output
     return {
         "i": i,
         "url": f"{prefix(lang)}/incidents/{i.id}",
@@ -274,7 +303,7 @@ def _front(site: Site, lang: str, base: dict[str, Any], bars: dict[str, list[upt
             )
         ],
         "recent": [
-            _incident_view(i, lang, site, card=True)
+            _incident_view(i, lang, site, card=False)
             for i in site.incidents
             if not i.is_active and not i.is_upcoming and i.started_at.timestamp() >= recent_cut
         ],
