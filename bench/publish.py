@@ -57,18 +57,19 @@ def _new_bytes(snapshot_dir: Path) -> int:
     """Bytes of the current snapshot's files that are not hard links to an earlier snapshot's
     (by inode: the next snapshot's directory, prepared in the background, links them all)."""
     current = (snapshot_dir / "current").resolve()
-    earlier = {
-        p.stat().st_ino
-        for d in snapshot_dir.glob("v*")
-        if d.is_dir() and d != current
-        for p in d.rglob("*")
-        if p.is_file()
-    }
-    return sum(
-        st.st_size
-        for p in current.rglob("*")
-        if p.is_file() and (st := p.stat()).st_ino not in earlier
-    )
+    earlier = {st.st_ino for d in snapshot_dir.glob("v*") if d != current for st in _stats(d)}
+    return sum(st.st_size for st in _stats(current) if st.st_ino not in earlier)
+
+
+def _stats(directory: Path) -> list[os.stat_result]:
+    """The files under ``directory``; those an old snapshot's pruning removes meanwhile (it
+    runs in the publishing process's background) are left out."""
+    out = []
+    for folder, _, names in os.walk(directory):
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                out.append(os.stat(os.path.join(folder, name)))
+    return out
 
 
 def _watch(url: str, marker: bytes, seen: list[float], timeout: float) -> None:
