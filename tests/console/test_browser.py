@@ -167,7 +167,8 @@ def test_the_commander_renames_a_component_and_words_an_update_from_an_edited_te
 
     payments = Component.objects.get()
     omer = signed_in("omer")
-    omer.click("nav >> text=Components")
+    omer.click("nav summary")  # the phone's menu
+    omer.click("nav .menu >> text=Components")
     row = omer.locator(f"#c-{payments.public_id}")
     row.locator("details.edit summary").click()
     row.locator("input[name=name_en]").fill("Card payments")
