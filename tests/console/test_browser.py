@@ -10,18 +10,14 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from tests.statuspage.conftest import CHROMIUM
+from tests.console.conftest import IN_CHROMIUM
 from tidings.components import services as components
 from tidings.incidents.models import Incident
 from tidings.staff.models import StaffProfile
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
-]
+pytestmark = IN_CHROMIUM
 
 WORDS = {
     "en": {"preview": "Preview", "publish": "Publish", "still": "Still working, no ETA yet",

@@ -14,9 +14,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connections
 
+from tests.console.conftest import IN_CHROMIUM
 from tests.notify.kit import drain
 from tests.notify.sinks import SmtpSink
-from tests.statuspage.conftest import CHROMIUM
 from tidings.components import services as components
 from tidings.config import overridden
 from tidings.core import clock, jobs
@@ -26,11 +26,7 @@ from tidings.staff.models import StaffProfile
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
-]
+pytestmark = IN_CHROMIUM
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

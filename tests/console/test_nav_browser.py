@@ -8,15 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.statuspage.conftest import CHROMIUM
+from tests.console.conftest import IN_CHROMIUM
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
-]
+pytestmark = IN_CHROMIUM
 
 WORDS = {
     "en": {"menu": "Menu", "sections": ["Crisis", "Setup", "People", "Administration"],
