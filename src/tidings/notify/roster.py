@@ -173,3 +173,22 @@ def left_out(
         if len(rows) >= per_page:
             break
     return Page(rows, total, page, pages)
+
+
+def listed(
+    incident: Incident,
+    audience: Audience,
+    components: ComponentIds = None,
+    *,
+    reason: str = "",
+    q: str = "",
+    page: int = 1,
+) -> Page:
+    """A page of the recipients (searched by ``q``), or with a ``reason`` ("all" or one of
+    :data:`REASONS`) of those left out: the one choice the preview API and the console's
+    roster both offer."""
+    if reason:
+        return left_out(
+            incident, audience, components, reason="" if reason == "all" else reason, page=page
+        )
+    return recipients(incident, audience, components, q=q, page=page)
