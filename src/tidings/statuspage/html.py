@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from tidings.core.text import pick, render_markdown
 from tidings.statuspage import history, uptime, v2
 from tidings.statuspage.data import ComponentData, IncidentData, Site
+from tidings.statuspage.words import impact_labels, status_labels
 
 LANGS = ("en", "he")
 RTL = {"he"}
@@ -66,51 +67,13 @@ class GroupView:
     components: list[ComponentView] = field(default_factory=list)
 
 
-def _status_labels() -> dict[str, str]:
-    from django.utils.translation import gettext as _
-
-    return {
-        "operational": _("Operational"),
-        "degraded_performance": _("Degraded performance"),
-        "partial_outage": _("Partial outage"),
-        "major_outage": _("Major outage"),
-        "under_maintenance": _("Under maintenance"),
-        "investigating": _("Investigating"),
-        "identified": _("Identified"),
-        "monitoring": _("Monitoring"),
-        "resolved": _("Resolved"),
-        "scheduled": _("Scheduled"),
-        "in_progress": _("In progress"),
-        "verifying": _("Verifying"),
-        "completed": _("Completed"),
-        "cancelled": _("Cancelled"),
-        "none": _("All Systems Operational"),
-        "maintenance": _("Service Under Maintenance"),
-        "minor": _("Partially Degraded Service"),
-        "major": _("Partial System Outage"),
-        "critical": _("Major System Outage"),
-    }
-
-
-def _impact_labels() -> dict[str, str]:
-    from django.utils.translation import gettext as _
-
-    return {
-        "none": _("No impact"),
-        "minor": _("Minor"),
-        "major": _("Major"),
-        "critical": _("Critical"),
-        "maintenance": _("Maintenance"),
-    }
-
-
 def _incident_view(i: IncidentData, lang: str, site: Site) -> dict[str, Any]:
-    labels = _status_labels()
+    labels = status_labels()
     return {
         "i": i,
         "url": f"{prefix(lang)}/incidents/{i.id}",
         "status_label": labels.get(i.status, i.status),
-        "impact_label": _impact_labels().get(i.impact, i.impact),
+        "impact_label": impact_labels().get(i.impact, i.impact),
         "updates": [
             {
                 "u": u,
@@ -138,7 +101,7 @@ def _resource(r: Any, lang: str) -> dict[str, str]:
 
 
 def _component_views(site: Site) -> tuple[list[GroupView], list[ComponentView]]:
-    labels = _status_labels()
+    labels = status_labels()
     views: dict[str, ComponentView] = {}
     for c in site.components:
         days = uptime.daily(
@@ -188,7 +151,7 @@ def _attach_incident_titles(site: Site, views: dict[str, ComponentView]) -> None
 
 
 def _context(site: Site, lang: str) -> dict[str, Any]:
-    labels = _status_labels()
+    labels = status_labels()
     indicator = v2.indicator_of(site)
     other = "he" if lang == "en" else "en"
     return {
