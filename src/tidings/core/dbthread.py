@@ -27,13 +27,32 @@ class DbThreadWorker:
         self.db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name)
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        call = functools.partial(fn, *args, **kwargs)
+        call = functools.partial(_replacing_dead, fn, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self.db_thread, call)
 
     async def close_db(self) -> None:
         """Close the thread's database connections, then the thread itself."""
         await self.db(close_connections)
         self.db_thread.shutdown(wait=True)
+
+
+def _replacing_dead(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn`` on the database thread. Django replaces a connection the server dropped (a
+    restart, an outage) only where a request starts or ends, which these processes never do:
+    after a call the database failed, the thread's connections are closed, so the next call
+    opens a new one instead of failing forever. A refused row (IntegrityError, DataError)
+    says nothing about the connection and keeps it; nothing is checked while calls succeed."""
+    from django.db import DatabaseError, DataError, IntegrityError, connections
+
+    try:
+        return fn(*args, **kwargs)
+    except (IntegrityError, DataError):
+        raise
+    except DatabaseError:
+        for conn in connections.all(initialized_only=True):
+            if not conn.in_atomic_block:
+                conn.close()
+        raise
 
 
 def close_connections() -> None:
