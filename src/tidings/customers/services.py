@@ -187,10 +187,12 @@ def _check_customer(customer: Customer, values: dict[str, Any], vocab: cells.Voc
     """What single values cannot show: a name another customer has, a manager who left."""
     name = values.get("name")
     if name and Customer.objects.filter(name__iexact=name).exclude(pk=customer.pk).exists():
-        raise InvalidInput(_("a customer called %(name)s exists already") % {"name": repr(name)})
+        raise InvalidInput(
+            _("a customer called %(name)s exists already") % {"name": repr(name)}, field="name"
+        )
     if problem := former_manager_problem(customer, values.get("account_manager") or "", vocab):
         # The API field leads, untranslated: the console puts the message next to it by that.
-        raise InvalidInput(f"account_manager: {problem}")
+        raise InvalidInput(f"account_manager: {problem}", field="account_manager")
 
 
 def _recorded(kind: str, actor: str, customer: Customer, **data: Any) -> None:
