@@ -17,6 +17,7 @@ from tidings.components.api import router as components_router
 from tidings.core import audit, db, unavailable
 from tidings.core.auth import Refused, actor_of
 from tidings.core.errors import DomainError
+from tidings.core.outs import Renderer
 from tidings.customers.api import router as customers_router
 from tidings.incidents.api import router as incidents_router
 from tidings.incidents.api_cadence import router as cadence_router
@@ -82,6 +83,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=[RoleToken(), RoleSession()],  # the role table decides every staff path
     docs_url="/docs",
+    renderer=Renderer(),
 )
 for _staff in STAFF_ROUTERS:
     _staff.add_decorator(one_transaction)

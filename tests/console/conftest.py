@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.statuspage.conftest import browser  # noqa: F401 - a fixture
+from tests.statuspage.conftest import CHROMIUM, browser  # noqa: F401 - a fixture
+
+#: The marks of a console test in real Chromium: the live server's threads see only committed
+#: rows, so each test runs in a database of its own rather than inside one transaction.
+IN_CHROMIUM = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
+]
 
 
 @pytest.fixture

@@ -10,18 +10,14 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from tests.statuspage.conftest import CHROMIUM
+from tests.console.conftest import IN_CHROMIUM
 from tidings.components import services as components
 from tidings.incidents.models import Incident
 from tidings.staff.models import StaffProfile
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
-]
+pytestmark = IN_CHROMIUM
 
 WORDS = {
     "en": {"preview": "Preview", "publish": "Publish", "still": "Still working, no ETA yet",
@@ -167,7 +163,8 @@ def test_the_commander_renames_a_component_and_words_an_update_from_an_edited_te
 
     payments = Component.objects.get()
     omer = signed_in("omer")
-    omer.click("nav >> text=Components")
+    omer.click("nav summary")  # the phone's menu
+    omer.click("nav .menu >> text=Components")
     row = omer.locator(f"#c-{payments.public_id}")
     row.locator("details.edit summary").click()
     row.locator("input[name=name_en]").fill("Card payments")

@@ -14,9 +14,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connections
 
+from tests.console.conftest import IN_CHROMIUM
 from tests.notify.kit import drain
 from tests.notify.sinks import SmtpSink
-from tests.statuspage.conftest import CHROMIUM
 from tidings.components import services as components
 from tidings.config import overridden
 from tidings.core import clock, jobs
@@ -26,11 +26,7 @@ from tidings.staff.models import StaffProfile
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
-]
+pytestmark = IN_CHROMIUM
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -142,3 +138,26 @@ def test_a_late_update_is_reminded_escalated_recorded_and_answered_in_one_click(
     incident.refresh_from_db()
     assert incident.status == "investigating"
     assert incident.next_update_due_at == due + timedelta(minutes=23)
+
+
+def test_the_desk_countdown_and_its_cadence_card_name_the_same_minute(
+    signed_in: Any, live_server: Any, staff: dict[str, User]
+) -> None:
+    """The countdown ticks in the browser and the card is rendered by the server: 3 min 30 s
+    before the update is due both say 4 min, and 2 min 30 s after it both say 3 min."""
+    from django.utils import timezone
+
+    from tidings.incidents.models import Incident
+
+    incident = incidents.create_incident(
+        actor="dana", title="Card payments fail", severity="SEV1", body="Looking into it."
+    )
+    dana = signed_in("dana")
+    for offset, header, card in (
+        (timedelta(minutes=3, seconds=30), "due in 4 min", "Due in 4 min"),
+        (-timedelta(minutes=2, seconds=30), "overdue by 3 min", "Overdue by 3 min"),
+    ):
+        Incident.objects.filter(pk=incident.pk).update(next_update_due_at=timezone.now() + offset)
+        dana.goto(f"{live_server.url}/console/incidents/{incident.public_id}")
+        expect(dana.locator("span.due[data-due]").first).to_have_text(header)
+        expect(dana.locator("#cadence .cadence-standing")).to_contain_text(card)

@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from tests.conftest import published
-from tests.statuspage.conftest import CHROMIUM
+from tests.console.conftest import IN_CHROMIUM
 from tidings.components import services as components
 from tidings.core.models import Event
 from tidings.incidents import drafts, services
@@ -23,11 +23,7 @@ from tidings.statuspage import snapshot
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
-]
+pytestmark = IN_CHROMIUM
 
 BAD = {
     "en": "A minor glitch at a third party delays card payments. We expect it fixed within 2 hours.",

@@ -196,8 +196,24 @@ def test_contact_mistakes_show_next_to_their_fields(comms, book):
     assert r.status_code == 422
     assert 'id="id_phone-errors"' in page and "international form" in page
     assert 'id="id_email-errors"' in page and 'value="Peter"' in page
+    r = manager.post(f"/console/customers/{book['initech'].public_id}/contacts", {
+        "name": "Peter", "email": "", "phone": "052 not a number", "language": "en",
+        "channels": ["email", "sms"],
+    }, HTTP_ACCEPT_LANGUAGE="he")  # fmt: skip
+    phone = r.content.decode().split('id="id_phone-errors"')[1].split("</")[0]
+    assert "בפורמט בינלאומי" in phone  # the reader's language, by the field
     r = manager.post("/console/customers/new", {"name": "initech", "plan": "standard"})
     assert r.status_code == 422 and 'id="id_name-errors"' in r.content.decode()
+    # In Hebrew the refusal's words are not the English ones the screen once matched: it goes
+    # by the field the service names.
+    r = manager.post(
+        "/console/customers/new", {"name": "initech", "plan": "standard"},
+        HTTP_ACCEPT_LANGUAGE="he",
+    )  # fmt: skip
+    page = r.content.decode()
+    assert r.status_code == 422 and 'dir="rtl"' in page
+    errors = page[page.index('id="id_name-errors"') :]
+    assert errors.index("כבר קיים לקוח בשם") < errors.index("</")  # in Hebrew, under the name
 
 
 def test_a_large_customer_file_is_followed_while_a_worker_imports_it(book):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from tidings.components import services as components
 from tidings.components.models import Component
@@ -154,6 +155,12 @@ def test_every_problem_is_reported_with_its_row_and_nothing_is_half_imported(dan
     assert "duplicate contact email" in messages[11] and "row 4" in messages[11]
     assert report.created.as_dict() == {"customers": 0, "contacts": 0}
     assert snapshot() == before  # not even the valid row 2
+    with translation.override("he"):  # staff reading the report in Hebrew
+        hebrew = {e.row: e.message for e in run(text).errors}
+    assert hebrew[4] == "תוכנית לא מוכרת 'platinum'; אפשר: business, enterprise, free, standard"
+    assert hebrew[5] == "רכיב לא מוכר 'Teleportation'"
+    assert hebrew[9].startswith("ערוץ לא מוכר 'pigeon'")
+    assert "E.164" in hebrew[7] and "בינלאומית" in hebrew[7]
 
 
 def test_a_dry_run_counts_but_writes_nothing(sheet):

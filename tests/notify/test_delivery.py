@@ -268,3 +268,29 @@ def test_a_webhook_that_stays_unreachable_is_disabled_after_three_updates(
     assert event.subject_id == down.public_id
     flaky.refresh_from_db()
     assert flaky.status == "active"  # one answer in between: it is alive
+
+
+def test_the_worker_reconnects_after_the_database_dropped_its_connection(notify_settings, catalog):
+    """A database restart must not leave the worker failing until someone restarts it: the
+    call that meets the dead connection fails, the next one opens a new connection."""
+    import asyncio
+
+    from django.db import connection, connections
+
+    from tidings.components.models import Component
+    from tidings.notify.worker import DeliveryWorker
+
+    async def main() -> int:
+        worker = DeliveryWorker(notify_settings)
+        try:
+            assert await worker.db(Component.objects.count) == len(catalog)
+            # the server went away (read in the worker's thread: connections are per thread)
+            await worker.db(lambda: connection.connection.close())  # noqa: PLW0108
+            with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises
+                await worker.db(Component.objects.count)
+            return await worker.db(Component.objects.count)
+        finally:
+            await worker.db(connections.close_all)
+            worker.db_thread.shutdown()
+
+    assert asyncio.run(main()) == len(catalog)

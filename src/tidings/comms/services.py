@@ -52,7 +52,10 @@ def get_template(key: str) -> Template:
         return _from_row(row)
     if key in DEFAULTS:
         return DEFAULTS[key]
-    raise NotFound(f"no template {key!r}; known: {', '.join(t.key for t in all_templates())}")
+    raise NotFound(
+        _("no template %(key)s; known: %(known)s")
+        % {"key": repr(key), "known": ", ".join(t.key for t in all_templates())}
+    )
 
 
 def save_template(
@@ -170,7 +173,10 @@ def _author_values(values: dict[str, object] | None) -> dict[str, dict[str, str]
     out: dict[str, dict[str, str]] = {}
     for name, value in (values or {}).items():
         if not isinstance(name, str) or name in rules.KNOWN:
-            raise InvalidInput(f"template_values: {name!r} is filled by Tidings, not by hand")
+            raise InvalidInput(
+                _("template_values: %(name)s is filled by Tidings, not by hand")
+                % {"name": repr(name)}
+            )
         text = check_localized(
             value, field=f"template_values.{name}", max_chars=2000, required=False
         )
@@ -247,10 +253,12 @@ def check_complete(bodies: dict[str, str]) -> dict[str, str]:
     gaps = missing(bodies)
     if gaps:
         names = sorted({slot for slots in gaps.values() for slot in slots})
+        # The field said outright: the console found it by the English words, which a
+        # translation no longer starts with.
         raise InvalidInput(
-            "fill in "
-            + ", ".join(f"{{{n}}}" for n in names)
-            + " (template_values, or write the body yourself)"
+            _("fill in %(slots)s (template_values, or write the body yourself)")
+            % {"slots": ", ".join(f"{{{n}}}" for n in names)},
+            field="body",
         )
     return bodies
 

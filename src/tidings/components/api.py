@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Literal
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import BaseModel, Field
 
 from tidings.components import services
 from tidings.components.models import Component, ComponentGroup
 from tidings.core.auth import actor_of
-from tidings.core.outs import copied
+from tidings.core.outs import copied, json_answer
 from tidings.core.writes import as_actor
 
 router = Router(tags=["components"])
@@ -129,9 +129,22 @@ def delete_group(request: HttpRequest, group_id: str) -> tuple[int, None]:
     return 204, None
 
 
+#: ComponentOut's fields, in its order, as columns (``names`` and ``group_id`` adjusted below).
+_COLUMNS = ("public_id", "slug", "name", "names", "description", "group__public_id", "position",
+            "status", "showcase", "only_show_if_degraded", "updated_at")  # fmt: skip
+
+
 @router.get("/components", response=list[ComponentOut])
-def list_components(request: HttpRequest) -> list[ComponentOut]:
-    return [_out(c) for c in Component.objects.select_related("group")]
+def list_components(request: HttpRequest) -> HttpResponse:
+    """Rendered from the columns, as ninja renders ``list[ComponentOut]`` (a test compares
+    them), without a model and a schema object per component: bench/api.py's idle read."""
+    fields = tuple(ComponentOut.model_fields)
+    rows = []
+    for row in Component.objects.values_list(*_COLUMNS):
+        out = dict(zip(fields, row, strict=True))
+        out["names"] = out["names"] or {"en": out["name"]}
+        rows.append(out)
+    return json_answer(rows)
 
 
 @router.post("/components", response={201: ComponentOut})

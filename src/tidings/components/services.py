@@ -72,7 +72,8 @@ def _slug_taken(slug: str) -> InvalidInput:
 def check_status(status: str) -> str:
     if status not in COMPONENT_STATUSES:
         raise InvalidInput(
-            f"unknown component status {status!r}; use one of {', '.join(COMPONENT_STATUSES)}",
+            _("unknown component status %(status)s; use one of %(statuses)s")
+            % {"status": repr(status), "statuses": ", ".join(COMPONENT_STATUSES)},
             field="status",
         )
     return status
@@ -114,7 +115,7 @@ def find_component(ref: str) -> Component:
         or Component.objects.select_related("group").filter(slug=ref.strip().lower()).first()
     )
     if found is None:
-        raise NotFound(f"no component with id or slug {ref!r}")
+        raise NotFound(_("no component with id or slug %(ref)s") % {"ref": repr(ref)})
     return found
 
 
@@ -160,7 +161,9 @@ def create_group(
 def change_group(*, actor: str, group: ComponentGroup, **fields: Any) -> ComponentGroup:
     unknown = set(fields) - {"name", "description", "position"}
     if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of a group")
+        raise InvalidInput(
+            _("cannot change %(fields)s of a group") % {"fields": ", ".join(sorted(unknown))}
+        )
     if "name" in fields:
         fields["names"] = _names(fields["name"], "a group")
         fields["name"] = default_text(fields["names"])
@@ -210,7 +213,9 @@ def create_component(
 def change_component(*, actor: str, component: Component, **fields: Any) -> Component:
     unknown = set(fields) - set(_EDITABLE) - {"group_id"}
     if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of a component")
+        raise InvalidInput(
+            _("cannot change %(fields)s of a component") % {"fields": ", ".join(sorted(unknown))}
+        )
     if "group_id" in fields:
         gid = fields.pop("group_id")
         component.group = get_group(gid) if gid else None

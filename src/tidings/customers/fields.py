@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tidings.core import text
 from tidings.core.errors import InvalidInput
@@ -55,7 +57,10 @@ def clean_text(value: str, column: str) -> str:
         raise BadValue(exc.message) from None
     limit = _LIMITS.get(column)
     if limit and len(value) > limit:
-        raise BadValue(f"{column} is {len(value)} characters long; the limit is {limit}")
+        raise BadValue(
+            _("%(column)s is %(length)d characters long; the limit is %(limit)d")
+            % {"column": column, "length": len(value), "limit": limit}
+        )
     return value
 
 
@@ -65,7 +70,9 @@ def clean_email(value: str) -> str:
         try:
             _email(value)
         except ValidationError:
-            raise BadValue(f"{value!r} is not a valid email address") from None
+            raise BadValue(
+                _("%(value)s is not a valid email address") % {"value": repr(value)}
+            ) from None
     return value
 
 
@@ -79,8 +86,11 @@ def normalise_phone(value: str) -> str:
         digits = "+" + digits[2:]
     if not _E164.fullmatch(digits):
         raise BadValue(
-            f"phone {raw!r} is not in international (E.164) form: "
-            "a + and the country code, e.g. +972501234567"
+            _(
+                "phone %(value)s is not in international (E.164) form: "
+                "a + and the country code, e.g. +972501234567"
+            )
+            % {"value": repr(raw)}
         )
     return digits
 
@@ -91,8 +101,10 @@ def clean_language(value: str, vocab: Vocabulary) -> str:
         return DEFAULT_LANGUAGE
     code = vocab.languages.get(v.casefold())
     if code is None:
+        choices = ", ".join(sorted(set(vocab.languages.values())))
         raise BadValue(
-            f"unknown language {v!r}; use {', '.join(sorted(set(vocab.languages.values())))}"
+            _("unknown language %(value)s; use %(choices)s")
+            % {"value": repr(v), "choices": choices}
         )
     return code
 
@@ -107,8 +119,12 @@ def clean_channels(values: Iterable[str], vocab: Vocabulary) -> list[str]:
         (out if ch in vocab.channels else unknown).append(ch)
     if unknown:
         raise BadValue(
-            f"unknown channel{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-            f"use {', '.join(sorted(vocab.channels))}"
+            ngettext(
+                "unknown channel %(names)s; use %(choices)s",
+                "unknown channels %(names)s; use %(choices)s",
+                len(unknown),
+            )
+            % {"names": ", ".join(map(repr, unknown)), "choices": ", ".join(sorted(vocab.channels))}
         )
     # "none" records that a contact turned every channel off; beside a real channel it is moot.
     return [ch for ch in out if ch != "none"] if len(out) > 1 else out
@@ -117,16 +133,19 @@ def clean_channels(values: Iterable[str], vocab: Vocabulary) -> list[str]:
 def check_channel_targets(channels: Sequence[str], *, email: str, phone: str) -> None:
     """The channels a contact is reached on need the address they send to."""
     if "email" in channels and not email:
-        raise BadValue("channel 'email' needs an email address")
+        raise BadValue(_("channel 'email' needs an email address"))
     for ch in ("sms", "whatsapp"):
         if ch in channels and not phone:
-            raise BadValue(f"channel {ch!r} needs a phone number")
+            raise BadValue(_("channel %(channel)s needs a phone number") % {"channel": repr(ch)})
 
 
 def clean_plan(value: str, vocab: Vocabulary) -> str:
     v = value.strip().casefold()
     if v not in vocab.plans:
-        raise BadValue(f"unknown plan {value.strip()!r}; use {', '.join(sorted(vocab.plans))}")
+        raise BadValue(
+            _("unknown plan %(value)s; use %(choices)s")
+            % {"value": repr(value.strip()), "choices": ", ".join(sorted(vocab.plans))}
+        )
     return v
 
 
@@ -136,7 +155,10 @@ def clean_bool(value: str, column: str) -> bool:
         return True
     if v in _FALSE:
         return False
-    raise BadValue(f"{column} must be yes or no (true/false, 1/0), not {value.strip()!r}")
+    raise BadValue(
+        _("%(column)s must be yes or no (true/false, 1/0), not %(value)s")
+        % {"column": column, "value": repr(value.strip())}
+    )
 
 
 def clean_manager(value: str, vocab: Vocabulary) -> str:
@@ -145,7 +167,10 @@ def clean_manager(value: str, vocab: Vocabulary) -> str:
         return ""
     found = vocab.managers.get(v) or vocab.managers.get(v.casefold())
     if found is None:
-        raise BadValue(f"unknown account manager {v!r}: no active staff user has that username")
+        raise BadValue(
+            _("unknown account manager %(value)s: no active staff user has that username")
+            % {"value": repr(v)}
+        )
     return found
 
 
@@ -171,11 +196,13 @@ def clean_components(values: Iterable[str], vocab: Vocabulary) -> list[str]:
             out.append(cid)
     if unknown:
         raise BadValue(
-            f"unknown component{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
+            ngettext("unknown component %(names)s", "unknown components %(names)s", len(unknown))
+            % {"names": ", ".join(map(repr, unknown))}
         )
     if ambiguous:
         raise BadValue(
-            f"several components are called {', '.join(map(repr, ambiguous))}; use the id"
+            _("several components are called %(names)s; use the id")
+            % {"names": ", ".join(map(repr, ambiguous))}
         )
     return out
 

@@ -9,6 +9,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tidings.config import get_settings
 from tidings.core import clock
@@ -57,7 +58,7 @@ def submit(*, actor: str, data: bytes, dry_run: bool) -> ImportJob | imports.Imp
 def get(public_id: str) -> ImportJob:
     job = ImportJob.objects.defer("data").filter(public_id=public_id).first()
     if job is None:
-        raise NotFound(f"no import job {public_id!r}")
+        raise NotFound(_("no import job %(id)s") % {"id": repr(public_id)})
     return job
 
 

@@ -69,10 +69,10 @@ def former_manager_problem(customer: Customer, username: str, vocab: cells.Vocab
     current = customer.account_manager.get_username() if customer.account_manager else ""
     if customer.pk is not None and current == username:
         return ""
-    return (
-        f"{username!r} is no longer active staff: they stay only on the customers they "
+    return _(
+        "%(username)s is no longer active staff: they stay only on the customers they "
         "already manage; choose another account manager"
-    )
+    ) % {"username": repr(username)}
 
 
 def _bad(fn: Any, *args: Any) -> Any:
@@ -89,7 +89,7 @@ def _customer_values(fields: dict[str, Any], vocab: cells.Vocabulary) -> dict[st
         if key == "name":
             out[key] = _bad(cells.clean_text, value or "", "customer")
             if not out[key]:
-                raise InvalidInput("a customer needs a name")
+                raise InvalidInput(_("a customer needs a name"))
         elif key == "plan":
             out[key] = _bad(cells.clean_plan, value or "", vocab)
         elif key == "strategic":
@@ -101,7 +101,7 @@ def _customer_values(fields: dict[str, Any], vocab: cells.Vocabulary) -> dict[st
         elif key == "components":
             out[key] = _bad(cells.clean_components, value or [], vocab)
         else:
-            raise InvalidInput(f"cannot set {key!r} on a customer")
+            raise InvalidInput(_("cannot set %(key)s on a customer") % {"key": repr(key)})
     return out
 
 
@@ -117,11 +117,11 @@ def _contact_values(fields: dict[str, Any], vocab: cells.Vocabulary) -> dict[str
     out: dict[str, Any] = {}
     for key, value in fields.items():
         if key not in cleaners:
-            raise InvalidInput(f"cannot set {key!r} on a contact")
+            raise InvalidInput(_("cannot set %(key)s on a contact") % {"key": repr(key)})
         default: Any = [] if key == "channels" else ""
         out[key] = _bad(cleaners[key], default if value is None else value)
     if "name" in out and not out["name"]:
-        raise InvalidInput("a contact needs a name")
+        raise InvalidInput(_("a contact needs a name"))
     return out
 
 
@@ -137,7 +137,10 @@ def get_contact(customer: Customer, contact_id: int) -> Contact:
     try:
         return Contact.objects.get(customer=customer, id=contact_id)
     except Contact.DoesNotExist:
-        raise NotFound(f"customer {customer.public_id} has no contact {contact_id}") from None
+        raise NotFound(
+            _("customer %(customer)s has no contact %(contact)s")
+            % {"customer": customer.public_id, "contact": contact_id}
+        ) from None
 
 
 def _staff(username: str) -> User:
@@ -184,9 +187,12 @@ def _check_customer(customer: Customer, values: dict[str, Any], vocab: cells.Voc
     """What single values cannot show: a name another customer has, a manager who left."""
     name = values.get("name")
     if name and Customer.objects.filter(name__iexact=name).exclude(pk=customer.pk).exists():
-        raise InvalidInput(_("a customer called %(name)s exists already") % {"name": repr(name)})
+        raise InvalidInput(
+            _("a customer called %(name)s exists already") % {"name": repr(name)}, field="name"
+        )
     if problem := former_manager_problem(customer, values.get("account_manager") or "", vocab):
-        raise InvalidInput(f"account_manager: {problem}")
+        # The API field leads, untranslated: the console puts the message next to it by that.
+        raise InvalidInput(f"account_manager: {problem}", field="account_manager")
 
 
 def _recorded(kind: str, actor: str, customer: Customer, **data: Any) -> None:

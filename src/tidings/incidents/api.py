@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import date, datetime
 from typing import Any, Literal
@@ -10,12 +9,11 @@ from typing import Any, Literal
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from ninja.responses import NinjaJSONEncoder
 from pydantic import BaseModel, Field
 
 from tidings.core.auth import actor_of
 from tidings.core.models import Event
-from tidings.core.outs import copied
+from tidings.core.outs import copied, json_answer
 from tidings.core.writes import as_actor
 from tidings.incidents import content, deletion, drafts, maintenances, publishing, services
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate, UpdateDraft
@@ -240,9 +238,7 @@ def _listed(incidents: list[Incident]) -> HttpResponse:
             "updates": [{**u, "overrides": u["overrides"] or {}} for u in updates[i.pk]],
         }  # fmt: skip
         data.append(out)
-    return HttpResponse(
-        json.dumps(data, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
-    )
+    return json_answer(data)
 
 
 def _one(i: Incident) -> IncidentOut:

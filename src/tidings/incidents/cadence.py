@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext as _
+
 from tidings.core.errors import InvalidInput
 
 #: How long before an update is due its owner is reminded.
@@ -48,19 +50,24 @@ def check_policy(severity: str, fields: dict[str, object]) -> Policy:
     """A policy from user input, or :class:`InvalidInput` naming the first wrong field."""
     if severity not in POLICY_KEYS:
         raise InvalidInput(
-            f"severity must be one of {', '.join(k or '(none)' for k in POLICY_KEYS)}"
+            _("severity must be one of %(severities)s")
+            % {"severities": ", ".join(k or "(none)" for k in POLICY_KEYS)}
         )
     unknown = set(fields) - set(_FIELDS)
     if unknown:
-        raise InvalidInput(f"unknown policy fields: {', '.join(sorted(unknown))}")
+        raise InvalidInput(
+            _("unknown policy fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     values = {**DEFAULTS[severity].as_dict(), **fields}
     for name in _FIELDS:
         value = values[name]
         if isinstance(value, bool) or not isinstance(value, int) or not 5 <= value <= 24 * 60:
-            raise InvalidInput(f"{name} must be a whole number of minutes from 5 to 1440")
+            raise InvalidInput(
+                _("%(field)s must be a whole number of minutes from 5 to 1440") % {"field": name}
+            )
     policy = Policy(**values)  # type: ignore[arg-type]
     if max(policy.first_minutes, policy.then_minutes) > policy.max_gap_minutes:
-        raise InvalidInput("max_gap_minutes must be at least the update intervals")
+        raise InvalidInput(_("max_gap_minutes must be at least the update intervals"))
     return policy
 
 

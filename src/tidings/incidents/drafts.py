@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from tidings.core import clock, db, events
 from tidings.core.errors import InvalidInput, InvalidTransition
 from tidings.incidents import eventlog, publishing, services, stored_settings
@@ -30,7 +32,8 @@ def set_required(*, actor: str, severities: list[str]) -> list[str]:
     unknown = sorted(set(severities) - set(SEVERITIES))
     if unknown:
         raise InvalidInput(
-            f"severities must be among {', '.join(SEVERITIES)}; unknown: {', '.join(unknown)}",
+            _("severities must be among %(severities)s; unknown: %(unknown)s")
+            % {"severities": ", ".join(SEVERITIES), "unknown": ", ".join(unknown)},
             field="severities",
         )
     now = clock.now()
@@ -109,7 +112,14 @@ def _lock(draft: UpdateDraft) -> UpdateDraft:
     services.lock_for_update(draft.incident)
     fresh = UpdateDraft.objects.select_for_update().get(pk=draft.pk)
     if fresh.state != "pending":
-        raise InvalidTransition(f"this draft was {fresh.get_state_display().lower()} already")
+        done = {
+            "approved": _("this draft was approved already"),
+            "returned": _("this draft was sent back already"),
+        }
+        raise InvalidTransition(
+            done.get(fresh.state)
+            or _("this draft was %(state)s already") % {"state": fresh.get_state_display().lower()}
+        )
     return fresh
 
 
@@ -143,7 +153,7 @@ def approve(*, actor: str, draft: UpdateDraft) -> IncidentUpdate:
 def send_back(*, actor: str, draft: UpdateDraft, note: str) -> UpdateDraft:
     note = note.strip()
     if not note:
-        raise InvalidInput("note: say what to change", field="note")
+        raise InvalidInput(_("note: say what to change"), field="note")
     draft = _lock(draft)
     draft.state, draft.note, draft.decided_at, draft.decided_by = (
         "returned", note[:2000], clock.now(), actor,

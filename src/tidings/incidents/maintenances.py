@@ -16,6 +16,7 @@ from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
 from tidings.incidents.posting import (
     bodies_of,
     check_choice,
+    component_change,
     post,
     resolve_components,
     template_for,
@@ -89,10 +90,7 @@ def create_maintenance(
         "incident.created", actor, incident, incident_kind="maintenance", status="scheduled",
         scheduled_for=scheduled_for.isoformat(), scheduled_until=scheduled_until.isoformat(),
     )  # fmt: skip
-    affected = [
-        {"code": c.public_id, "name": c.name, "old_status": c.status, "new_status": c.status}
-        for c, _ in targets
-    ]
+    affected = [component_change(c, c.status, c.status) for c, _ in targets]
     write_update(
         actor=actor,
         incident=incident,

@@ -161,11 +161,14 @@ def apply_components(
         [IncidentComponent(incident=incident, component=c, status=s) for c, s in targets],
         update_conflicts=True, unique_fields=["incident", "component"], update_fields=["status"],
     )  # fmt: skip
-    return [_change(c, old, new) for (c, _), (old, new) in zip(targets, moved, strict=True)]
+    return [
+        component_change(c, old, new) for (c, _), (old, new) in zip(targets, moved, strict=True)
+    ]
 
 
-def _change(component: Component, old: str, new: str) -> dict[str, str]:
-    """One component's status change, as an update records it."""
+def component_change(component: Component, old: str, new: str) -> dict[str, str]:
+    """One component's status change, as an update records it (a planned maintenance
+    records its components unchanged: old and new the same)."""
     return {
         "code": component.public_id,
         "name": component.name,
@@ -196,7 +199,7 @@ def release_components(*, actor: str, incident: Incident, keep: set[str]) -> lis
             incident_id=incident.pk,
             locked=True,  # by lock_components, and read since
         )
-        changes.append(_change(component, old, new))
+        changes.append(component_change(component, old, new))
     return changes
 
 

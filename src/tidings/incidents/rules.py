@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from tidings.core.errors import InvalidInput, InvalidTransition
 
 #: Who an update notifies: a named audience or a segment of customers.
@@ -40,13 +42,20 @@ def check_transition(kind: str, old: str, new: str) -> bool:
     is a step back (recorded in the timeline, since a regression is a fact worth explaining)."""
     states = states_for(kind)
     if new not in states:
-        raise InvalidTransition(f"{new!r} is not a {kind} status; use one of {', '.join(states)}")
+        message = (
+            _("%(status)s is not a incident status; use one of %(states)s")
+            if kind == "incident"
+            else _("%(status)s is not a maintenance status; use one of %(states)s")
+        )
+        raise InvalidTransition(message % {"status": repr(new), "states": ", ".join(states)})
     if kind == "incident":
         # Any step is allowed, including reopening a resolved incident: reality is not linear,
         # and an honest timeline records the step back instead of forbidding it.
         return INCIDENT_STATES.index(new) < INCIDENT_STATES.index(old)
     if new not in _MAINTENANCE_NEXT[old]:
-        raise InvalidTransition(f"a maintenance cannot move from {old} to {new}")
+        raise InvalidTransition(
+            _("a maintenance cannot move from %(old)s to %(new)s") % {"old": old, "new": new}
+        )
     return MAINTENANCE_STATES.index(new) < MAINTENANCE_STATES.index(old)
 
 
@@ -56,27 +65,34 @@ def is_closed(status: str) -> bool:
 
 def check_window(starts: datetime, ends: datetime) -> None:
     if ends <= starts:
-        raise InvalidTransition("a maintenance must end after it starts")
+        # Fields as the console names them, which finds them by English words otherwise.
+        raise InvalidTransition(_("a maintenance must end after it starts"), field="until")
 
 
 def check_audience(audience: Audience) -> Audience:
     if isinstance(audience, str):
         if audience not in AUDIENCES:
             raise InvalidInput(
-                f"audience must be one of {', '.join(AUDIENCES)} or a segment, not {audience!r}"
+                _("audience must be one of %(audiences)s or a segment, not %(audience)s")
+                % {"audiences": ", ".join(AUDIENCES), "audience": repr(audience)},
+                field="audience",
             )
         return audience
     if not isinstance(audience, dict) or not audience:
-        raise InvalidInput('a segment audience is an object such as {"plans": ["enterprise"]}')
+        raise InvalidInput(_('a segment audience is an object such as {"plans": ["enterprise"]}'))
     unknown = set(audience) - SEGMENT_KEYS
     if unknown:
         raise InvalidInput(
-            f"unknown segment keys: {', '.join(sorted(unknown))}; use {', '.join(sorted(SEGMENT_KEYS))}"
+            _("unknown segment keys: %(keys)s; use %(known)s")
+            % {"keys": ", ".join(sorted(unknown)), "known": ", ".join(sorted(SEGMENT_KEYS))}
         )
     for key, value in audience.items():
         if key == "strategic":
             if not isinstance(value, bool):
-                raise InvalidInput("segment 'strategic' must be true or false")
+                raise InvalidInput(_("segment 'strategic' must be true or false"), field="audience")
         elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise InvalidInput(f"segment {key!r} must be a list of strings")
+            raise InvalidInput(
+                _("segment %(key)s must be a list of strings") % {"key": repr(key)},
+                field="audience",
+            )
     return audience

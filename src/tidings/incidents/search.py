@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from tidings.core.errors import InvalidInput
 from tidings.incidents import rules
@@ -51,12 +52,15 @@ def query(
     qs = Incident.objects.all()
     if kind:
         if kind not in ("incident", "maintenance"):
-            raise InvalidInput("kind must be incident or maintenance")
+            raise InvalidInput(_("kind must be incident or maintenance"))
         qs = qs.filter(kind=kind)
     qs = _by_status(qs, status)
     if severity:
         if severity not in rules.SEVERITIES:
-            raise InvalidInput(f"severity must be one of {', '.join(rules.SEVERITIES)}")
+            raise InvalidInput(
+                _("severity must be one of %(severities)s")
+                % {"severities": ", ".join(rules.SEVERITIES)}
+            )
         qs = qs.filter(severity=severity)
     if component:
         qs = qs.filter(
@@ -80,7 +84,7 @@ def _by_status(qs: QuerySet[Incident], status: str) -> QuerySet[Incident]:
     if status == "closed":
         return qs.filter(status__in=rules.CLOSED_STATES)
     if status and status not in rules.INCIDENT_STATES + rules.MAINTENANCE_STATES:
-        raise InvalidInput(f"unknown status {status!r}")
+        raise InvalidInput(_("unknown status %(status)s") % {"status": repr(status)})
     return qs.filter(status=status) if status else qs
 
 
@@ -89,7 +93,7 @@ def _by_dates(
 ) -> QuerySet[Incident]:
     start, end = _day(since, end=False), _day(until, end=True)
     if start and end and end <= start:
-        raise InvalidInput("until must be after since")
+        raise InvalidInput(_("until must be after since"))
     if start:
         qs = qs.filter(started_at__gte=start)
     return qs.filter(started_at__lt=end) if end else qs

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
-from tidings.components.services import find_component
 from tidings.core import clock, db, events
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.monitors import rules, services
@@ -40,19 +40,23 @@ def create_monitor(
     (the probes' registry, passed in by the caller: the core never imports a probe)."""
     if kind not in rules.MONITOR_KINDS:
         raise InvalidInput(
-            f"unknown monitor kind {kind!r}; use one of {', '.join(rules.MONITOR_KINDS)}"
+            _("unknown monitor kind %(kind)s; use one of %(kinds)s")
+            % {"kind": repr(kind), "kinds": ", ".join(rules.MONITOR_KINDS)},
+            field="kind",
         )
     name = services.check_name(name)
     if Monitor.objects.filter(name=name).exists():
-        raise InvalidInput(f"a monitor named {name!r} exists already")
+        raise InvalidInput(
+            _("a monitor named %(name)s exists already") % {"name": repr(name)}, field="name"
+        )
     if not 10 <= interval <= 86_400:
-        raise InvalidInput("interval is between 10 and 86400 seconds")
+        raise InvalidInput(_("interval is between 10 and 86400 seconds"), field="interval")
     failures = (1 if kind == "heartbeat" else 3) if failures is None else failures
     if not (1 <= failures <= 100 and 1 <= successes <= 100):
-        raise InvalidInput("failures and successes are between 1 and 100")
+        raise InvalidInput(_("failures and successes are between 1 and 100"), field="failures")
     if validate is not None:
         target, config = validate(kind, target, config or {})
-    comp = find_component(component)
+    comp = services.known_component(component)
     now = clock.now()
     monitor = Monitor(
         kind=kind, name=name, target=target, config=config or {}, component=comp, interval=interval,
@@ -71,7 +75,7 @@ def get_monitor(ref: str) -> Monitor:
         Monitor.objects.filter(public_id=ref).first() or Monitor.objects.filter(name=ref).first()
     )
     if found is None:
-        raise NotFound(f"no monitor with id or name {ref!r}")
+        raise NotFound(_("no monitor with id or name %(ref)s") % {"ref": repr(ref)})
     return found
 
 
@@ -124,7 +128,7 @@ def record(results: list[tuple[int, datetime, Outcome]]) -> list[tuple[int, str,
     now = clock.now()
     rows = {
         r[0]: r
-        for r in Monitor.objects.filter(id__in=[m for m, _, _ in results]).values_list(
+        for r in Monitor.objects.filter(id__in=[m for m, _due, _outcome in results]).values_list(
             "id",
             "state",
             "failures_in_row",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from tidings.core import clock, events
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.monitors.models import EventHook
@@ -11,9 +13,12 @@ from tidings.notify.registry import channel_class
 
 def create_hook(*, actor: str, kind: str, url: str, language: str = "en") -> EventHook:
     if kind not in EventHook.KINDS:
-        raise InvalidInput(f"an event hook is one of {', '.join(EventHook.KINDS)}")
+        raise InvalidInput(
+            _("an event hook is one of %(kinds)s") % {"kinds": ", ".join(EventHook.KINDS)},
+            field="kind",
+        )
     if language not in ("en", "he"):
-        raise InvalidInput("language is en or he")
+        raise InvalidInput(_("language is en or he"), field="language")
     try:
         url = channel_class(kind).normalise_target(url)
     except InvalidTarget as exc:
@@ -27,7 +32,7 @@ def create_hook(*, actor: str, kind: str, url: str, language: str = "en") -> Eve
 def delete_hook(*, actor: str, public_id: str) -> None:
     hook = EventHook.objects.filter(public_id=public_id).first()
     if hook is None:
-        raise NotFound(f"no event hook {public_id!r}")
+        raise NotFound(_("no event hook %(id)s") % {"id": repr(public_id)})
     events.record(kind="event_hook.deleted", actor=actor, subject_type="event_hook",
                   subject_id=hook.public_id, public=False)  # fmt: skip
     hook.delete()

@@ -10,11 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -22,6 +19,7 @@ from django.db import close_old_connections
 
 from tidings.config import TidingsSettings
 from tidings.core import clock
+from tidings.core.dbthread import DbThreadWorker
 from tidings.monitors import checks
 from tidings.monitors.kinds.base import Context
 from tidings.monitors.kinds.net import Net
@@ -32,7 +30,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class Runner:
+class Runner(DbThreadWorker):
     def __init__(
         self,
         settings: TidingsSettings,
@@ -41,24 +39,16 @@ class Runner:
         tick: float = 1.0,
         flush_every: float = 1.0,
     ) -> None:
-        self.settings = settings
-        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        super().__init__(settings, worker_id=worker_id, thread_name="tidings-monitors-db")
         self.tick = tick
         self.flush_every = flush_every
-        self.db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidings-monitors-db")
         self.gate = asyncio.Semaphore(settings.monitor_concurrency)
         self.results: list[tuple[int, datetime, Outcome]] = []
         self.running: set[asyncio.Task[None]] = set()
         self.stats = {"checks": 0, "failures": 0, "claimed": 0, "db_errors": 0}
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        def call() -> T:
-            # A connection the database dropped (a restart, an outage) is replaced here; without
-            # this the thread would keep its dead connection after the database came back.
-            close_old_connections()
-            return fn(*args, **kwargs)
-
-        return await asyncio.get_running_loop().run_in_executor(self.db_thread, call)
+        return await super().db(_reconnected, fn, *args, **kwargs)
 
     async def run(self, stop: asyncio.Event) -> None:
         net = Net(
@@ -97,8 +87,7 @@ class Runner:
             await flusher
             await self._flush()
             await session.close()
-            await self.db(_close_connections)
-            self.db_thread.shutdown(wait=True)
+            await self.close_db()
 
     async def _check_at(self, ctx: Context, target: Target, at: datetime) -> None:
         delay = (at - clock.now()).total_seconds()
@@ -142,10 +131,11 @@ async def run_check(ctx: Context, target: Target) -> Outcome:
         return Outcome(False, 0, f"probe error: {exc!r}"[:300])
 
 
-def _close_connections() -> None:
-    from django.db import connections
-
-    connections.close_all()
+def _reconnected(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    # A connection the database dropped (a restart, an outage) is replaced here; without this
+    # the thread would keep its dead connection after the database came back.
+    close_old_connections()
+    return fn(*args, **kwargs)
 
 
 def run_forever(settings: TidingsSettings, should_stop: Callable[[], bool]) -> None:

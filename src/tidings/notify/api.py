@@ -26,7 +26,7 @@ from tidings.notify import services as notify_services
 from tidings.notify.disabled import disabled_targets
 from tidings.notify.report import delivery_report
 from tidings.notify.rules import mask_target
-from tidings.statuspage.html import _status_labels as status_labels
+from tidings.statuspage.words import status_labels
 from tidings.subscribers import directory
 
 router = Router(tags=["notifications"])

@@ -151,11 +151,9 @@ def recipients(request: HttpRequest, incident_id: str, payload: RosterIn) -> Ros
     if not incident.is_public:
         audience = "none"
     pks = component_pks(p)
-    if payload.left_out:
-        reason = "" if payload.left_out == "all" else payload.left_out
-        page = roster.left_out(incident, audience, pks, reason=reason, page=payload.page)
-    else:
-        page = roster.recipients(incident, audience, pks, q=payload.q, page=payload.page)
+    page = roster.listed(
+        incident, audience, pks, reason=payload.left_out or "", q=payload.q, page=payload.page
+    )
     return RosterOut(
         rows=[RowOut(**r.__dict__) for r in page.rows], total=page.total, page=page.page,
         pages=page.pages,

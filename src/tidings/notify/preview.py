@@ -114,10 +114,11 @@ def page_snippet(
     incident: Incident, update: IncidentUpdate, components: list[Component], lang: str
 ) -> str:
     """The incident as the public page would show it, rendered with the page's own template."""
-    from tidings.statuspage.html import _impact_labels, _status_labels, prefix
+    from tidings.statuspage.html import prefix
+    from tidings.statuspage.words import impact_labels, status_labels
 
     with translation.override(lang):
-        labels = _status_labels()
+        labels = status_labels()
         x: dict[str, Any] = {
             "i": {
                 "id": incident.public_id, "kind": incident.kind, "impact": incident.impact,
@@ -128,7 +129,7 @@ def page_snippet(
             },
             "url": f"{get_settings().public_url}{prefix(lang)}/incidents/{incident.public_id}",
             "status_label": labels.get(update.status, update.status),
-            "impact_label": _impact_labels().get(incident.impact, incident.impact),
+            "impact_label": impact_labels().get(incident.impact, incident.impact),
             "updates": [{"u": update, "html": render_markdown(pick(update.bodies, lang))}],
             "components": [pick(c.names or {}, lang, "") or c.name for c in components],
         }  # fmt: skip

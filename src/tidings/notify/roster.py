@@ -38,20 +38,14 @@ class Page:
     pages: int
 
 
-def _page(total: int, page: int, per_page: int) -> tuple[int, int, int]:
-    pages = max(1, -(-total // per_page))
+def _page(total: int, page: int) -> tuple[int, int, int]:
+    pages = max(1, -(-total // PER_PAGE))
     page = min(max(1, page), pages)
-    return page, pages, (page - 1) * per_page
+    return page, pages, (page - 1) * PER_PAGE
 
 
-def recipients(
-    incident: Incident,
-    audience: Audience,
-    components: ComponentIds = None,
-    *,
-    q: str = "",
-    page: int = 1,
-    per_page: int = PER_PAGE,
+def _recipients(
+    incident: Incident, audience: Audience, components: ComponentIds, q: str, page: int
 ) -> Page:
     found = audiences.recipients(incident, audience, components)
     names = dict(
@@ -66,8 +60,8 @@ def recipients(
         if not needle or needle in r.target.casefold() or needle in names.get(r.customer_id or 0, "").casefold()
     ]  # fmt: skip
     rows.sort(key=lambda r: (r.who == "", r.who.casefold(), r.channel, r.target))
-    page, pages, start = _page(len(rows), page, per_page)
-    return Page(rows[start : start + per_page], len(rows), page, pages)
+    page, pages, start = _page(len(rows), page)
+    return Page(rows[start : start + PER_PAGE], len(rows), page, pages)
 
 
 def _subscriber_rows(qs: Any, reason: str) -> Callable[[int, int], list[Row]]:
@@ -148,28 +142,39 @@ def left_out_counts(
     return {reason: n for reason, n, _ in _segments(incident, audience, components)}
 
 
-def left_out(
-    incident: Incident,
-    audience: Audience,
-    components: ComponentIds = None,
-    *,
-    reason: str = "",
-    page: int = 1,
-    per_page: int = PER_PAGE,
+def _left_out(
+    incident: Incident, audience: Audience, components: ComponentIds, reason: str, page: int
 ) -> Page:
     """Those left out (of one ``reason``, or all), a page at a time."""
     segments = [
         s for s in _segments(incident, audience, components) if not reason or s[0] == reason
     ]
     total = sum(n for _, n, _ in segments)
-    page, pages, start = _page(total, page, per_page)
+    page, pages, start = _page(total, page)
     rows: list[Row] = []
     for _, n, fetch in segments:
         if start >= n:
             start -= n
             continue
-        rows += fetch(start, per_page - len(rows))
+        rows += fetch(start, PER_PAGE - len(rows))
         start = 0
-        if len(rows) >= per_page:
+        if len(rows) >= PER_PAGE:
             break
     return Page(rows, total, page, pages)
+
+
+def listed(
+    incident: Incident,
+    audience: Audience,
+    components: ComponentIds = None,
+    *,
+    reason: str = "",
+    q: str = "",
+    page: int = 1,
+) -> Page:
+    """A page of the recipients (searched by ``q``), or with a ``reason`` ("all" or one of
+    :data:`REASONS`) of those left out: the one choice the preview API and the console's
+    roster both offer."""
+    if reason:
+        return _left_out(incident, audience, components, "" if reason == "all" else reason, page)
+    return _recipients(incident, audience, components, q, page)

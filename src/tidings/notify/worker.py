@@ -10,17 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
 from collections import defaultdict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiohttp
 
 from tidings.config import TidingsSettings
+from tidings.core.dbthread import DbThreadWorker, close_connections
 from tidings.notify import http, ledger
 from tidings.notify.protocol import Channel, Outgoing, Result
 from tidings.notify.registry import CHANNELS
@@ -50,23 +47,18 @@ class RateLimiter:
             await asyncio.sleep(max(0.01, (min(n, self.rate) - self.tokens) / self.rate))
 
 
-class DeliveryWorker:
+class DeliveryWorker(DbThreadWorker):
     def __init__(
         self, settings: TidingsSettings, *, worker_id: str = "", lanes: int = 2, idle: float = 0.5
     ) -> None:
-        self.settings = settings
-        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        super().__init__(settings, worker_id=worker_id, thread_name="tidings-db")
         self.lanes = lanes
         self.idle = idle
-        self.db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidings-db")
         self.channels: dict[str, Channel] = {}
         self.opened: set[str] = set()
         self.limits = {k: RateLimiter(v) for k, v in settings.channel_rates.items() if v > 0}
         self.session: aiohttp.ClientSession | None = None
         self.stats: dict[str, int] = defaultdict(int)
-
-    async def db(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.db_thread, fn, *args)
 
     def channel(self, kind: str) -> Channel | None:
         if kind not in self.channels:
@@ -181,8 +173,7 @@ class DeliveryWorker:
                     await ch.close()
             if self.session is not None:
                 await self.session.close()
-            await self.db(_close_connections)
-            self.db_thread.shutdown(wait=True)
+            await self.close_db()
 
     async def drain(self) -> dict[str, int]:
         """Send everything due now, then return (tests, scripts)."""
@@ -197,11 +188,5 @@ class DeliveryWorker:
             if self.session is not None:
                 await self.session.close()
                 self.session = None
-            await self.db(_close_connections)
+            await self.db(close_connections)
         return dict(self.stats)
-
-
-def _close_connections() -> None:
-    from django.db import connections
-
-    connections.close_all()

@@ -46,7 +46,7 @@ def may(user: Any, action: str) -> bool:
 def get_staff(username: str) -> User:
     user = User.objects.filter(username=username, is_staff=True).first()
     if user is None:
-        raise NotFound(f"no staff user {username!r}")
+        raise NotFound(_("no staff user %(username)s") % {"username": repr(username)})
     return user
 
 
@@ -54,15 +54,20 @@ def set_profile(*, actor: str, user: User, **fields: Any) -> StaffProfile:
     """Set a staff member's role, language, phone, channels or on-call flag."""
     unknown = set(fields) - {"role", "language", "phone", "channels", "on_call"}
     if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of a staff member")
+        raise InvalidInput(
+            _("cannot change %(fields)s of a staff member") % {"fields": ", ".join(sorted(unknown))}
+        )
     if "role" in fields:
         try:
             rules.check_role(fields["role"])
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
+        except ValueError:
+            raise InvalidInput(
+                _("unknown role %(role)s; use one of %(roles)s")
+                % {"role": repr(fields["role"]), "roles": ", ".join(rules.ROLES)}
+            ) from None
     if "channels" in fields:
         fields["channels"] = _channels(fields["channels"])
-    profile, _ = StaffProfile.objects.get_or_create(user=user)
+    profile, _created = StaffProfile.objects.get_or_create(user=user)
     before = {k: getattr(profile, k) for k in fields}
     for name, value in fields.items():
         setattr(profile, name, value)
@@ -114,14 +119,21 @@ def _admins() -> int:
 
 def _channels(value: object) -> list[dict[str, str]]:
     if not isinstance(value, list):
-        raise InvalidInput('channels is a list such as [{"channel": "sms", "target": "+972..."}]')
+        raise InvalidInput(
+            _('channels is a list such as [{"channel": "sms", "target": "+972..."}]')
+        )
     out = []
     for item in value:
         if not isinstance(item, dict) or item.get("channel") not in STAFF_CHANNELS:
-            raise InvalidInput(f"each channel is one of {', '.join(STAFF_CHANNELS)} with a target")
+            raise InvalidInput(
+                _("each channel is one of %(channels)s with a target")
+                % {"channels": ", ".join(STAFF_CHANNELS)}
+            )
         target = str(item.get("target") or "").strip()
         if not target and item["channel"] != "email":
-            raise InvalidInput(f"the {item['channel']} channel needs a target")
+            raise InvalidInput(
+                _("the %(channel)s channel needs a target") % {"channel": item["channel"]}
+            )
         out.append({"channel": str(item["channel"]), "target": target})
     return out
 

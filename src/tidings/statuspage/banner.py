@@ -13,13 +13,12 @@ from typing import Any
 
 import nh3
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from tidings.components.rules import describe_indicator
 from tidings.core.text import pick, render_markdown
-from tidings.statuspage import v2
+from tidings.statuspage import v2, words
 from tidings.statuspage.data import IncidentData, Site
-from tidings.statuspage.html import LANGS, _status_labels, prefix
+from tidings.statuspage.html import LANGS, prefix
 
 TEXT_LIMIT = 280
 _IMPACT_ORDER = {"critical": 0, "major": 1, "minor": 2, "none": 3}
@@ -30,16 +29,6 @@ def plain_text(markdown: str, limit: int = TEXT_LIMIT) -> str:
     text = htmllib.unescape(nh3.clean(render_markdown(markdown), tags=set()))
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _labels() -> dict[str, str]:
-    return {
-        "view": _("View status"),
-        "dismiss": _("Dismiss"),
-        "next_update": _("Next update by"),
-        "maintenance": _("Maintenance in progress"),
-        "more": _("more"),
-    }
 
 
 def _entry(site: Site, i: IncidentData, status_labels: dict[str, dict[str, str]]) -> dict[str, Any]:
@@ -69,8 +58,8 @@ def document(site: Site) -> dict[str, Any]:
     labels: dict[str, dict[str, str]] = {}
     for lang in LANGS:
         with translation.override(lang):
-            status_labels[lang] = _status_labels()
-            labels[lang] = _labels()
+            status_labels[lang] = words.status_labels()
+            labels[lang] = words.banner_labels()
     indicator = v2.indicator_of(site)
     active = [i for i in site.incidents if i.is_active]
     # The worst incident first, then maintenances; newest first within each.

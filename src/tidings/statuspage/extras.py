@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from tidings.components.models import Component
-from tidings.statuspage import badges, html, snapshot, v2
+from tidings.statuspage import badges, html, snapshot, v2, words
 from tidings.statuspage.data import Site
 
 SVG = "image/svg+xml; charset=utf-8"
@@ -30,7 +30,7 @@ def entries(site: Site) -> list[snapshot.Entry]:
         for path, body in badges.badges(lang=lang, indicator=indicator, components=comps).items():
             out.append(snapshot.make_entry(p + path, body.encode(), SVG))
         with translation.override(lang):
-            labels = html._status_labels()
+            labels = words.status_labels()
             page = render_to_string(
                 "statuspage/widget.html",
                 {

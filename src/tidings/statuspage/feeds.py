@@ -45,7 +45,7 @@ def _content(i: IncidentData, lang: str, labels: dict[str, str]) -> str:
 
 
 def _status_labels(lang: str) -> dict[str, str]:
-    from tidings.statuspage.html import _status_labels as labels
+    from tidings.statuspage.words import status_labels as labels
 
     with translation.override(lang):
         return labels()

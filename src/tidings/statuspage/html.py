@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from tidings.core.text import pick, render_markdown
 from tidings.statuspage import history, uptime, v2
 from tidings.statuspage.data import ComponentData, IncidentData, Site, UpdateData
+from tidings.statuspage.words import impact_labels, status_labels
 
 LANGS = ("en", "he")
 RTL = {"he"}
@@ -66,44 +67,6 @@ class GroupView:
     components: list[ComponentView] = field(default_factory=list)
 
 
-def _status_labels() -> dict[str, str]:
-    from django.utils.translation import gettext as _
-
-    return {
-        "operational": _("Operational"),
-        "degraded_performance": _("Degraded performance"),
-        "partial_outage": _("Partial outage"),
-        "major_outage": _("Major outage"),
-        "under_maintenance": _("Under maintenance"),
-        "investigating": _("Investigating"),
-        "identified": _("Identified"),
-        "monitoring": _("Monitoring"),
-        "resolved": _("Resolved"),
-        "scheduled": _("Scheduled"),
-        "in_progress": _("In progress"),
-        "verifying": _("Verifying"),
-        "completed": _("Completed"),
-        "cancelled": _("Cancelled"),
-        "none": _("All Systems Operational"),
-        "maintenance": _("Service Under Maintenance"),
-        "minor": _("Partially Degraded Service"),
-        "major": _("Partial System Outage"),
-        "critical": _("Major System Outage"),
-    }
-
-
-def _impact_labels() -> dict[str, str]:
-    from django.utils.translation import gettext as _
-
-    return {
-        "none": _("No impact"),
-        "minor": _("Minor"),
-        "major": _("Major"),
-        "critical": _("Critical"),
-        "maintenance": _("Maintenance"),
-    }
-
-
 #: An update's text as HTML, by its Markdown source. A worker publishes many times: the texts
 #: of the incidents on the front page and in the month pages are the same each time.
 _markdown = lru_cache(maxsize=8192)(render_markdown)
@@ -141,13 +104,13 @@ def _incident_view(
     latest update or without) its card in a list, as HTML (``html``). A card shows only the
     latest update: with years of history a month holds about 80 cards, and rendering every
     update of each, and FAQ and resources, was wasted."""
-    labels = _status_labels()
+    labels = status_labels()
     if card is not None:
         x = {
             "i": i,
             "url": f"{prefix(lang)}/incidents/{i.id}",
             "status_label": labels.get(i.status, i.status),
-            "impact_label": _impact_labels().get(i.impact, i.impact),
+            "impact_label": impact_labels().get(i.impact, i.impact),
             "updates": [_update_view(u, lang, labels) for u in i.updates[:1]] if card else [],
             "components": [c.name for cid in i.component_ids if (c := site.component(cid))],
         }
@@ -156,7 +119,7 @@ def _incident_view(
         "i": i,
         "url": f"{prefix(lang)}/incidents/{i.id}",
         "status_label": labels.get(i.status, i.status),
-        "impact_label": _impact_labels().get(i.impact, i.impact),
+        "impact_label": impact_labels().get(i.impact, i.impact),
         "updates": [_update_view(u, lang, labels) for u in i.updates],
         "components": [c.name for cid in i.component_ids if (c := site.component(cid))],
         "faq": [{"q": pick(f.question, lang), "a": _markdown(pick(f.answer, lang))} for f in i.faq],
@@ -202,7 +165,7 @@ def uptime_days(site: Site) -> dict[str, list[uptime.Day]]:
 def _component_views(
     site: Site, bars: dict[str, list[uptime.Day]]
 ) -> tuple[list[GroupView], list[ComponentView]]:
-    labels = _status_labels()
+    labels = status_labels()
     views: dict[str, ComponentView] = {}
     for c in site.components:
         # fresh days: each language's incident titles are added to them
@@ -246,7 +209,7 @@ def _attach_incident_titles(site: Site, views: dict[str, ComponentView]) -> None
 
 
 def _context(site: Site, lang: str) -> dict[str, Any]:
-    labels = _status_labels()
+    labels = status_labels()
     indicator = v2.indicator_of(site)
     other = "he" if lang == "en" else "en"
     return {

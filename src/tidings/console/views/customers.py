@@ -24,7 +24,7 @@ from tidings.customers.models import Contact, Customer, ImportJob, reached_on
 from tidings.notify import history
 from tidings.notify import services as notify
 from tidings.notify.rules import mask_target
-from tidings.statuspage.html import _status_labels as update_labels
+from tidings.statuspage.words import status_labels as update_labels
 from tidings.subscribers.staff_api import csv_download
 
 T = TypeVar("T")

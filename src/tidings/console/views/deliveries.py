@@ -20,7 +20,7 @@ from tidings.incidents.models import Incident
 from tidings.notify import services as notify_services
 from tidings.notify.models import DELIVERY_STATUSES
 from tidings.notify.report import UpdateDeliveries, delivery_report
-from tidings.statuspage.html import _status_labels as status_labels
+from tidings.statuspage.words import status_labels
 
 
 def duration(seconds: float | None) -> str:

@@ -120,8 +120,13 @@ def form_error(form: forms.BaseForm, exc: DomainError, field: str | None = None)
 
 
 def field_error(form: forms.BaseForm, exc: DomainError, fields: dict[str, str]) -> None:
-    """A service's refusal next to the field its message names (``fields``: a word the
-    message starts with -> the field), or above the form."""
+    """A service's refusal next to the field it is about: the one the service named
+    (``exc.field``) when the form has it, else the one its message names (``fields``: a word
+    the message starts with -> the field; English words, so a refusal in Hebrew needs the
+    former), else above the form."""
+    if exc.field and exc.field in form.fields:
+        form.add_error(exc.field, exc.message)
+        return
     lowered = exc.message.lower()
     for word, name in fields.items():
         if lowered.startswith(word.lower()):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from tidings.statuspage.html import _impact_labels, _status_labels
+from tidings.statuspage import words
 
 
 def status_labels() -> dict[str, str]:
-    return _status_labels()
+    return words.status_labels()
 
 
 #: A component's statuses in the order a picker lists them, best first, maintenance last.
@@ -18,7 +18,7 @@ _PICKED = ("operational", "degraded_performance", "partial_outage", "major_outag
 
 def component_labels() -> dict[str, str]:
     """In the words the public page uses for them: staff set what customers will read."""
-    labels = _status_labels()
+    labels = words.status_labels()
     return {status: labels[status] for status in _PICKED}
 
 
@@ -31,4 +31,4 @@ def left_out_labels() -> dict[str, str]:
 
 
 def impact_labels() -> dict[str, str]:
-    return _impact_labels()
+    return words.impact_labels()

@@ -95,12 +95,9 @@ def recipients(request: HttpRequest, incident_id: str) -> HttpResponse:
     page = int(params.get("page") or 1) if (params.get("page") or "1").isdigit() else 1
     pks = component_pks(p)
     reason = params.get("left_out", "")
-    if reason:
-        found = roster.left_out(
-            p.incident, audience, pks, reason="" if reason == "all" else reason, page=page
-        )
-    else:
-        found = roster.recipients(p.incident, audience, pks, q=params.get("q", ""), page=page)
+    found = roster.listed(
+        p.incident, audience, pks, reason=reason, q=params.get("q", ""), page=page
+    )
     return render(
         request,
         "console/_roster.html",

@@ -22,7 +22,7 @@ from tidings.notify import history
 from tidings.notify import services as notify
 from tidings.notify.report import masked_reply
 from tidings.notify.rules import mask_target, masked_text
-from tidings.statuspage.html import _status_labels as update_labels
+from tidings.statuspage.words import status_labels as update_labels
 from tidings.subscribers import directory, transfer
 from tidings.subscribers.models import Subscriber
 from tidings.subscribers.staff_api import csv_download

@@ -18,6 +18,6 @@ def label_in(link: Link, lang: str) -> str:
 @register.filter
 def status_label(status: str) -> str:
     """A component status in the active language."""
-    from tidings.statuspage.html import _status_labels
+    from tidings.statuspage.words import status_labels
 
-    return _status_labels().get(status, status)
+    return status_labels().get(status, status)

@@ -4,11 +4,15 @@
   "use strict";
   var body = document.body;
   function t(name) { return body.getAttribute("data-t-" + name) || ""; }
+  /* Whole minutes counted up, as the server's cards count them (incidents.cadence.standing):
+     "overdue by 1 min" from the first second, and the desk's countdown and its cadence card
+     never name two different minutes. */
   function span(seconds) {
     var s = Math.abs(Math.round(seconds));
     if (s < 60) return s + " " + t("s");
-    if (s < 3600) return Math.floor(s / 60) + " " + t("min");
-    return Math.floor(s / 3600) + " " + t("h") + " " + Math.floor((s % 3600) / 60) + " " + t("min");
+    var m = Math.ceil(s / 60);
+    if (m < 60) return m + " " + t("min");
+    return Math.floor(m / 60) + " " + t("h") + " " + (m % 60) + " " + t("min");
   }
   /* <span class="due" data-due="ISO time">: "due in 12 min", red "overdue by 3 min" */
   function tick() {
