@@ -13,9 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
-
-from django.db import close_old_connections
+from typing import Any
 
 from tidings.config import TidingsSettings
 from tidings.core import clock
@@ -27,7 +25,6 @@ from tidings.monitors.kinds.registry import KINDS
 from tidings.monitors.protocol import Outcome, Target
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class Runner(DbThreadWorker):
@@ -46,9 +43,6 @@ class Runner(DbThreadWorker):
         self.results: list[tuple[int, datetime, Outcome]] = []
         self.running: set[asyncio.Task[None]] = set()
         self.stats = {"checks": 0, "failures": 0, "claimed": 0, "db_errors": 0}
-
-    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await super().db(_reconnected, fn, *args, **kwargs)
 
     async def run(self, stop: asyncio.Event) -> None:
         net = Net(
@@ -129,13 +123,6 @@ async def run_check(ctx: Context, target: Target) -> Outcome:
     except Exception as exc:  # a probe's bug must not stop the runner
         log.exception("probe %s failed on monitor %s", target.kind, target.id)
         return Outcome(False, 0, f"probe error: {exc!r}"[:300])
-
-
-def _reconnected(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    # A connection the database dropped (a restart, an outage) is replaced here; without this
-    # the thread would keep its dead connection after the database came back.
-    close_old_connections()
-    return fn(*args, **kwargs)
 
 
 def run_forever(settings: TidingsSettings, should_stop: Callable[[], bool]) -> None:

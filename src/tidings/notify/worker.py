@@ -12,7 +12,6 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from typing import TypeVar
 
 import aiohttp
 
@@ -23,7 +22,6 @@ from tidings.notify.protocol import Channel, Outgoing, Result
 from tidings.notify.registry import CHANNELS
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 #: Deliveries sent between two writes of their results.
 RECORD_EVERY = 50
 
