@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from tidings.components import services
 from tidings.components.models import Component, ComponentGroup
 from tidings.core.auth import actor_of
-from tidings.core.outs import copied, json_answer
+from tidings.core.outs import copied, field_names, json_answer
 from tidings.core.writes import as_actor
 
 router = Router(tags=["components"])
@@ -138,7 +138,7 @@ _COLUMNS = ("public_id", "slug", "name", "names", "description", "group__public_
 def list_components(request: HttpRequest) -> HttpResponse:
     """Rendered from the columns, as ninja renders ``list[ComponentOut]`` (a test compares
     them), without a model and a schema object per component: bench/api.py's idle read."""
-    fields = tuple(ComponentOut.model_fields)
+    fields = field_names(ComponentOut)
     rows = []
     for row in Component.objects.values_list(*_COLUMNS):
         out = dict(zip(fields, row, strict=True))

@@ -4,7 +4,6 @@ field added to both needs no third edit."""
 
 from __future__ import annotations
 
-import datetime
 import functools
 from typing import Any, TypeVar
 
@@ -18,26 +17,23 @@ Out = TypeVar("Out", bound=BaseModel)
 
 
 @functools.cache
-def _names(out: type[BaseModel]) -> tuple[str, ...]:
-    return tuple(out.model_fields)  # read once: each read of the class property costs ~1 us
+def field_names(out: type[BaseModel]) -> tuple[str, ...]:
+    """An answer's fields in order, read once: each read of the class property costs ~1 us."""
+    return tuple(out.model_fields)
 
 
 def copied(out: type[Out], row: object, **given: Any) -> Out:
     """``out`` with each field from ``given`` if named there, else from ``row``'s attribute."""
-    for name in _names(out):
+    for name in field_names(out):
         if name not in given:
             given[name] = getattr(row, name)
     return out(**given)
 
 
 def _django_value(o: Any) -> Any:
-    """What ninja's encoder (Django's JSON types) makes of a value orjson leaves to us:
-    datetimes to the millisecond with ``Z`` for UTC, as every staff API answer has had them."""
-    if isinstance(o, datetime.datetime):
-        text = o.isoformat()
-        if o.microsecond:
-            text = text[:23] + text[26:]
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    """What ninja's encoder makes of a value orjson leaves to us: a schema object as its
+    fields, the rest as Django's JSON encoder writes it (datetimes to the millisecond with
+    ``Z`` for UTC, as every staff API answer has had them)."""
     if isinstance(o, BaseModel):
         return o.model_dump()
     return _DJANGO.default(o)
@@ -48,8 +44,9 @@ _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 
 def to_json(data: Any) -> bytes:
-    """``data`` as JSON, with the values ninja's own renderer gives, by orjson: a list of a
-    hundred incidents took ~3 ms in the json module and takes a tenth of that here."""
+    """``data`` as JSON, with the values ninja's own renderer gives, by orjson: the json
+    module's encoder called back into Python for every datetime and nested value
+    (bench/api_cpu.py: GET /incidents 12.1 to 9.4 ms of CPU with this and the columns)."""
     return orjson.dumps(data, default=_django_value, option=_OPTIONS)
 
 
