@@ -94,7 +94,7 @@ def claimable(due: Any, limit: int) -> list[_Row]:
     if not ids:
         return []
     return [
-        _Row(*r) for r in Delivery.objects.filter(id__in=ids).order_by("id").values_list(*_COLUMNS)
+        _Row(*r) for r in Delivery.objects.filter(id__any=ids).order_by("id").values_list(*_COLUMNS)
     ]
 
 

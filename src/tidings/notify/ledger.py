@@ -3,18 +3,19 @@ synchronous functions; the async sender calls them on one dedicated thread."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core import signing
 from django.db import transaction
 from django.db.models import F, Q
 
 from tidings.config import get_settings
 from tidings.core import clock, events
+from tidings.core.tokens import BatchSigner, ClockSigner
 from tidings.customers.models import NO_CHANNEL, Contact
 from tidings.notify import claims, rules
 from tidings.notify.models import Delivery, Message
@@ -26,12 +27,17 @@ UNSUBSCRIBE_SALT = "tidings.unsubscribe"
 
 
 def unsubscribe_token(
-    *, subscriber_id: str | None = None, contact_id: int | None = None, channel: str = "email"
+    *,
+    subscriber_id: str | None = None,
+    contact_id: int | None = None,
+    channel: str = "email",
+    signer: ClockSigner | None = None,
 ) -> str:
     """A signed token for unsubscribe and manage links: ``s:<subscriber>`` or, for a customer
-    contact, ``c:<contact>:<channel>`` (the channel the message came through)."""
+    contact, ``c:<contact>:<channel>`` (the channel the message came through). A batch passes
+    one :class:`~tidings.core.tokens.BatchSigner` for all its tokens."""
     value = f"s:{subscriber_id}" if subscriber_id else f"c:{contact_id}:{channel}"
-    return signing.dumps(value, salt=UNSUBSCRIBE_SALT, compress=False)
+    return (signer or ClockSigner(salt=UNSUBSCRIBE_SALT)).sign_object(value)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -62,7 +68,7 @@ def claim(worker: str, limit: int, now: datetime | None = None) -> list[int]:
             plan = claims.plan(rows, now)
             plan.apply(now)
             if plan.send:
-                Delivery.objects.filter(id__in=plan.send).update(
+                Delivery.objects.filter(id__any=plan.send).update(
                     status="sending", lease_until=lease, worker=worker, attempts=F("attempts") + 1
                 )
                 return plan.send
@@ -72,39 +78,36 @@ def claim(worker: str, limit: int, now: datetime | None = None) -> list[int]:
 def renew(ids: list[int], worker: str, now: datetime | None = None) -> int:
     """Extend the lease of a batch still being sent, so a slow batch is not taken for dead."""
     lease = (now or clock.now()) + timedelta(seconds=get_settings().delivery_lease_seconds)
-    return Delivery.objects.filter(id__in=ids, status="sending", worker=worker).update(
+    return Delivery.objects.filter(id__any=ids, status="sending", worker=worker).update(
         lease_until=lease
     )
 
 
 def load(ids: list[int]) -> Claimed:
     rows = list(
-        Delivery.objects.filter(id__in=ids).values_list(
+        Delivery.objects.filter(id__any=ids).values_list(
             "id", "message_id", "channel", "target", "subscriber_id", "contact_id", "signing_secret"
         )
     )
     messages = {m.id: m for m in Message.objects.filter(id__in={r[1] for r in rows})}
     sub_ids = {r[4] for r in rows if r[4]}
-    subs = (
-        dict(Subscriber.objects.filter(id__in=sub_ids).values_list("id", "public_id"))
+    subs: dict[int, tuple[str, str]] = (
+        {i: (pid, secret) for i, pid, secret in
+         Subscriber.objects.filter(id__any=sub_ids).values_list("id", "public_id", "secret")}
         if sub_ids
         else {}
-    )
-    secrets = (
-        dict(Subscriber.objects.filter(id__in=sub_ids).values_list("id", "secret"))
-        if sub_ids
-        else {}
-    )
+    )  # fmt: skip
+    signer = BatchSigner(salt=UNSUBSCRIBE_SALT)
     base = get_settings().public_url
     out, channels = [], {}
     for did, mid, channel, target, sid, cid, own_secret in rows:
         m = messages[mid]
         manage = ""
         if sid:
-            token = unsubscribe_token(subscriber_id=subs[sid])
+            token = unsubscribe_token(subscriber_id=subs[sid][0], signer=signer)
             manage = f"{base}/subscriptions/{token}"
         elif cid:
-            token = unsubscribe_token(contact_id=cid, channel=channel)
+            token = unsubscribe_token(contact_id=cid, channel=channel, signer=signer)
         else:
             token = ""
         out.append(
@@ -113,7 +116,7 @@ def load(ids: list[int]) -> Claimed:
                 html=m.html, payload=m.payload, language=m.language,
                 unsubscribe_url=f"{base}/unsubscribe/{token}" if token else "",
                 manage_url=manage or (f"{base}/unsubscribe/{token}" if token else ""),
-                secret=secrets.get(sid, "") if sid else own_secret, message_key=f"tidings-{did}",
+                secret=subs[sid][1] if sid in subs else own_secret, message_key=f"tidings-{did}",
                 kind=m.kind,
             )
         )  # fmt: skip
@@ -134,9 +137,12 @@ def record(results: list[Result], worker: str, now: datetime | None = None) -> d
     for r, v in judged:
         by[v.outcome].append(r)
     info = _targets([r.delivery_id for r in results if not r.ok])
-    with transaction.atomic():
+    # A chunk that all went out is one UPDATE, atomic by itself: no BEGIN and COMMIT round
+    # trips around it (most chunks of a large fan-out).
+    together = transaction.atomic() if len(results) > len(by["sent"]) else contextlib.nullcontext()
+    with together:
         if by["sent"]:
-            Delivery.objects.filter(id__in=[r.delivery_id for r in by["sent"]]).update(
+            Delivery.objects.filter(id__any=[r.delivery_id for r in by["sent"]]).update(
                 status="sent", sent_at=now, lease_until=None, last_error=""
             )
         for outcome in ("failed", "rejected", "dead"):

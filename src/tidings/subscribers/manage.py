@@ -24,12 +24,12 @@ from django.utils.translation import gettext as _
 from tidings.config import get_settings
 from tidings.core import clock, events
 from tidings.core.errors import InvalidInput
+from tidings.core.tokens import ClockSigner
 from tidings.customers.models import CONTACT_CHANNELS, NO_CHANNEL, Contact
 from tidings.notify.ledger import UNSUBSCRIBE_SALT
 from tidings.subscribers.models import Subscriber, new_secret
 from tidings.subscribers.services import (
     ACTOR,
-    ClockSigner,
     ExpiredToken,
     InvalidToken,
     chosen_components,

@@ -45,6 +45,7 @@ from tidings.components.models import Component
 from tidings.config import TidingsSettings, get_settings
 from tidings.core import clock, events, text, throttle
 from tidings.core.errors import DomainError, InvalidInput
+from tidings.core.tokens import ClockSigner
 from tidings.notify import registry
 from tidings.notify.ledger import UNSUBSCRIBE_SALT
 from tidings.notify.models import Delivery, Message
@@ -250,23 +251,6 @@ def _subscribe_again(
 
 
 # --- Confirmation ---------------------------------------------------------------------------
-
-
-class ClockSigner(signing.TimestampSigner):
-    """A timestamp signer on :mod:`tidings.core.clock`, so a frozen clock ages links in tests."""
-
-    def timestamp(self) -> str:
-        return signing.b62_encode(int(clock.now().timestamp()))
-
-    def unsign(self, value: str, max_age: int | timedelta | None = None) -> str:
-        result = signing.Signer.unsign(self, value)
-        value, stamp = result.rsplit(self.sep, 1)
-        if max_age is not None:
-            limit = max_age.total_seconds() if isinstance(max_age, timedelta) else max_age
-            age = clock.now().timestamp() - signing.b62_decode(stamp)
-            if age > limit:
-                raise signing.SignatureExpired(f"Signature age {age} > {limit} seconds")
-        return value
 
 
 def confirm_token(subscriber: Subscriber) -> str:

@@ -1,0 +1,41 @@
+"""``field__any=[ids]``: membership in a long list of integers, for the delivery worker's
+batches of hundreds of ids. ``__in`` sends one placeholder per value, each prepared by the ORM
+and then found again in the SQL text by the driver; on PostgreSQL this sends the list as one
+array parameter (``= ANY(%s)``), which measured at a fraction of the CPU for 500 ids. Other
+databases get the plain ``IN (...)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import models
+from django.db.models import Lookup
+
+
+class AnyOf(Lookup):  # type: ignore[type-arg]
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> list[int]:
+        # Integers only: what these lists hold (primary and foreign keys), and what makes
+        # the array's type plain for the driver.
+        return [int(v) for v in self.rhs]
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        if not self.rhs:
+            raise EmptyResultSet
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", (*lhs_params, *self.rhs)
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        if not self.rhs:
+            raise EmptyResultSet
+        return f"{lhs} = ANY(%s)", (*lhs_params, self.rhs)
+
+
+def register() -> None:
+    """Called once when the core app is ready: integer fields (and keys) learn ``__any``."""
+    for field in (models.IntegerField, models.AutoField, models.ForeignKey):
+        field.register_lookup(AnyOf)
