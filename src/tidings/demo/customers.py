@@ -7,7 +7,9 @@ from django.contrib.auth.models import User
 
 from tidings.core import clock
 
-# (name, plan, strategic, components used, contacts: (name, role, email, phone, language, channels))
+#: A contact's fields, in the order a contact of CUSTOMERS gives them.
+CONTACT = ("name", "role", "email", "phone", "language", "channels")
+# (name, plan, strategic, components used, contacts: each as CONTACT names its fields)
 CUSTOMERS = [
     (
         "Globex Bank",
@@ -120,16 +122,8 @@ def load_customers(ids: dict[str, str]) -> int:
             account_manager=manager if strategic else None,
         )
         customer.components.set([by_id[ids[c]] for c in used])
-        for cname, role, email, phone, lang, channels in contacts:
-            Contact.objects.create(
-                customer=customer,
-                name=cname,
-                role=role,
-                email=email,
-                phone=phone,
-                language=lang,
-                channels=channels,
-            )
+        for contact in contacts:
+            Contact.objects.create(customer=customer, **dict(zip(CONTACT, contact, strict=True)))
     return len(CUSTOMERS)
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tidings.comms import services as templates
 from tidings.comms.defaults import DEFAULTS
+from tidings.comms.rules import Template
 from tidings.core import clock
 from tidings.core.errors import InvalidInput, InvalidTransition
 from tidings.core.ids import new_id
@@ -14,6 +15,7 @@ from tidings.core.text import default_text
 from tidings.incidents import eventlog, rules
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
 from tidings.incidents.posting import (
+    Message,
     bodies_of,
     check_choice,
     component_change,
@@ -91,17 +93,10 @@ def create_maintenance(
         scheduled_for=scheduled_for.isoformat(), scheduled_until=scheduled_until.isoformat(),
     )  # fmt: skip
     affected = [component_change(c, c.status, c.status) for c, _ in targets]
-    write_update(
-        actor=actor,
-        incident=incident,
-        status="scheduled",
-        bodies=bodies,
-        affected=affected or None,
-        next_due=None,
-        at=now,
-        audience=audience,
-        template=chosen.key if chosen else "",
+    message = Message(
+        actor=actor, status="scheduled", bodies=bodies, at=now, audience=audience, template=chosen
     )
+    write_update(incident=incident, message=message, affected=affected or None, next_due=None)
     return incident
 
 
@@ -123,34 +118,29 @@ def run_due_maintenances(
     for incident in qs:
         target = "in_progress" if incident.status == "scheduled" else "completed"
         key = "maintenance_started" if target == "in_progress" else "maintenance_completed"
-        bodies = _automatic_text(incident, key, target)
-        post(
-            actor=actor,
-            incident=incident,
-            status=target,
-            bodies=bodies,
-            targets=[],
-            next_update_due_at=None,
-            at=now,
-            audience=audience,
-            template=key,
+        template, bodies = _automatic_text(incident, key, target)
+        message = Message(
+            actor=actor, status=target, bodies=bodies, at=now, audience=audience, template=template
         )
+        post(incident=incident, message=message, targets=[], next_update_due_at=None)
         moved.append(incident.public_id)
     return moved
 
 
-def _automatic_text(incident: Incident, key: str, status: str) -> dict[str, str]:
-    """The text of a transition nobody is there to write: staff's version of the template,
-    or the shipped one if theirs has a slot only a person can fill."""
+def _automatic_text(incident: Incident, key: str, status: str) -> tuple[Template, dict[str, str]]:
+    """The text of a transition nobody is there to write, and the template that wrote it:
+    staff's version of the template, or the shipped one if theirs has a slot only a person
+    can fill."""
+    template = templates.get_template(key)
     bodies = templates.compose_for(
-        template=templates.get_template(key), incident=incident, status=status,
-        next_update_due_at=None,
-    )  # fmt: skip
+        template=template, incident=incident, status=status, next_update_due_at=None
+    )
     if templates.missing(bodies):
+        template = DEFAULTS[key]
         bodies = templates.compose_for(
-            template=DEFAULTS[key], incident=incident, status=status, next_update_due_at=None
+            template=template, incident=incident, status=status, next_update_due_at=None
         )
-    return bodies
+    return template, bodies
 
 
 # --- staff changing a planned or running maintenance --------------------------------------

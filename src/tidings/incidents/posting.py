@@ -216,18 +216,28 @@ def stamp(incident: Incident, status: str, at: datetime) -> None:
         incident.started_at = at
 
 
+@dataclass(frozen=True)
+class Message:
+    """What an update says, who says it, when and who is told: handed as one from the use
+    case through :func:`post` to :func:`write_update`, which records it."""
+
+    actor: str
+    status: str
+    bodies: dict[str, str]
+    at: datetime
+    audience: Audience = "affected"
+    #: The template it was written from; None when the author wrote it.
+    template: Template | None = None
+
+
 def post(
     *,
-    actor: str,
     incident: Incident,
-    status: str,
-    bodies: dict[str, str],
+    message: Message,
     targets: list[tuple[Component, str]],
     next_update_due_at: datetime | None,
-    at: datetime,
-    audience: Audience = "affected",
-    template: str = "",
 ) -> IncidentUpdate:
+    actor, status, at = message.actor, message.status, message.at
     old = incident.status
     backward = rules.check_transition(incident.kind, old, status)
     incident.status = status
@@ -257,35 +267,26 @@ def post(
     )  # fmt: skip
     stamp(incident, status, at)
     return write_update(
-        events_before=status_event,
-        actor=actor,
         incident=incident,
-        status=status,
-        bodies=bodies,
+        message=message,
         affected=affected or None,
         next_due=next_due,
-        at=at,
-        audience=audience,
-        template=template,
+        events_before=status_event,
     )
 
 
 def write_update(
     *,
-    actor: str,
     incident: Incident,
-    status: str,
-    bodies: dict[str, str],
+    message: Message,
     affected: list[dict[str, str]] | None,
     next_due: datetime | None,
-    at: datetime,
-    audience: Audience = "affected",
-    template: str = "",
     events_before: list[dict[str, Any]] | None = None,
 ) -> IncidentUpdate:
     """Write the update and its event (after ``events_before``, recorded in the same INSERT)."""
-    if not incident.is_public:
-        audience = "none"  # internal incidents never reach customers
+    actor, status, at = message.actor, message.status, message.at
+    # Internal incidents never reach customers.
+    audience: Audience = message.audience if incident.is_public else "none"
     # The update before this one, when this transaction has read it already under the
     # incident's lock (the honesty check has): the late-update check reuses it.
     locked = db.is_locked(incident)
@@ -295,7 +296,7 @@ def write_update(
     update = IncidentUpdate.objects.create(
         incident=incident,
         status=status,
-        bodies=bodies,
+        bodies=message.bodies,
         affected_components=affected,
         created_at=at,
         display_at=at,
@@ -322,7 +323,7 @@ def write_update(
         components=affected or [],
         next_update_due_at=next_due.isoformat() if next_due else None,
         audience=audience,
-        template=template,
+        template=message.template.key if message.template else "",
         public=incident.is_public,
     )
     events.record_many([*(events_before or []), posted])

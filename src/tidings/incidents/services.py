@@ -17,6 +17,7 @@ from tidings.core.text import default_text
 from tidings.incidents import eventlog, rules
 from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.incidents.posting import (
+    Message,
     bodies_of,
     check_choice,
     lock,
@@ -116,17 +117,10 @@ def create_incident(
         "incident.created", actor, incident,
         incident_kind="incident", status=status, impact=incident.impact, severity=severity,
     )  # fmt: skip
-    post(
-        actor=actor,
-        incident=incident,
-        status=status,
-        bodies=bodies,
-        targets=targets,
-        next_update_due_at=next_update_due_at,
-        at=now,
-        audience=audience,
-        template=chosen.key if chosen else "",
+    message = Message(
+        actor=actor, status=status, bodies=bodies, at=now, audience=audience, template=chosen
     )
+    post(incident=incident, message=message, targets=targets, next_update_due_at=next_update_due_at)
     return incident
 
 
@@ -180,16 +174,11 @@ def post_update(
     now = clock.now()
     if impact:
         incident.impact = impact
+    message = Message(
+        actor=actor, status=status, bodies=bodies, at=now, audience=audience, template=chosen
+    )
     return post(
-        actor=actor,
-        incident=incident,
-        status=status,
-        bodies=bodies,
-        targets=targets,
-        next_update_due_at=next_update_due_at,
-        at=now,
-        audience=audience,
-        template=chosen.key if chosen else "",
+        incident=incident, message=message, targets=targets, next_update_due_at=next_update_due_at
     )
 
 

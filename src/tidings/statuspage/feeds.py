@@ -3,8 +3,10 @@ standard library's XML escaping: the formats are small and fixed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from functools import partial
 from xml.sax.saxutils import escape
 
 from django.utils import translation
@@ -24,8 +26,9 @@ def _prefix(lang: str) -> str:
     return "" if lang == "en" else f"/{lang}"
 
 
-def _feed_title(site: Site) -> str:
-    return _("%(name)s Status - Incident History") % {"name": site.page.name}
+def _feed_title(site: Site, lang: str) -> str:
+    with translation.override(lang):
+        return _("%(name)s Status - Incident History") % {"name": site.page.name}
 
 
 def _iso(value: datetime) -> str:
@@ -55,55 +58,61 @@ def _recent(site: Site) -> list[IncidentData]:
     return sorted(site.incidents, key=lambda i: i.updated_at, reverse=True)[:FEED_LIMIT]
 
 
-def _entries(site: Site, lang: str) -> list[tuple[IncidentData, str, str]]:
-    """What both feeds list: each recent incident, its page's link and its content."""
+#: How a feed writes one entry: from the incident, its page's link and its content (HTML).
+Entry = Callable[[IncidentData, str, str], str]
+
+
+def _entries(site: Site, lang: str, entry: Entry) -> str:
+    """What both feeds list, each in its own markup: every recent incident, in ``entry``."""
     base = site.page.url + _prefix(lang)
     labels = _status_labels(lang)
-    return [(i, f"{base}/incidents/{i.id}", _content(i, lang, labels)) for i in _recent(site)]
+    return "".join(
+        entry(i, f"{base}/incidents/{i.id}", _content(i, lang, labels)) for i in _recent(site)
+    )
+
+
+def _atom_entry(host: str, i: IncidentData, link: str, content: str) -> str:
+    return (
+        "<entry>"
+        f"<id>tag:{escape(host)},2005:Incident/{i.id}</id>"
+        f"<published>{_iso(i.created_at)}</published><updated>{_iso(i.updated_at)}</updated>"
+        f'<link rel="alternate" type="text/html" href="{escape(link)}"/>'
+        f"<title>{escape(i.title)}</title>"
+        f'<content type="html">{escape(content)}</content>'
+        "</entry>"
+    )
 
 
 def atom(site: Site, lang: str = "en") -> str:
     url = site.page.url
     base = url + _prefix(lang)
-    entries = []
-    for i, link, content in _entries(site, lang):
-        entries.append(
-            "<entry>"
-            f"<id>tag:{escape(_host(url))},2005:Incident/{i.id}</id>"
-            f"<published>{_iso(i.created_at)}</published><updated>{_iso(i.updated_at)}</updated>"
-            f'<link rel="alternate" type="text/html" href="{escape(link)}"/>'
-            f"<title>{escape(i.title)}</title>"
-            f'<content type="html">{escape(content)}</content>'
-            "</entry>"
-        )
-    with translation.override(lang):
-        title = _feed_title(site)
+    entries = _entries(site, lang, partial(_atom_entry, _host(url)))
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<feed xml:lang="{XML_LANG.get(lang, lang)}" xmlns="http://www.w3.org/2005/Atom">'
         f"<id>tag:{escape(_host(url))},2005:{_prefix(lang)}/history</id>"
         f'<link rel="alternate" type="text/html" href="{escape(base)}/"/>'
         f'<link rel="self" type="application/atom+xml" href="{escape(base)}/history.atom"/>'
-        f"<title>{escape(title)}</title>"
+        f"<title>{escape(_feed_title(site, lang))}</title>"
         f"<updated>{_iso(site.page.updated_at)}</updated>"
-        f"<author><name>{escape(site.page.name)}</name></author>" + "".join(entries) + "</feed>\n"
+        f"<author><name>{escape(site.page.name)}</name></author>" + entries + "</feed>\n"
+    )
+
+
+def _rss_item(i: IncidentData, link: str, content: str) -> str:
+    return (
+        "<item>"
+        f"<title>{escape(i.title)}</title>"
+        f"<description>{escape(content)}</description>"
+        f"<pubDate>{format_datetime(i.created_at.astimezone(UTC), usegmt=True)}</pubDate>"
+        f"<link>{escape(link)}</link><guid>{escape(link)}</guid>"
+        "</item>"
     )
 
 
 def rss(site: Site, lang: str = "en") -> str:
     base = site.page.url + _prefix(lang)
-    items = []
-    for i, link, content in _entries(site, lang):
-        items.append(
-            "<item>"
-            f"<title>{escape(i.title)}</title>"
-            f"<description>{escape(content)}</description>"
-            f"<pubDate>{format_datetime(i.created_at.astimezone(UTC), usegmt=True)}</pubDate>"
-            f"<link>{escape(link)}</link><guid>{escape(link)}</guid>"
-            "</item>"
-        )
-    with translation.override(lang):
-        title = _feed_title(site)
+    title = _feed_title(site, lang)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
@@ -113,7 +122,7 @@ def rss(site: Site, lang: str = "en") -> str:
         f"<description>{escape(title)}</description>"
         f"<language>{XML_LANG.get(lang, lang)}</language>"
         f"<lastBuildDate>{format_datetime(site.page.updated_at.astimezone(UTC), usegmt=True)}</lastBuildDate>"
-        + "".join(items)
+        + _entries(site, lang, _rss_item)
         + "</channel></rss>\n"
     )
 

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,25 +30,30 @@ from tidings.core.errors import DomainError
 from tidings.core.text import pick
 from tidings.incidents.models import Incident
 from tidings.incidents.rules import CLOSED_STATES, INCIDENT_STATES, MAINTENANCE_STATES
+from tidings.statuspage import words
 
 _SLOT = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
+#: What each placeholder Tidings fills becomes; :func:`known_labels` reads it in the reader's
+#: language.
+_KNOWN = {
+    "title": gettext_lazy("the incident's title"),
+    "components": gettext_lazy("the affected components, by name"),
+    "start_time": gettext_lazy("when it started"),
+    "end_time": gettext_lazy("when it was resolved (now, if it is being resolved)"),
+    "now_time": gettext_lazy("when the update is posted"),
+    "next_update_time": gettext_lazy("when the next update is promised"),
+    "incident_url": gettext_lazy("the incident's page"),
+    "status_url": gettext_lazy("the status page"),
+    "scheduled_for": gettext_lazy("a maintenance's start"),
+    "scheduled_until": gettext_lazy("a maintenance's end"),
+    "eta": gettext_lazy("the estimated recovery, only when staff set one with high confidence"),
+}
+
+
 def known_labels() -> dict[str, str]:
-    """What each placeholder Tidings fills becomes, in the reader's language."""
-    return {
-        "title": _("the incident's title"),
-        "components": _("the affected components, by name"),
-        "start_time": _("when it started"),
-        "end_time": _("when it was resolved (now, if it is being resolved)"),
-        "now_time": _("when the update is posted"),
-        "next_update_time": _("when the next update is promised"),
-        "incident_url": _("the incident's page"),
-        "status_url": _("the status page"),
-        "scheduled_for": _("a maintenance's start"),
-        "scheduled_until": _("a maintenance's end"),
-        "eta": _("the estimated recovery, only when staff set one with high confidence"),
-    }
+    return words.in_language(_KNOWN)
 
 
 def _summary(t: Template, lang: str) -> dict[str, Any]:
