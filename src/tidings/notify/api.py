@@ -23,7 +23,7 @@ from tidings.incidents import rules, services
 from tidings.notify import audience as audiences
 from tidings.notify import history, roster
 from tidings.notify import services as notify_services
-from tidings.notify.disabled import disabled_targets
+from tidings.notify.disabled import DisabledTarget, disabled_targets
 from tidings.notify.report import delivery_report
 from tidings.notify.rules import mask_target
 from tidings.statuspage.words import status_labels
@@ -206,20 +206,10 @@ class DisableContactIn(DisableIn):
     channel: str = Field(description="email, sms or whatsapp")
 
 
-class ToldOut(Schema):
-    id: int
-    kind: str = Field(description="update, component or confirm")
-    channel: str
-    status: str
-    reason: str = Field(description="why the delivery is in that state, in the reader's language")
-    attempts: int
-    created_at: datetime
-    sent_at: datetime | None
-    incident_id: str
-    incident_title: str
-    update_id: str
-    update_status: str
-    excerpt: str = Field(description="the start of what the message said")
+# The fields and their descriptions are history.Told's; no docstring, which would become the
+# schema's description in the API document.
+class ToldOut(history.Told, Schema):
+    pass
 
 
 class HistoryOut(Schema):
@@ -227,17 +217,9 @@ class HistoryOut(Schema):
     items: list[ToldOut]
 
 
-class DisabledTargetOut(Schema):
-    kind: str = Field(description="subscriber or contact")
-    target_id: str
-    channel: str
-    target: str = Field(description="masked")
-    name: str
-    customer_id: str
-    customer_name: str
-    reason: str
-    disabled_at: datetime | None
-    disabled_by: str = Field(description="notifier (deliveries failed) or a staff username")
+# The fields and their descriptions are disabled.DisabledTarget's (no docstring: see ToldOut).
+class DisabledTargetOut(DisabledTarget, Schema):
+    pass
 
 
 class DisabledPage(Schema):
@@ -246,7 +228,7 @@ class DisabledPage(Schema):
 
 
 def _history_out(h: history.History) -> HistoryOut:
-    return HistoryOut(total=h.total, items=[ToldOut(**t.as_dict()) for t in h.items])
+    return HistoryOut(total=h.total, items=[ToldOut(**t.model_dump()) for t in h.items])
 
 
 def _contact(contact_id: int) -> Contact:
@@ -330,5 +312,5 @@ def list_disabled(
     their customer, the reason, when and by whom (targets masked)."""
     page = disabled_targets(q=q, channel=channel, limit=limit, offset=offset)
     return DisabledPage(
-        total=page.total, items=[DisabledTargetOut(**d.as_dict()) for d in page.items]
+        total=page.total, items=[DisabledTargetOut(**d.model_dump()) for d in page.items]
     )
