@@ -22,6 +22,7 @@ from tidings.customers.models import Contact
 from tidings.incidents import rules, services
 from tidings.notify import audience as audiences
 from tidings.notify import history, roster
+from tidings.notify import report as reports
 from tidings.notify import services as notify_services
 from tidings.notify.disabled import DisabledTarget, disabled_targets
 from tidings.notify.report import delivery_report
@@ -84,25 +85,14 @@ class UpdateDeliveriesOut(Schema):
     )
 
 
-class DisabledOut(Schema):
-    kind: str
-    channel: str
-    target: str = Field(description="masked: enough to recognise, never the whole address")
-    reason: str
-    disabled_at: datetime | None
-    update_id: str
-    target_id: str = Field(
-        description="the subscriber's id, or the contact's: what re-enabling it takes"
-    )
+# The fields and their descriptions are report.DisabledTarget's and report.Problem's (no
+# docstrings: see ToldOut).
+class DisabledOut(reports.DisabledTarget, Schema):
+    pass
 
 
-class ProblemOut(Schema):
-    update_id: str
-    channel: str
-    target: str = Field(description="masked")
-    status: str
-    reason: str
-    attempts: int
+class ProblemOut(reports.Problem, Schema):
+    pass
 
 
 class DeliveriesOut(Schema):
@@ -162,8 +152,8 @@ def incident_deliveries(request: HttpRequest, incident_id: str) -> DeliveriesOut
         incident_id=report.incident_id,
         title=report.title,
         updates=[UpdateDeliveriesOut(**u.as_dict()) for u in report.updates],
-        disabled=[DisabledOut(**d.as_dict()) for d in report.disabled],
-        problems=[ProblemOut(**p.as_dict()) for p in report.problems],
+        disabled=[DisabledOut(**d.model_dump()) for d in report.disabled],
+        problems=[ProblemOut(**p.model_dump()) for p in report.problems],
         problems_total=report.problems_total,
     )
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict, Field
 
 from tidings.config import get_settings
 from tidings.core.models import Event
@@ -94,41 +95,34 @@ class UpdateDeliveries:
         }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One delivery that failed or waits for another try."""
+class Problem(BaseModel):
+    """One delivery that failed or waits for another try. This and :class:`DisabledTarget`
+    are pydantic models, not plain records, so that the API's schemas
+    (:mod:`tidings.notify.api`) are these classes and not copies of their fields; the
+    descriptions are what the API documents."""
+
+    model_config = ConfigDict(frozen=True)
 
     update_id: str
     channel: str
-    target: str  # masked
+    target: str = Field(description="masked")
     status: str
     reason: str
     attempts: int
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "update_id": self.update_id, "channel": self.channel, "target": self.target,
-            "status": self.status, "reason": self.reason, "attempts": self.attempts,
-        }  # fmt: skip
 
+class DisabledTarget(BaseModel):
+    model_config = ConfigDict(frozen=True)
 
-@dataclass(frozen=True)
-class DisabledTarget:
     kind: str  # "subscriber" or "contact"
     channel: str
-    target: str  # masked
+    target: str = Field(description="masked: enough to recognise, never the whole address")
     reason: str
     disabled_at: datetime | None
     update_id: str
-    #: What staff name to re-enable it: the subscriber's public id, or the contact's id.
-    target_id: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind, "channel": self.channel, "target": self.target,
-            "reason": self.reason, "disabled_at": self.disabled_at, "update_id": self.update_id,
-            "target_id": self.target_id,
-        }  # fmt: skip
+    target_id: str = Field(
+        description="the subscriber's id, or the contact's: what re-enabling it takes"
+    )
 
 
 @dataclass
