@@ -61,10 +61,10 @@ class PreviewOut(Schema):
     note: str = ""
 
 
-class StateReasonOut(Schema):
-    status: str
-    reason: str
-    count: int
+# A schema for a read model subclasses it: the fields and their descriptions are declared once,
+# on the model. No docstring: it would become the schema's description in the API document.
+class StateReasonOut(reports.StateReason, Schema):
+    pass
 
 
 class UpdateDeliveriesOut(Schema):
@@ -85,8 +85,6 @@ class UpdateDeliveriesOut(Schema):
     )
 
 
-# The fields and their descriptions are report.DisabledTarget's and report.Problem's (no
-# docstrings: see ToldOut).
 class DisabledOut(reports.DisabledTarget, Schema):
     pass
 
@@ -196,8 +194,6 @@ class DisableContactIn(DisableIn):
     channel: str = Field(description="email, sms or whatsapp")
 
 
-# The fields and their descriptions are history.Told's; no docstring, which would become the
-# schema's description in the API document.
 class ToldOut(history.Told, Schema):
     pass
 
@@ -207,7 +203,6 @@ class HistoryOut(Schema):
     items: list[ToldOut]
 
 
-# The fields and their descriptions are disabled.DisabledTarget's (no docstring: see ToldOut).
 class DisabledTargetOut(DisabledTarget, Schema):
     pass
 

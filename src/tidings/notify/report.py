@@ -26,7 +26,6 @@ from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.notify.claims import TARGET_DISABLED
 from tidings.notify.ledger import ENDPOINT_CHANNELS
 from tidings.notify.models import DELIVERY_STATUSES, PENDING_STATUSES, Delivery
-from tidings.notify.records import Record
 from tidings.notify.rules import mask_target, masked_text
 
 #: States worth a line each in the report's list of failures (retries included).
@@ -48,8 +47,12 @@ def _clock(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%H:%M") if value else "—"
 
 
-@dataclass(frozen=True)
-class StateReason(Record):
+class StateReason(BaseModel):
+    """Why some of an update's deliveries are in a state, and how many. Like :class:`Problem`,
+    a pydantic model that the API's schema subclasses."""
+
+    model_config = ConfigDict(frozen=True)
+
     status: str
     reason: str
     count: int
@@ -91,7 +94,7 @@ class UpdateDeliveries:
             "total": self.total, "pending": self.pending, "complete": self.complete,
             "first_created_at": self.first_created_at, "last_sent_at": self.last_sent_at,
             "seconds_to_last_delivery": self.seconds_to_last_delivery,
-            "reasons": [r.as_dict() for r in self.reasons],
+            "reasons": [r.model_dump() for r in self.reasons],
         }  # fmt: skip
 
 
@@ -290,10 +293,13 @@ def _add_reasons(
     order = {s: i for i, s in enumerate(DELIVERY_STATUSES)}
     for pk, found in lines.items():
         ranked = sorted(found.items(), key=lambda kv: (order[kv[0][0]], -kv[1]))
-        shown = [StateReason(status, text, n) for (status, text), n in ranked[:REASONS_SHOWN]]
+        shown = [
+            StateReason(status=status, reason=text, count=n)
+            for (status, text), n in ranked[:REASONS_SHOWN]
+        ]
         rest = by_pk[pk].total - sum(r.count for r in shown)
         if rest:
-            shown.append(StateReason("", _("other reasons"), rest))
+            shown.append(StateReason(status="", reason=_("other reasons"), count=rest))
         by_pk[pk].reasons = shown
 
 
