@@ -61,8 +61,7 @@ class PreviewOut(Schema):
     note: str = ""
 
 
-# A schema for a read model subclasses it: the fields and their descriptions are declared once,
-# on the model. No docstring: it would become the schema's description in the API document.
+# A schema for a read model subclasses it, without a docstring: see notify/records.py.
 class StateReasonOut(reports.StateReason, Schema):
     pass
 

@@ -35,8 +35,7 @@ class DraftIn(Schema):
     audience: str | dict[str, Any] = "affected"
 
 
-# The fields are preview.Rendering's; no docstring, which would become the schema's
-# description in the API document.
+# The fields are preview.Rendering's; no docstring: see notify/records.py.
 class RenderingOut(Rendering, Schema):
     pass
 

@@ -22,9 +22,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class DisabledTarget(BaseModel):
-    """A pydantic model, not a plain record, so that the API's schema
-    (:class:`tidings.notify.api.DisabledTargetOut`) is this class and not a copy of its fields;
-    the descriptions are what the API documents."""
+    """One disabled target; also the API's ``DisabledTargetOut`` (see :mod:`.records`)."""
 
     model_config = ConfigDict(frozen=True)
 

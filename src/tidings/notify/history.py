@@ -33,9 +33,7 @@ _VALUES = (
 
 
 class Told(BaseModel):
-    """One delivery to the target. A pydantic model, not a plain record, so that the API's
-    schema (:class:`tidings.notify.api.ToldOut`) is this class and not a copy of its fields;
-    the descriptions are what the API documents."""
+    """One delivery to the target; also the API's ``ToldOut`` (see :mod:`.records`)."""
 
     model_config = ConfigDict(frozen=True)
 

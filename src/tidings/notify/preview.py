@@ -26,9 +26,8 @@ LANGS = ("en", "he")
 
 
 class Rendering(BaseModel):
-    """What one channel would send in one language. A pydantic model, not a plain record, so
-    that the API's schema (:class:`tidings.notify.api_preview.RenderingOut`) is this class and
-    not a copy of its fields."""
+    """What one channel would send in one language; also the API's ``RenderingOut`` (see
+    :mod:`.records`)."""
 
     model_config = ConfigDict(frozen=True)
 

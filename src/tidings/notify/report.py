@@ -48,8 +48,8 @@ def _clock(value: datetime | None) -> str:
 
 
 class StateReason(BaseModel):
-    """Why some of an update's deliveries are in a state, and how many. Like :class:`Problem`,
-    a pydantic model that the API's schema subclasses."""
+    """Why some of an update's deliveries are in a state, and how many; also the API's
+    ``StateReasonOut`` (see :mod:`.records`)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -99,10 +99,8 @@ class UpdateDeliveries:
 
 
 class Problem(BaseModel):
-    """One delivery that failed or waits for another try. This and :class:`DisabledTarget`
-    are pydantic models, not plain records, so that the API's schemas
-    (:mod:`tidings.notify.api`) are these classes and not copies of their fields; the
-    descriptions are what the API documents."""
+    """One delivery that failed or waits for another try; also the API's ``ProblemOut`` (see
+    :mod:`.records`)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -115,6 +113,8 @@ class Problem(BaseModel):
 
 
 class DisabledTarget(BaseModel):
+    """A target disabled on the way; also the API's ``DisabledOut`` (see :mod:`.records`)."""
+
     model_config = ConfigDict(frozen=True)
 
     kind: str  # "subscriber" or "contact"

@@ -51,7 +51,8 @@ log = logging.getLogger(__name__)
 CONCURRENCY = 8
 #: Seconds one Apprise call may take before the delivery is retried later.
 TIMEOUT = 60.0
-#: A partial outage is a warning, not a failure: Apprise's services show failure as an alarm.
+#: Apprise's notification type per status. A partial outage stays a warning here, as this
+#: channel has always sent it, where Teams marks it as bad.
 NOTIFY_TYPES = by_tone(bad="failure", mixed="warning", good="success", partial_outage="warning")
 
 
