@@ -1,9 +1,32 @@
-"""What every ``tidings`` command needs: Django set up, a management command run."""
+"""What every ``tidings`` command needs: its subcommand declared, Django set up, a management
+command run."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+from collections.abc import Callable
+from typing import TypeAlias
+
+# A string: argparse's action class cannot be subscripted at run time, only by the type checker.
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def command(
+    sub: Subcommands, name: str, fn: Callable[[argparse.Namespace], int], *, help: str
+) -> argparse.ArgumentParser:
+    """Declare ``tidings NAME``, run by ``fn`` with the parsed arguments (``main`` calls
+    ``args.fn``); the caller adds its options to the parser returned."""
+    parser = sub.add_parser(name, help=help)
+    parser.set_defaults(fn=fn)
+    return parser
+
+
+def listen_options(parser: argparse.ArgumentParser, *, port: int) -> None:
+    """Where a server listens: the same two options for every command that serves."""
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=port)
 
 
 def django_setup() -> None:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from tidings.cli.common import django_setup
+from tidings.cli.common import Subcommands, command, django_setup
 
 T = TypeVar("T")
 
@@ -148,10 +148,12 @@ def _common(p: argparse.ArgumentParser, *, interval: bool = True) -> None:
     )
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     alerts = sub.add_parser("alerts", help="inbound alert sources and staff event hooks")
     asub = alerts.add_subparsers(dest="action", required=True)
-    add = asub.add_parser("add-source", help="add an alert source; prints its receiver URL last")
+    add = command(
+        asub, "add-source", cmd_add_source, help="add an alert source; prints its receiver URL last"
+    )
     add.add_argument("kind", choices=["alertmanager", "grafana", "pagerduty", "generic"])
     add.add_argument("name")
     add.add_argument(
@@ -175,23 +177,22 @@ def register(sub: Any) -> None:
         default=[],
         help="SEVERITY=STATUS, e.g. page=major_outage or '*=partial_outage'",
     )
-    add.set_defaults(fn=cmd_add_source)
-    asub.add_parser("list", help="list alert sources").set_defaults(fn=cmd_list_sources)
-    hook = asub.add_parser(
-        "add-hook", help="send Tidings' events to a staff Slack/Teams channel or a signed webhook"
+    command(asub, "list", cmd_list_sources, help="list alert sources")
+    hook = command(
+        asub,
+        "add-hook",
+        cmd_add_hook,
+        help="send Tidings' events to a staff Slack/Teams channel or a signed webhook",
     )
     hook.add_argument("kind", choices=["slack", "teams", "webhook"])
     hook.add_argument("url")
     hook.add_argument("--language", default="en", choices=["en", "he"])
-    hook.set_defaults(fn=cmd_add_hook)
 
     monitors = sub.add_parser("monitors", help="HTTP, TCP, DNS and heartbeat monitors")
     msub = monitors.add_subparsers(dest="action", required=True)
-    msub.add_parser("list", help="list monitors and their last result").set_defaults(
-        fn=cmd_list_monitors
-    )
+    command(msub, "list", cmd_list_monitors, help="list monitors and their last result")
     madd = msub.add_parser("add", help="add a monitor").add_subparsers(dest="kind", required=True)
-    http = madd.add_parser("http", help="an HTTP(S) URL")
+    http = command(madd, "http", cmd_add_monitor, help="an HTTP(S) URL")
     http.add_argument("name")
     http.add_argument("target", metavar="URL")
     _common(http)
@@ -215,11 +216,11 @@ def register(sub: Any) -> None:
         default=None,
         help="fail when the certificate expires within N days (default 14; 0: off)",
     )
-    tcp = madd.add_parser("tcp", help="a TCP port")
+    tcp = command(madd, "tcp", cmd_add_monitor, help="a TCP port")
     tcp.add_argument("name")
     tcp.add_argument("target", metavar="HOST:PORT")
     _common(tcp)
-    dns = madd.add_parser("dns", help="a DNS name")
+    dns = command(madd, "dns", cmd_add_monitor, help="a DNS name")
     dns.add_argument("name")
     dns.add_argument("target", metavar="HOSTNAME")
     _common(dns)
@@ -230,7 +231,9 @@ def register(sub: Any) -> None:
         default=None,
         help="DNS server ip[:port] (default: TIDINGS_MONITOR_RESOLVER or the system's)",
     )
-    beat = madd.add_parser("heartbeat", help="a job that pings Tidings; silence is a failure")
+    beat = command(
+        madd, "heartbeat", cmd_add_monitor, help="a job that pings Tidings; silence is a failure"
+    )
     beat.add_argument("name")
     _common(beat)
     beat.add_argument(
@@ -239,5 +242,3 @@ def register(sub: Any) -> None:
         default=None,
         help="seconds of silence tolerated past the interval (default 60)",
     )
-    for p in (http, tcp, dns, beat):
-        p.set_defaults(fn=cmd_add_monitor)

@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 
-from tidings.cli.common import django_setup, manage
+from tidings.cli.common import Subcommands, command, django_setup, manage
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -107,8 +107,8 @@ def cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    demo = sub.add_parser("demo", help="load demo data")
+def register(sub: Subcommands) -> None:
+    demo = command(sub, "demo", cmd_demo, help="load demo data")
     demo.add_argument(
         "--history",
         type=int,
@@ -116,17 +116,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="N",
         help="add N resolved incidents over the past five years (for trying scale)",
     )
-    demo.set_defaults(fn=cmd_demo)
 
-    admin = sub.add_parser("createadmin", help="create a staff superuser")
+    admin = command(sub, "createadmin", cmd_createadmin, help="create a staff superuser")
     admin.add_argument("--username", default="admin")
     admin.add_argument("--email", default="")
     admin.add_argument(
         "--password", default="", help="default: TIDINGS_ADMIN_PASSWORD or a generated one"
     )
-    admin.set_defaults(fn=cmd_createadmin)
 
-    token = sub.add_parser("token", help="issue an API token")
+    token = command(sub, "token", cmd_token, help="issue an API token")
     token.add_argument("--user", required=True)
     token.add_argument("--name", default="cli")
     token.add_argument(
@@ -141,9 +139,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="read, incidents, subscribers, customers or admin; repeat for several "
         "(default admin: all the user's role allows)",
     )
-    token.set_defaults(fn=cmd_token)
 
-    pub = sub.add_parser("publish", help="publish the status page now")
+    pub = command(sub, "publish", cmd_publish, help="publish the status page now")
     pub.add_argument("--force", action="store_true")
     pub.add_argument("--full", action="store_true", help="render every page from scratch")
     pub.add_argument(
@@ -151,13 +148,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="then compare the snapshot with a full render of the same moment, byte for byte",
     )
-    pub.set_defaults(fn=cmd_publish)
 
-    jobs = sub.add_parser("jobs", help="list or run periodic jobs")
+    jobs = command(sub, "jobs", cmd_jobs, help="list or run periodic jobs")
     jobs.add_argument("action", nargs="?", choices=["list", "run"], default="list")
     jobs.add_argument("name", nargs="?")
-    jobs.set_defaults(fn=cmd_jobs)
 
-    manage_cmd = sub.add_parser("manage", help="a Django management command")
+    manage_cmd = command(sub, "manage", cmd_manage, help="a Django management command")
     manage_cmd.add_argument("rest", nargs=argparse.REMAINDER)
-    manage_cmd.set_defaults(fn=cmd_manage)

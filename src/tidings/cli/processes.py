@@ -14,7 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tidings import launch
-from tidings.cli.common import django_setup, manage, migrate_if_reachable
+from tidings.cli.common import (
+    Subcommands,
+    command,
+    django_setup,
+    listen_options,
+    manage,
+    migrate_if_reachable,
+)
 
 #: Threads per web process. Django's views are synchronous: under an ASGI server each request
 #: got a thread (and so a database connection) of its own, opened and dropped every time.
@@ -335,37 +342,30 @@ def cmd_catcher(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
 
-    up = sub.add_parser("up", help="run everything in one process tree")
+    up = command(sub, "up", cmd_up, help="run everything in one process tree")
     up.add_argument(
         "--demo", action="store_true", help="load the demo company first (empty database only)"
     )
-    up.add_argument("--host", default="127.0.0.1")
-    up.add_argument("--port", type=int, default=8000)
+    listen_options(up, port=8000)
     up.add_argument("--web-workers", type=int, default=1)
     up.add_argument("--edge-processes", type=int, default=os.cpu_count() or 1)
-    up.set_defaults(fn=cmd_up)
 
-    serve = sub.add_parser("serve", help="the web app")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = command(sub, "serve", cmd_serve, help="the web app")
+    listen_options(serve, port=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.set_defaults(fn=cmd_serve)
 
-    worker = sub.add_parser("worker", help="deliveries and background tasks")
+    worker = command(sub, "worker", cmd_worker, help="deliveries and background tasks")
     worker.add_argument("--interval", type=float, default=0.5, help="idle poll interval, seconds")
     worker.add_argument("--lanes", type=int, default=2, help="batches in flight at once")
-    worker.set_defaults(fn=cmd_worker)
 
-    sched = sub.add_parser("scheduler", help="periodic jobs")
+    sched = command(sub, "scheduler", cmd_scheduler, help="periodic jobs")
     sched.add_argument("--tick", type=float, default=1.0)
     sched.add_argument("--no-monitors", action="store_true", help="run periodic jobs only")
-    sched.set_defaults(fn=cmd_scheduler)
 
-    edge = sub.add_parser("edge", help="serve the public status site from memory")
-    edge.add_argument("--host", default="127.0.0.1")
-    edge.add_argument("--port", type=int, default=8080)
+    edge = command(sub, "edge", cmd_edge, help="serve the public status site from memory")
+    listen_options(edge, port=8080)
     edge.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     edge.add_argument(
         "--upstream",
@@ -377,9 +377,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="",
         help="s3://bucket/prefix: follow the snapshots published there (see tidings sync)",
     )
-    edge.set_defaults(fn=cmd_edge)
 
-    catcher = sub.add_parser("catcher", help="the demo's catcher of mail, SMS and webhooks")
+    catcher = command(
+        sub, "catcher", cmd_catcher, help="the demo's catcher of mail, SMS and webhooks"
+    )
     catcher.add_argument("--smtp-port", type=int, default=8025)
     catcher.add_argument("--http-port", type=int, default=8026)
-    catcher.set_defaults(fn=cmd_catcher)

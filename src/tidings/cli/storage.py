@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tidings.cli.common import Subcommands, command
+
 
 def cmd_sync(args: argparse.Namespace) -> int:
     # No Django: an edge host has no database.
@@ -94,15 +96,18 @@ def cmd_s3(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sync = sub.add_parser(
-        "sync", help="keep a local snapshot directory current with an S3 bucket (edge hosts)"
+def register(sub: Subcommands) -> None:
+    sync = command(
+        sub,
+        "sync",
+        cmd_sync,
+        help="keep a local snapshot directory current with an S3 bucket (edge hosts)",
     )
     sync.add_argument("--source", default="", help="s3://bucket/prefix (default TIDINGS_S3_URL)")
     sync.add_argument("--dir", default="", help="snapshot directory (default DATA_DIR/snapshots)")
     sync.add_argument("--once", action="store_true", help="sync once and exit")
-    sync.set_defaults(fn=cmd_sync)
 
-    s3 = sub.add_parser("s3", help="upload the current snapshot to TIDINGS_S3_URL, or show state")
+    s3 = command(
+        sub, "s3", cmd_s3, help="upload the current snapshot to TIDINGS_S3_URL, or show state"
+    )
     s3.add_argument("action", choices=["push", "status"])
-    s3.set_defaults(fn=cmd_s3)

@@ -18,6 +18,7 @@ from pydantic import Field
 from tidings.core import clock
 from tidings.core.auth import actor_of
 from tidings.core.outs import copied
+from tidings.core.patches import patch_of
 from tidings.customers import csvio, imports, jobs, services
 from tidings.customers.models import Contact, Customer, disabled_channels
 
@@ -40,13 +41,9 @@ class ContactIn(Schema):
     channels: list[str] = Field(default_factory=list, description='e.g. ["email", "sms"]')
 
 
+@patch_of(ContactIn)
 class ContactPatch(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    role: str | None = Field(default=None, max_length=100)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=40)
-    language: str | None = None
-    channels: list[str] | None = None
+    pass
 
 
 class ContactOut(Schema):
@@ -72,13 +69,9 @@ class CustomerIn(Schema):
     components: list[str] = Field(default_factory=list, description="component ids or names")
 
 
+@patch_of(CustomerIn)
 class CustomerPatch(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    plan: str | None = None
-    strategic: bool | None = None
-    contract_ref: str | None = Field(default=None, max_length=100)
-    account_manager: str | None = None
-    components: list[str] | None = None
+    pass
 
 
 class CustomerOut(Schema):

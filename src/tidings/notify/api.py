@@ -22,8 +22,9 @@ from tidings.customers.models import Contact
 from tidings.incidents import rules, services
 from tidings.notify import audience as audiences
 from tidings.notify import history, roster
+from tidings.notify import report as reports
 from tidings.notify import services as notify_services
-from tidings.notify.disabled import disabled_targets
+from tidings.notify.disabled import DisabledTarget, disabled_targets
 from tidings.notify.report import delivery_report
 from tidings.notify.rules import mask_target
 from tidings.statuspage.words import status_labels
@@ -60,10 +61,9 @@ class PreviewOut(Schema):
     note: str = ""
 
 
-class StateReasonOut(Schema):
-    status: str
-    reason: str
-    count: int
+# A schema for a read model subclasses it, without a docstring: see notify/records.py.
+class StateReasonOut(reports.StateReason, Schema):
+    pass
 
 
 class UpdateDeliveriesOut(Schema):
@@ -84,25 +84,12 @@ class UpdateDeliveriesOut(Schema):
     )
 
 
-class DisabledOut(Schema):
-    kind: str
-    channel: str
-    target: str = Field(description="masked: enough to recognise, never the whole address")
-    reason: str
-    disabled_at: datetime | None
-    update_id: str
-    target_id: str = Field(
-        description="the subscriber's id, or the contact's: what re-enabling it takes"
-    )
+class DisabledOut(reports.DisabledTarget, Schema):
+    pass
 
 
-class ProblemOut(Schema):
-    update_id: str
-    channel: str
-    target: str = Field(description="masked")
-    status: str
-    reason: str
-    attempts: int
+class ProblemOut(reports.Problem, Schema):
+    pass
 
 
 class DeliveriesOut(Schema):
@@ -162,8 +149,8 @@ def incident_deliveries(request: HttpRequest, incident_id: str) -> DeliveriesOut
         incident_id=report.incident_id,
         title=report.title,
         updates=[UpdateDeliveriesOut(**u.as_dict()) for u in report.updates],
-        disabled=[DisabledOut(**d.as_dict()) for d in report.disabled],
-        problems=[ProblemOut(**p.as_dict()) for p in report.problems],
+        disabled=[DisabledOut(**d.model_dump()) for d in report.disabled],
+        problems=[ProblemOut(**p.model_dump()) for p in report.problems],
         problems_total=report.problems_total,
     )
 
@@ -206,20 +193,8 @@ class DisableContactIn(DisableIn):
     channel: str = Field(description="email, sms or whatsapp")
 
 
-class ToldOut(Schema):
-    id: int
-    kind: str = Field(description="update, component or confirm")
-    channel: str
-    status: str
-    reason: str = Field(description="why the delivery is in that state, in the reader's language")
-    attempts: int
-    created_at: datetime
-    sent_at: datetime | None
-    incident_id: str
-    incident_title: str
-    update_id: str
-    update_status: str
-    excerpt: str = Field(description="the start of what the message said")
+class ToldOut(history.Told, Schema):
+    pass
 
 
 class HistoryOut(Schema):
@@ -227,17 +202,8 @@ class HistoryOut(Schema):
     items: list[ToldOut]
 
 
-class DisabledTargetOut(Schema):
-    kind: str = Field(description="subscriber or contact")
-    target_id: str
-    channel: str
-    target: str = Field(description="masked")
-    name: str
-    customer_id: str
-    customer_name: str
-    reason: str
-    disabled_at: datetime | None
-    disabled_by: str = Field(description="notifier (deliveries failed) or a staff username")
+class DisabledTargetOut(DisabledTarget, Schema):
+    pass
 
 
 class DisabledPage(Schema):
@@ -246,7 +212,7 @@ class DisabledPage(Schema):
 
 
 def _history_out(h: history.History) -> HistoryOut:
-    return HistoryOut(total=h.total, items=[ToldOut(**t.as_dict()) for t in h.items])
+    return HistoryOut(total=h.total, items=[ToldOut(**t.model_dump()) for t in h.items])
 
 
 def _contact(contact_id: int) -> Contact:
@@ -330,5 +296,5 @@ def list_disabled(
     their customer, the reason, when and by whom (targets masked)."""
     page = disabled_targets(q=q, channel=channel, limit=limit, offset=offset)
     return DisabledPage(
-        total=page.total, items=[DisabledTargetOut(**d.as_dict()) for d in page.items]
+        total=page.total, items=[DisabledTargetOut(**d.model_dump()) for d in page.items]
     )

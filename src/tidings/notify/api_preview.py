@@ -16,7 +16,7 @@ from tidings.incidents.models import Incident
 from tidings.incidents.publishing import Prepared, prepare
 from tidings.notify import audience as audiences
 from tidings.notify import roster
-from tidings.notify.preview import render_draft
+from tidings.notify.preview import Rendering, render_draft
 
 router = Router(tags=["notifications"])
 Localized = dict[str, str] | str
@@ -35,16 +35,9 @@ class DraftIn(Schema):
     audience: str | dict[str, Any] = "affected"
 
 
-class RenderingOut(Schema):
-    channel: str
-    language: str
-    subject: str
-    text: str
-    html: str
-    payload_json: str
-    chars: int
-    segments: int
-    encoding: str
+# The fields are preview.Rendering's; no docstring: see notify/records.py.
+class RenderingOut(Rendering, Schema):
+    pass
 
 
 class AudienceOut(Schema):
@@ -124,7 +117,7 @@ def _preview(incident: Incident | None, payload: DraftIn) -> PreviewOut:
     )  # fmt: skip
     return PreviewOut(
         status=p.status, body=p.bodies, missing=p.missing,
-        renderings=[RenderingOut(**r.__dict__) for r in shown.renderings], page=shown.page,
+        renderings=[RenderingOut(**r.model_dump()) for r in shown.renderings], page=shown.page,
         audience=audience_of(p, audience),
     )  # fmt: skip
 

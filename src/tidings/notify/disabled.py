@@ -6,14 +6,14 @@ reason, when and by whom. Targets are masked; re-enabling is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db.models import Q
+from pydantic import BaseModel, ConfigDict, Field
 
 from tidings.core.models import Event
 from tidings.customers.models import Contact, disabled_channels
-from tidings.notify.records import Page, Record
+from tidings.notify.records import Page
 from tidings.notify.report import masked_reply
 from tidings.notify.rules import mask_target, masked_text
 from tidings.subscribers.models import Subscriber
@@ -21,18 +21,21 @@ from tidings.subscribers.models import Subscriber
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class DisabledTarget(Record):
-    kind: str  # "subscriber" or "contact"
+class DisabledTarget(BaseModel):
+    """One disabled target; also the API's ``DisabledTargetOut`` (see :mod:`.records`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = Field(description="subscriber or contact")
     target_id: str  # the subscriber's public id, or the contact's id
     channel: str
-    target: str  # masked
+    target: str = Field(description="masked")
     name: str  # the contact's name ("" for a subscriber)
     customer_id: str
     customer_name: str
     reason: str
     disabled_at: datetime | None
-    disabled_by: str  # "notifier" when deliveries disabled it, else a staff username
+    disabled_by: str = Field(description="notifier (deliveries failed) or a staff username")
 
 
 def disabled_targets(

@@ -7,17 +7,17 @@ is the caller's to show.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from pydantic import BaseModel, ConfigDict, Field
 
 from tidings.core import text
 from tidings.customers.models import Contact
 from tidings.incidents.models import IncidentUpdate
 from tidings.notify.models import Delivery
-from tidings.notify.records import Page, Record
+from tidings.notify.records import Page
 from tidings.notify.report import REASON_VALUES, delivery_reason
 from tidings.subscribers.models import Subscriber
 
@@ -32,15 +32,16 @@ _VALUES = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Told(Record):
-    """One delivery to the target."""
+class Told(BaseModel):
+    """One delivery to the target; also the API's ``ToldOut`` (see :mod:`.records`)."""
+
+    model_config = ConfigDict(frozen=True)
 
     id: int
-    kind: str  # update, component or confirm
+    kind: str = Field(description="update, component or confirm")
     channel: str
     status: str
-    reason: str
+    reason: str = Field(description="why the delivery is in that state, in the reader's language")
     attempts: int
     created_at: datetime
     sent_at: datetime | None
@@ -48,7 +49,7 @@ class Told(Record):
     incident_title: str
     update_id: str
     update_status: str
-    excerpt: str  # what the message said, shortened
+    excerpt: str = Field(description="the start of what the message said")
 
 
 History = Page[Told]

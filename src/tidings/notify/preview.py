@@ -11,6 +11,7 @@ from typing import Any, TypedDict, Unpack
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from pydantic import BaseModel, ConfigDict
 
 from tidings.components.models import Component
 from tidings.config import get_settings
@@ -24,18 +25,23 @@ from tidings.notify.views import views_of
 LANGS = ("en", "he")
 
 
-@dataclass(frozen=True)
-class Rendering:
+class Rendering(BaseModel):
+    """What one channel would send in one language; also the API's ``RenderingOut`` (see
+    :mod:`.records`)."""
+
+    model_config = ConfigDict(frozen=True)
+
     channel: str
     language: str
     subject: str
     text: str
     html: str
     payload_json: str
-    #: SMS and other text channels: characters and SMS segments of the text
-    chars: int = 0
-    segments: int = 0
-    encoding: str = ""
+    #: SMS and other text channels: characters and SMS segments of the text (0 and "" for
+    #: the others)
+    chars: int
+    segments: int
+    encoding: str
 
 
 @dataclass

@@ -55,6 +55,24 @@ class UpdateView:
 # --- what every channel renders with ---------------------------------------------------
 
 
+#: How an update's status reads at a glance, for channels that flag a message in three grades
+#: (a colour, a notification type): something is wrong, under way or uncertain, or all well.
+#: Statuses not listed (scheduled, cancelled) are left to each channel's neutral default.
+TONES: dict[str, Literal["bad", "mixed", "good"]] = {
+    "investigating": "bad", "identified": "bad", "monitoring": "mixed", "in_progress": "mixed",
+    "verifying": "mixed", "resolved": "good", "completed": "good", "operational": "good",
+    "degraded_performance": "mixed", "partial_outage": "bad", "major_outage": "bad",
+    "under_maintenance": "mixed",
+}  # fmt: skip
+
+
+def by_tone(*, bad: str, mixed: str, good: str, **exceptions: str) -> dict[str, str]:
+    """A channel's word for each status in :data:`TONES`, given its word for each grade;
+    ``exceptions`` name statuses the channel grades otherwise."""
+    words = {"bad": bad, "mixed": mixed, "good": good}
+    return {status: words[tone] for status, tone in TONES.items()} | exceptions
+
+
 def shorten(text: str, limit: int) -> str:
     """At most ``limit`` characters, cut at a space where one is near, ending in "…"."""
     if len(text) <= limit:

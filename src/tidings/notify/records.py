@@ -1,18 +1,17 @@
-"""What the read models of notify share (who was told, who is disabled): a record an API schema
-takes field by field, and a page of records with how many there are in all."""
+"""What the read models of notify share (who was told, who is disabled, why deliveries are
+where they are): a page of records with how many there are in all.
+
+The records themselves are frozen pydantic models, and each API schema that shows one
+subclasses it (``class ToldOut(history.Told, Schema)``) instead of repeating its fields: a
+field and its API description are declared once, on the record. The schemas have no docstring
+of their own, which would become the schema's description in the API document."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Record:
-    def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
 
 
 @dataclass(frozen=True)

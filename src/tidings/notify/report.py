@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict, Field
 
 from tidings.config import get_settings
 from tidings.core.models import Event
@@ -25,7 +26,6 @@ from tidings.incidents.models import Incident, IncidentUpdate
 from tidings.notify.claims import TARGET_DISABLED
 from tidings.notify.ledger import ENDPOINT_CHANNELS
 from tidings.notify.models import DELIVERY_STATUSES, PENDING_STATUSES, Delivery
-from tidings.notify.records import Record
 from tidings.notify.rules import mask_target, masked_text
 
 #: States worth a line each in the report's list of failures (retries included).
@@ -47,8 +47,12 @@ def _clock(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%H:%M") if value else "—"
 
 
-@dataclass(frozen=True)
-class StateReason(Record):
+class StateReason(BaseModel):
+    """Why some of an update's deliveries are in a state, and how many; also the API's
+    ``StateReasonOut`` (see :mod:`.records`)."""
+
+    model_config = ConfigDict(frozen=True)
+
     status: str
     reason: str
     count: int
@@ -90,45 +94,38 @@ class UpdateDeliveries:
             "total": self.total, "pending": self.pending, "complete": self.complete,
             "first_created_at": self.first_created_at, "last_sent_at": self.last_sent_at,
             "seconds_to_last_delivery": self.seconds_to_last_delivery,
-            "reasons": [r.as_dict() for r in self.reasons],
+            "reasons": [r.model_dump() for r in self.reasons],
         }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One delivery that failed or waits for another try."""
+class Problem(BaseModel):
+    """One delivery that failed or waits for another try; also the API's ``ProblemOut`` (see
+    :mod:`.records`)."""
+
+    model_config = ConfigDict(frozen=True)
 
     update_id: str
     channel: str
-    target: str  # masked
+    target: str = Field(description="masked")
     status: str
     reason: str
     attempts: int
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "update_id": self.update_id, "channel": self.channel, "target": self.target,
-            "status": self.status, "reason": self.reason, "attempts": self.attempts,
-        }  # fmt: skip
 
+class DisabledTarget(BaseModel):
+    """A target disabled on the way; also the API's ``DisabledOut`` (see :mod:`.records`)."""
 
-@dataclass(frozen=True)
-class DisabledTarget:
+    model_config = ConfigDict(frozen=True)
+
     kind: str  # "subscriber" or "contact"
     channel: str
-    target: str  # masked
+    target: str = Field(description="masked: enough to recognise, never the whole address")
     reason: str
     disabled_at: datetime | None
     update_id: str
-    #: What staff name to re-enable it: the subscriber's public id, or the contact's id.
-    target_id: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind, "channel": self.channel, "target": self.target,
-            "reason": self.reason, "disabled_at": self.disabled_at, "update_id": self.update_id,
-            "target_id": self.target_id,
-        }  # fmt: skip
+    target_id: str = Field(
+        description="the subscriber's id, or the contact's: what re-enabling it takes"
+    )
 
 
 @dataclass
@@ -296,10 +293,13 @@ def _add_reasons(
     order = {s: i for i, s in enumerate(DELIVERY_STATUSES)}
     for pk, found in lines.items():
         ranked = sorted(found.items(), key=lambda kv: (order[kv[0][0]], -kv[1]))
-        shown = [StateReason(status, text, n) for (status, text), n in ranked[:REASONS_SHOWN]]
+        shown = [
+            StateReason(status=status, reason=text, count=n)
+            for (status, text), n in ranked[:REASONS_SHOWN]
+        ]
         rest = by_pk[pk].total - sum(r.count for r in shown)
         if rest:
-            shown.append(StateReason("", _("other reasons"), rest))
+            shown.append(StateReason(status="", reason=_("other reasons"), count=rest))
         by_pk[pk].reasons = shown
 
 

@@ -3,13 +3,11 @@ embeddable widget (a script and an iframe page). One hook in the publisher adds 
 
 from __future__ import annotations
 
-from importlib import resources
-
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from tidings.components.models import Component
-from tidings.statuspage import badges, html, snapshot, v2, words
+from tidings.statuspage import badges, html, scripts, snapshot, v2, words
 from tidings.statuspage.data import Site
 
 SVG = "image/svg+xml; charset=utf-8"
@@ -40,6 +38,5 @@ def entries(site: Site) -> list[snapshot.Entry]:
                 },
             )  # fmt: skip
         out.append(snapshot.make_entry(f"{p}/widget.html", page.encode(), HTML))
-    script = resources.files("tidings.statuspage").joinpath("static/widget.js").read_bytes()
-    out.append(snapshot.make_entry("/widget.js", script, JS))
+    out.append(snapshot.make_entry("/widget.js", scripts.embedded("widget.js"), JS))
     return out

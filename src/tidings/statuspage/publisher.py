@@ -12,7 +12,17 @@ from typing import Any
 from tidings.config import TidingsSettings, get_settings
 from tidings.core import clock, db, events
 from tidings.core.models import PublishState
-from tidings.statuspage import banner, extras, feeds, html, incremental, s3push, snapshot, v2
+from tidings.statuspage import (
+    banner,
+    extras,
+    feeds,
+    html,
+    incremental,
+    s3push,
+    scripts,
+    snapshot,
+    v2,
+)
 from tidings.statuspage.collect import collect
 from tidings.statuspage.data import Site
 
@@ -62,9 +72,7 @@ def _entries(site: Site, pages: dict[str, str]) -> list[snapshot.Entry]:
         # The in-product banner: a script customers embed, and the document it polls.
         snapshot.make_entry("/banner.json", _json(banner.document(site)), JSON),
         snapshot.make_entry(
-            "/banner.js",
-            resources.files("tidings.statuspage").joinpath("static/banner.js").read_bytes(),
-            "text/javascript; charset=utf-8",
+            "/banner.js", scripts.embedded("banner.js"), "text/javascript; charset=utf-8"
         ),
     ]
     return entries

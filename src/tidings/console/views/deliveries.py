@@ -81,7 +81,7 @@ def _report(request: HttpRequest, incident_id: str, template: str) -> HttpRespon
             "pending": any(not u.complete for u in report.updates),
             "statuses": [(s, state_labels()[s]) for s in DELIVERY_STATUSES],
             "problems": [
-                {**p.as_dict(), "label": state_labels()[p.status]} for p in report.problems
+                {**p.model_dump(), "label": state_labels()[p.status]} for p in report.problems
             ],
             "demo": get_settings().demo,
             "enabled": request.GET.get("enabled", ""),

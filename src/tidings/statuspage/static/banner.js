@@ -5,8 +5,7 @@
 // came from, every 60 seconds. No dependencies, no globals but one guard, styles kept in a
 // shadow root; every error is caught, so the host page never breaks because of it.
 (function () {
-  "use strict";
-  var EVERY = 60 * 1000;
+  /* embed.js */
   var COLORS = {
     critical: "#b42318", major: "#c4320a", minor: "#93370d", none: "#344054",
     maintenance: "#1d4ed8"
@@ -25,13 +24,6 @@
       if (/\/banner\.js(\?|#|$)/.test(all[i].src || "")) { return all[i]; }
     }
     return null;
-  }
-
-  function languageOf(script) {
-    var raw = (script.getAttribute("data-lang") || document.documentElement.lang ||
-               navigator.language || "en").toLowerCase().slice(0, 2);
-    if (raw === "iw") { raw = "he"; }
-    return raw === "he" ? "he" : "en";
   }
 
   function css(el, styles) {

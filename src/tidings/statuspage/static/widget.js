@@ -5,8 +5,7 @@
 // seconds. No dependencies; text goes in through textContent only, so nothing the JSON
 // says can become markup; every error is caught, so the host page never breaks.
 (function () {
-  "use strict";
-  var EVERY = 60 * 1000;
+  /* embed.js */
   var COLORS = {
     none: "#44cc11", maintenance: "#007ec6", minor: "#dfb317", major: "#fe7d37",
     critical: "#e05d44"
@@ -22,9 +21,7 @@
   var script = document.currentScript;
   if (!script || !script.src) { return; }
   var base = script.src.replace(/\/widget\.js([?#].*)?$/, "");
-  var raw = (script.getAttribute("data-lang") || document.documentElement.lang ||
-             navigator.language || "en").toLowerCase().slice(0, 2);
-  var lang = (raw === "he" || raw === "iw") ? "he" : "en";
+  var lang = languageOf(script);
 
   var pill = document.createElement("a");
   pill.href = base + (lang === "he" ? "/he/" : "/");

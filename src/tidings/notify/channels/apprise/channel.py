@@ -31,7 +31,14 @@ from django.utils.translation import gettext as _
 from tidings.notify.channels.apprise import guard
 from tidings.notify.channels.base import PerRecipient
 from tidings.notify.http import is_private_host, is_public_address, private_refused
-from tidings.notify.protocol import UNSUBSCRIBE_URL, InvalidTarget, Rendered, Result, facts
+from tidings.notify.protocol import (
+    UNSUBSCRIBE_URL,
+    InvalidTarget,
+    Rendered,
+    Result,
+    by_tone,
+    facts,
+)
 
 if TYPE_CHECKING:
     import aiohttp
@@ -44,12 +51,9 @@ log = logging.getLogger(__name__)
 CONCURRENCY = 8
 #: Seconds one Apprise call may take before the delivery is retried later.
 TIMEOUT = 60.0
-NOTIFY_TYPES = {
-    "investigating": "failure", "identified": "failure", "monitoring": "warning",
-    "in_progress": "warning", "verifying": "warning", "resolved": "success", "completed": "success",
-    "operational": "success", "degraded_performance": "warning", "partial_outage": "warning",
-    "major_outage": "failure", "under_maintenance": "warning",
-}  # fmt: skip
+#: Apprise's notification type per status. A partial outage stays a warning here, as this
+#: channel has always sent it, where Teams marks it as bad.
+NOTIFY_TYPES = by_tone(bad="failure", mixed="warning", good="success", partial_outage="warning")
 
 
 def _hosts(plugin: Any) -> list[str]:

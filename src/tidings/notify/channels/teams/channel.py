@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from django.utils.translation import gettext as _
 
 from tidings.notify.channels.base import UrlPoster
-from tidings.notify.protocol import InvalidTarget, Rendered, facts, shorten
+from tidings.notify.protocol import InvalidTarget, Rendered, by_tone, facts, shorten
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -29,12 +29,7 @@ if TYPE_CHECKING:
 CARD = "application/vnd.microsoft.card.adaptive"
 #: Teams refuses messages above about 28 KB; the body gets a generous share of that.
 BODY_LIMIT = 10_000
-COLOURS = {
-    "investigating": "attention", "identified": "attention", "monitoring": "warning",
-    "resolved": "good", "completed": "good", "in_progress": "warning", "verifying": "warning",
-    "operational": "good", "degraded_performance": "warning", "partial_outage": "attention",
-    "major_outage": "attention", "under_maintenance": "warning",
-}  # fmt: skip
+COLOURS = by_tone(bad="attention", mixed="warning", good="good")
 
 
 def card_time(when: datetime) -> str:
