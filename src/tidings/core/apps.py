@@ -7,6 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from tidings.core import lookups
+        # Integer fields and keys learn ``__any`` before any query is built.
+        from tidings.core.lookups import FIELDS, AnyOf
 
-        lookups.register()
+        for field in FIELDS:
+            field.register_lookup(AnyOf)

@@ -12,6 +12,9 @@ from django.core.exceptions import EmptyResultSet
 from django.db import models
 from django.db.models import Lookup
 
+#: The fields that learn ``__any`` (registered by the core app when Django starts).
+FIELDS = (models.IntegerField, models.AutoField, models.ForeignKey)
+
 
 class AnyOf(Lookup):  # type: ignore[type-arg]
     lookup_name = "any"
@@ -33,9 +36,3 @@ class AnyOf(Lookup):  # type: ignore[type-arg]
         if not self.rhs:
             raise EmptyResultSet
         return f"{lhs} = ANY(%s)", (*lhs_params, self.rhs)
-
-
-def register() -> None:
-    """Called once when the core app is ready: integer fields (and keys) learn ``__any``."""
-    for field in (models.IntegerField, models.AutoField, models.ForeignKey):
-        field.register_lookup(AnyOf)
