@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.test import Client
 
 from tests.conftest import api_client
 from tidings.components.models import Component
 from tidings.monitors.models import Monitor
+from tidings.subscribers.models import Subscriber
 
 TAB_IN_NAME_HE = "name.en: יש בו את התו U+0009 (טאב) במקום 4; כאן צריך שורה אחת בלבד"
 TAB_IN_NAME_EN = "name.en contains U+0009 (tab) at position 4; name.en must be a single line"
@@ -68,3 +70,32 @@ def test_an_unknown_component_is_refused_in_hebrew_under_the_component_field(
     )  # fmt: skip
     assert english.status_code == 404
     assert english.json() == {"detail": "no component with id or slug 'nope'"}
+
+
+@pytest.mark.parametrize(
+    ("channel", "target", "reason"),
+    [
+        ("slack", "https://example.com/hook",
+         "לא ניתן להשתמש בכתובת ה-URL הזו: כתובת וובהוק נכנס של Slack מתחילה ב-https://hooks.slack.com/"),
+        ("teams", "http://acme.webhook.office.com/x",
+         "כתובת וובהוק של Teams Workflows מתחילה ב-https://"),
+        ("apprise", "nonsense://x", "Apprise אינו מקבל כתובת nonsense:// זו"),
+        ("webhook", "ftp://hooks.example.com/x", "הכתובת חייבת להתחיל ב-https://"),
+    ],
+)  # fmt: skip
+def test_a_target_a_channel_refuses_is_explained_in_hebrew_under_the_target(
+    client: Client, dana: Any, catalog: dict[str, str], channel: str, target: str, reason: str
+) -> None:
+    # Dana adds a subscriber for a customer who asked by phone; the channel's own check (the
+    # channel's words, not the subscribe form's) refuses the address, next to it, in Hebrew.
+    client.force_login(dana)
+    r = client.post("/console/subscribers/new", {
+        "channel": channel, "target": target, "consent": "asked by phone", "language": "he",
+        "every_component": "on",
+    }, HTTP_ACCEPT_LANGUAGE="he")  # fmt: skip
+    page = r.content.decode()
+    assert r.status_code == 422 and 'dir="rtl"' in page
+    errors = page[page.index('id="id_target-errors"') :]
+    assert errors.index(reason) < errors.index("</")
+    assert "cannot be used" not in page and "starts with" not in page
+    assert not Subscriber.objects.exists()

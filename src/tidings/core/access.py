@@ -1,7 +1,8 @@
 """Which action each staff API path is, and which token scopes allow it. Pure: the one place
 that maps ``(method, path)`` to an action of :mod:`tidings.staff.rules` (``<area>.read``,
 ``<area>.write`` and a few special ones), so a role check (issue 15) and a token's scope ask the
-same question. A test walks every path of the API through it.
+same question. A test walks every path of the API through it. (Its refusals are gettext'd: the
+words reach a person, in the API's 403 or the CLI; nothing here reads or writes.)
 
 Paths are the API's own templates relative to ``/api/v1`` (``/incidents/{incident_id}``). The
 area is the first segment; reading is ``GET``, anything else writes; :data:`SPECIAL` names the
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
 
 SCOPES = ("read", "incidents", "subscribers", "customers", "admin")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -99,9 +102,14 @@ def check_scopes(scopes: Iterable[str]) -> list[str]:
     wanted = set(scopes)
     unknown = sorted(wanted - set(SCOPES))
     if unknown:
-        raise ValueError(f"unknown scope {', '.join(unknown)}; use {', '.join(SCOPES)}")
+        raise ValueError(
+            _("unknown scope %(unknown)s; use %(scopes)s")
+            % {"unknown": ", ".join(unknown), "scopes": ", ".join(SCOPES)}
+        )
     if not wanted:
-        raise ValueError(f"a token needs at least one scope: {', '.join(SCOPES)}")
+        raise ValueError(
+            _("a token needs at least one scope: %(scopes)s") % {"scopes": ", ".join(SCOPES)}
+        )
     return [s for s in SCOPES if s in wanted]
 
 
@@ -119,12 +127,18 @@ def scope_allows(scopes: Iterable[str], method: str, action: str | None) -> bool
 
 
 def refusal(scopes: Iterable[str], method: str, path: str, action: str | None) -> str:
-    """Why a token of ``scopes`` may not make this request, for the 403 answer."""
-    have = ", ".join(scopes) or "none"
+    """Why a token of ``scopes`` may not make this request, for the 403 answer (in the
+    request's language; scope names, method, path and action stay as the API spells them)."""
     if action is None:
-        return f"no token scope covers {method} {path}"
+        return _("no token scope covers %(method)s %(path)s") % {"method": method, "path": path}
     needed = [s for s in SCOPES if scope_allows([s], method, action)]
-    return (
-        f"this token's scopes ({have}) do not allow {method} {path} ({action}); "
-        f"it needs one of: {', '.join(needed)}"
-    )
+    return _(
+        "this token's scopes (%(scopes)s) do not allow %(method)s %(path)s (%(action)s); "
+        "it needs one of: %(needed)s"
+    ) % {
+        "scopes": ", ".join(scopes) or _("none"),
+        "method": method,
+        "path": path,
+        "action": action,
+        "needed": ", ".join(needed),
+    }

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import OperationalError, connection, transaction
 from django.db.models import Model, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tidings.core.errors import NotFound
 
@@ -95,18 +98,41 @@ def mark_locked(obj: M) -> M:
     return obj
 
 
+#: "No such thing", one whole sentence per noun a caller of :func:`by_public_id` passes as
+#: ``what``, so a translator words each with its noun (and, where the language wants it, the
+#: noun's gender) instead of splicing an English noun into a translated frame. Lazy: read in
+#: the language of the request that asks. A noun missing here gets :func:`not_found`'s generic
+#: sentence, still right in English.
+NOT_FOUND: dict[str, Promise] = {
+    "incident": gettext_lazy("no incident with id %(id)s"),
+    "maintenance": gettext_lazy("no maintenance with id %(id)s"),
+    "component": gettext_lazy("no component with id %(id)s"),
+    "customer": gettext_lazy("no customer with id %(id)s"),
+    "draft": gettext_lazy("no draft with id %(id)s"),
+}
+
+
+def not_found(what: str, public_id: str) -> str:
+    """The refusal for "no ``what`` with this id", in the active language; the English text is
+    ``no {what} with id {public_id!r}`` for every ``what``."""
+    sentence = NOT_FOUND.get(what)
+    if sentence is not None:
+        return str(sentence) % {"id": repr(public_id)}
+    return _("no %(what)s with id %(id)s") % {"what": what, "id": repr(public_id)}
+
+
 def by_public_id(
     qs: QuerySet[M], public_id: str, what: str, *, lock: bool = False, of: tuple[str, ...] = ()
 ) -> M:
-    """The row of ``qs`` with this public id, else NotFound ("no {what} with id ..."), the one
-    answer every "get by id" gives. ``lock``: read it under its row lock (``of`` as in
+    """The row of ``qs`` with this public id, else NotFound (:func:`not_found`: "no {what}
+    with id ...", in the reader's language), the one answer every "get by id" gives. ``lock``: read it under its row lock (``of`` as in
     :func:`locking`) and mark it so, so the change that follows need not lock and read it again."""
     if lock:
         qs = locking(qs, of=of)
     try:
         found = qs.get(public_id=public_id)
     except ObjectDoesNotExist:  # the model's DoesNotExist
-        raise NotFound(f"no {what} with id {public_id!r}") from None
+        raise NotFound(not_found(what, public_id)) from None
     return mark_locked(found) if lock and in_transaction() else found
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from tidings.core import access
 from tidings.core.auth import StaffSession, TokenAuth
@@ -25,16 +26,25 @@ def request_action(request: HttpRequest) -> tuple[str, str, str | None]:
 
 
 def refusal(role: str, method: str, path: str, action: str | None) -> str | None:
-    """Why ``role`` may not make this request, or None when it may."""
+    """Why ``role`` may not make this request, or None when it may (in the request's language;
+    role names, method, path and action stay as the API spells them)."""
     if action is None:
-        return f"{method} {path} is not in the access table, so nobody may use it"
+        return _("%(method)s %(path)s is not in the access table, so nobody may use it") % {
+            "method": method,
+            "path": path,
+        }
     if rules.can(role, action):
         return None
     allowed = [r for r in rules.ROLES if rules.can(r, action)]
-    return (
-        f"your role ({role}) may not {action} ({method} {path}); "
-        f"allowed: {', '.join(allowed) or 'nobody'}"
-    )
+    return _(
+        "your role (%(role)s) may not %(action)s (%(method)s %(path)s); allowed: %(allowed)s"
+    ) % {
+        "role": role,
+        "action": action,
+        "method": method,
+        "path": path,
+        "allowed": ", ".join(allowed) or _("nobody"),
+    }
 
 
 def check(request: HttpRequest, user: Any) -> Any:
