@@ -34,17 +34,40 @@ def call(token: str, method: str, path: str, body: Any = None, **headers: str) -
         ("GET", "/components/nope", "no component with id 'nope'", "אין רכיב עם המזהה 'nope'"),
         ("GET", "/customers/nope", "no customer with id 'nope'", "אין לקוח עם המזהה 'nope'"),
         ("POST", "/drafts/nope/approve", "no draft with id 'nope'", "אין טיוטה עם המזהה 'nope'"),
+        ("DELETE", "/incidents/{incident}/faq/999", "no FAQ entry 999 on this incident",
+         "אין שאלה נפוצה 999 בתקלה הזו"),
+        ("DELETE", "/incidents/{incident}/resources/999",
+         "no workaround or resource 999 on this incident", "אין דרך לעקוף או קישור 999 בתקלה הזו"),
+        ("PUT", "/cadence/SEV9", "no cadence for 'SEV9'; use SEV1-SEV4 or none",
+         "אין קצב עדכונים לחומרה 'SEV9'; השתמשו ב-SEV1-SEV4 או ב-none"),
+        ("GET", "/contacts/999/deliveries", "no contact 999", "אין איש קשר 999"),
     ],
 )  # fmt: skip
 def test_an_unknown_id_is_refused_in_the_callers_language(
-    rina: Any, method: str, path: str, english: str, hebrew: str
+    rina: Any, outage: Any, method: str, path: str, english: str, hebrew: str
 ) -> None:
     token = issue_token(user=rina, name="script")
-    body: dict[str, Any] | None = {} if method == "POST" else None
+    path = path.format(incident=outage.public_id)
+    body: dict[str, Any] | None = {} if method in ("POST", "PUT") else None
     he = call(token, method, path, body, HTTP_ACCEPT_LANGUAGE="he")
     assert he.status_code == 404 and he.json() == {"detail": hebrew}
     en = call(token, method, path, body)  # no Accept-Language
     assert en.status_code == 404 and en.json() == {"detail": english}
+
+
+def test_an_update_naming_an_unknown_component_is_refused_in_the_callers_language(
+    rina: Any, catalog: Any
+) -> None:
+    token = issue_token(user=rina, name="script")
+    body = {
+        "title": "Checkout failing",
+        "body": "We are on it.",
+        "components": {"nope": "major_outage"},
+    }
+    he = call(token, "POST", "/incidents", body, HTTP_ACCEPT_LANGUAGE="he")
+    assert he.status_code == 404 and he.json() == {"detail": "מזהי רכיבים לא מוכרים: nope"}
+    en = call(token, "POST", "/incidents", body)
+    assert en.status_code == 404 and en.json() == {"detail": "unknown component id(s): nope"}
 
 
 def test_every_noun_keeps_its_english_sentence_and_an_unlisted_one_a_generic_sentence() -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import BaseModel, Field
 
@@ -34,7 +35,9 @@ class PolicyIn(Schema):
 def _key(severity: str) -> str:
     key = "" if severity == "none" else severity
     if key not in POLICY_KEYS:
-        raise NotFound(f"no cadence for {severity!r}; use SEV1-SEV4 or none")
+        raise NotFound(
+            _("no cadence for %(severity)s; use SEV1-SEV4 or none") % {"severity": repr(severity)}
+        )
     return key
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 from tidings.config import get_settings
 from tidings.core import clock
 from tidings.core.errors import InvalidInput, NotFound
@@ -25,20 +28,28 @@ def _answer(value: object) -> dict[str, str]:
     )
 
 
-def _one(model: type[FaqEntry] | type[Resource], incident: Incident, pk: int, what: str) -> Any:
+#: The refusal for an entry the incident does not have, a whole sentence per kind so that a
+#: translation words each noun (as core.db.NOT_FOUND does); read in the request's language.
+_MISSING: dict[type[Any], Promise] = {
+    FaqEntry: gettext_lazy("no FAQ entry %(id)s on this incident"),
+    Resource: gettext_lazy("no workaround or resource %(id)s on this incident"),
+}
+
+
+def _one(model: type[FaqEntry] | type[Resource], incident: Incident, pk: int) -> Any:
     found = model.objects.filter(incident=incident, pk=pk).first()
     if found is None:
-        raise NotFound(f"no {what} {pk} on this incident")
+        raise NotFound(str(_MISSING[model]) % {"id": pk})
     return found
 
 
 def get_faq(incident: Incident, faq_id: int) -> FaqEntry:
-    entry: FaqEntry = _one(FaqEntry, incident, faq_id, "FAQ entry")
+    entry: FaqEntry = _one(FaqEntry, incident, faq_id)
     return entry
 
 
 def get_resource(incident: Incident, resource_id: int) -> Resource:
-    resource: Resource = _one(Resource, incident, resource_id, "workaround or resource")
+    resource: Resource = _one(Resource, incident, resource_id)
     return resource
 
 

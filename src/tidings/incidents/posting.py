@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from tidings.comms import services as templates
 from tidings.comms.rules import Template
 from tidings.components import services as components
@@ -85,7 +87,7 @@ def resolve_components(
         found = {c.public_id: c for c in qs}
     missing = sorted(set(wanted) - set(found))
     if missing:
-        raise NotFound(f"unknown component id(s): {', '.join(missing)}")
+        raise NotFound(_("unknown component id(s): %(ids)s") % {"ids": ", ".join(missing)})
     return [(found[cid], components.check_status(status)) for cid, status in wanted.items()]
 
 

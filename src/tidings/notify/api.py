@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.params.functions import Path, Query
 from pydantic import Field
@@ -218,7 +219,7 @@ def _history_out(h: history.History) -> HistoryOut:
 def _contact(contact_id: int) -> Contact:
     contact = Contact.objects.select_related("customer").filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound(f"no contact {contact_id}")
+        raise NotFound(_("no contact %(id)s") % {"id": contact_id})
     return contact
 
 
