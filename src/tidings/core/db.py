@@ -125,8 +125,9 @@ def by_public_id(
     qs: QuerySet[M], public_id: str, what: str, *, lock: bool = False, of: tuple[str, ...] = ()
 ) -> M:
     """The row of ``qs`` with this public id, else NotFound (:func:`not_found`: "no {what}
-    with id ...", in the reader's language), the one answer every "get by id" gives. ``lock``: read it under its row lock (``of`` as in
-    :func:`locking`) and mark it so, so the change that follows need not lock and read it again."""
+    with id ...", in the reader's language), the one answer every "get by id" gives. ``lock``:
+    read it under its row lock (``of`` as in :func:`locking`) and mark it so, so the change that
+    follows need not lock and read it again."""
     if lock:
         qs = locking(qs, of=of)
     try:
