@@ -136,8 +136,11 @@ def render(
             months.add(started.astimezone(UTC).strftime("%Y-%m"))
     counts = history_months()
     keys = history.month_keys(counts, now)
-    month_pages = {f"{html.prefix(lang)}/history/{key}" for lang in html.LANGS for key in keys}
-    if month_pages != {p for p in old if _MONTH_PAGE.match(p)}:
+    # These sets run over every incident page (two per past incident): built from the
+    # language prefixes once, and compared with the manifest by set operations, not per path.
+    prefixes = [html.prefix(lang) for lang in html.LANGS]
+    month_pages = {f"{pre}/history/{key}" for pre in prefixes for key in keys}
+    if month_pages != {p for p in old if "/history/" in p and _MONTH_PAGE.match(p)}:
         return _full(settings, version, now, entries_of)
     public = set(
         Incident.objects.filter(visibility="public")
@@ -145,19 +148,18 @@ def render(
         .iterator(chunk_size=5000)
     )
     rendered = {
-        f"{html.prefix(lang)}/{what}"
-        for lang in html.LANGS
+        f"{pre}/{what}"
+        for pre in prefixes
         for what in [
             *(f"incidents/{pid}" for pid in wanted.incidents & public),
             *(f"history/{key}" for key in months & set(keys)),
         ]
     }
-    incident_pages = {
-        f"{html.prefix(lang)}/incidents/{pid}" for pid in public for lang in html.LANGS
-    }
-    carry = sorted((month_pages | incident_pages) - rendered)
-    if any(p not in old for p in carry):
+    incident_pages = {f"{pre}/incidents/{pid}" for pre in prefixes for pid in public}
+    carried = (month_pages | incident_pages) - rendered
+    if not carried <= old.keys():
         return _full(settings, version, now, entries_of)
+    carry = sorted(carried)
     staging = snapshot.Staging(settings.snapshot_dir, version, carry)
     site = collect(
         settings=settings,
