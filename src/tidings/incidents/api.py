@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from tidings.core.auth import actor_of
 from tidings.core.models import Event
 from tidings.core.outs import copied, json_answer
+from tidings.core.prepared import IdsRead
 from tidings.core.writes import as_actor
 from tidings.incidents import content, deletion, drafts, maintenances, publishing, services
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate, UpdateDraft
@@ -190,6 +191,21 @@ _UPDATE_COLUMNS = ("public_id", "status", "bodies", "affected_components", "crea
                    "next_update_due_at", "author", "overrides", "confidence")  # fmt: skip
 
 
+#: The incidents' impacts and updates by incident ids, compiled once (core.prepared).
+_IMPACTS = IdsRead(
+    lambda ids: (
+        IncidentComponent.objects.filter(incident_id__any=ids)
+        .order_by("id")
+        .values_list("incident_id", "component__public_id", "status")
+    )
+)
+_UPDATES = IdsRead(
+    lambda ids: IncidentUpdate.objects.filter(incident_id__any=ids).values_list(
+        "incident_id", *_UPDATE_COLUMNS
+    )
+)
+
+
 def _related(
     incidents: list[Incident],
 ) -> tuple[dict[int, dict[str, str]], dict[int, list[dict[str, Any]]]]:
@@ -198,16 +214,11 @@ def _related(
     saves)."""
     ids = [i.pk for i in incidents]
     impacts: dict[int, dict[str, str]] = defaultdict(dict)
-    rows = IncidentComponent.objects.filter(incident_id__in=ids).order_by("id")
-    for incident_id, component_id, status in rows.values_list(
-        "incident_id", "component__public_id", "status"
-    ):
+    for incident_id, component_id, status in _IMPACTS(ids):
         impacts[incident_id][component_id] = status
     updates: dict[int, list[dict[str, Any]]] = defaultdict(list)
     # Columns, not model instances: building a model per update cost more than the query.
-    for incident_id, *cols in IncidentUpdate.objects.filter(incident_id__in=ids).values_list(
-        "incident_id", *_UPDATE_COLUMNS
-    ):
+    for incident_id, *cols in _UPDATES(ids):
         updates[incident_id].append(dict(zip(_UPDATE_FIELDS, cols, strict=True)))
     return impacts, updates
 
