@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
@@ -127,7 +128,7 @@ def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     detail = exc.message if isinstance(exc, Refused) else None
     return api.create_response(
         request,
-        {"detail": detail or "authentication required: send 'Authorization: Bearer <token>'"},
+        {"detail": detail or _("authentication required: send 'Authorization: Bearer <token>'")},
         status=401,
     )
 

@@ -126,3 +126,12 @@ def test_an_unknown_scope_is_refused_in_the_callers_language(dana: Any) -> None:
     assert en.json()["detail"] == (
         "unknown scope everything; use read, incidents, subscribers, customers, admin"
     )
+
+
+def test_a_call_without_a_token_is_refused_in_the_callers_language() -> None:
+    client = Client()
+    he = client.get("/api/v1/incidents", HTTP_ACCEPT_LANGUAGE="he")
+    en = client.get("/api/v1/incidents")
+    assert he.status_code == en.status_code == 401
+    assert he.json()["detail"] == ("נדרשת הזדהות: יש לשלוח 'Authorization: Bearer <token>'")
+    assert en.json()["detail"] == "authentication required: send 'Authorization: Bearer <token>'"
