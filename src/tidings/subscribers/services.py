@@ -47,7 +47,7 @@ from tidings.core import clock, events, text, throttle
 from tidings.core.errors import DomainError, InvalidInput
 from tidings.core.tokens import ClockSigner
 from tidings.notify import registry
-from tidings.notify.ledger import UNSUBSCRIBE_SALT
+from tidings.notify.ledger import unsubscribe_token
 from tidings.notify.models import Delivery, Message
 from tidings.notify.protocol import InvalidTarget
 from tidings.subscribers.models import CHANNELS, Subscriber, new_secret
@@ -262,9 +262,8 @@ def confirm_url(subscriber: Subscriber) -> str:
 
 
 def manage_token(subscriber: Subscriber) -> str:
-    """A manage and unsubscribe token, as :func:`tidings.notify.ledger.unsubscribe_token` makes
-    them, stamped with :mod:`tidings.core.clock` time so a frozen clock ages it in tests."""
-    return ClockSigner(salt=UNSUBSCRIBE_SALT).sign_object(f"s:{subscriber.public_id}")
+    """The subscriber's manage and unsubscribe token, the one their messages carry."""
+    return unsubscribe_token(subscriber_id=subscriber.public_id)
 
 
 def send_confirmation(subscriber: Subscriber) -> Delivery | None:
