@@ -45,6 +45,10 @@ def main() -> int:
         "--profile", metavar="WORD", default="",
         help="cProfile the calls whose name holds WORD (e.g. updates) and print where the CPU went",
     )  # fmt: skip
+    p.add_argument(
+        "--sql", action="store_true",
+        help="print the statements one call of each kind sends (after the timed calls)",
+    )  # fmt: skip
     args = p.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tidings-api-cpu-"))
     os.environ.update(
@@ -88,6 +92,18 @@ def timed(
         if profiler:
             profiler.disable()
     return time.process_time() - cpu, time.perf_counter() - wall, sent
+
+
+def print_statements(fn: Callable[[int], Any], k: int) -> None:
+    """The SQL one more call of ``fn`` sends, one line each (long ones cut)."""
+    from django.db import connection
+
+    def show(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        print(f"      {' '.join(sql.split())[:150]}")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(show):
+        fn(k)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -163,9 +179,13 @@ def run(args: argparse.Namespace) -> int:
             f"  {name:<30} {cpu / args.calls * 1000:6.2f} ms CPU  {wall / args.calls * 1000:6.2f}"
             f" ms wall  {sent / args.calls:5.1f} statements per call"
         )
+        if args.sql:
+            print_statements(fn, args.calls)
+        if profiler and os.environ.get("BENCH_PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
         if profiler:
             for order in ("tottime", "cumulative"):
-                pstats.Stats(profiler).sort_stats(order).print_stats(40)
+                pstats.Stats(profiler).sort_stats(order).print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 40)
     return 0
 
 

@@ -11,6 +11,7 @@ from tidings.components.models import Component, ComponentGroup, StatusChange
 from tidings.components.rules import COMPONENT_STATUSES, check_slug, moved, slug_for
 from tidings.core import clock, db, events, text
 from tidings.core.errors import InvalidInput, NotFound
+from tidings.core.prepared import Insert, Read
 from tidings.core.text import check_localized_line, default_text
 
 if TYPE_CHECKING:
@@ -22,6 +23,15 @@ Row = TypeVar("Row", Component, ComponentGroup)
 _EDITABLE = (
     "name", "slug", "description", "position", "showcase", "only_show_if_degraded", "start_date",
 )  # fmt: skip
+#: A status change's history row, written by every status change: its INSERT built once.
+_insert_change = Insert(StatusChange)
+#: A status change (the staff API's most frequent write) reads its component under lock.
+_locked_component = Read(
+    lambda public_id: db.locking(
+        Component.objects.select_related("group").filter(public_id=public_id), of=("self",)
+    ),
+    "\x00sample",
+)
 
 
 def _names(value: object, what: str) -> dict[str, str]:
@@ -104,8 +114,9 @@ def _changed(
 def get_component(public_id: str, *, lock: bool = False) -> Component:
     """``lock``: read it under its row lock (when in a transaction; not its group's), so
     :func:`set_status` need not lock and read it again."""
-    qs = Component.objects.select_related("group")
-    return db.by_public_id(qs, public_id, "component", lock=lock, of=("self",))
+    if lock and db.in_transaction():
+        return db.lock_by_public_id(_locked_component, public_id, "component")
+    return db.by_public_id(Component.objects.select_related("group"), public_id, "component")
 
 
 def find_component(ref: str) -> Component:
@@ -264,9 +275,10 @@ def set_status(
     component.status = status
     component.updated_at = now
     component.save(update_fields=["status", "updated_at"])
-    StatusChange.objects.create(
-        component=component, at=now, old_status=old, new_status=status, incident_id=incident_id
-    )
+    _insert_change(
+        StatusChange(component=component, at=now, old_status=old, new_status=status,
+                     incident_id=incident_id)
+    )  # fmt: skip
     _recorded(
         "component.status_changed", actor, component, old=old, new=status, incident_id=incident_id
     )
@@ -298,10 +310,10 @@ def set_statuses(
     )
     for c, _old, new in changed:
         c.status, c.updated_at = new, now
-    StatusChange.objects.bulk_create(
+    _insert_change.many([
         StatusChange(component=c, at=now, old_status=old, new_status=new, incident_id=incident_id)
         for c, old, new in changed
-    )
+    ])  # fmt: skip
     events.record_many(
         dict(kind="component.status_changed", actor=actor, subject_type="component",
              subject_id=c.public_id, old=old, new=new, incident_id=incident_id)

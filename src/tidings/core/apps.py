@@ -7,8 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        # Integer fields and keys learn ``__any`` before any query is built.
-        from tidings.core.lookups import FIELDS, AnyOf
+        # Integer and text fields and keys learn ``__any`` before any query is built.
+        from tidings.core.lookups import FIELDS, TEXT_FIELDS, AnyOf, TextAnyOf
 
         for field in FIELDS:
             field.register_lookup(AnyOf)
+        for text_field in TEXT_FIELDS:
+            text_field.register_lookup(TextAnyOf)

@@ -137,6 +137,17 @@ def by_public_id(
     return mark_locked(found) if lock and in_transaction() else found
 
 
+def lock_by_public_id(read: Callable[[str], list[M]], public_id: str, what: str) -> M:
+    """:func:`by_public_id` with ``lock=True`` for a hot write, through ``read(public_id)``: a
+    query of that row under its lock, compiled once (:class:`tidings.core.prepared.Read` over
+    :func:`locking`). Only in a transaction: outside one there is no lock to hold."""
+    assert in_transaction(), "a row lock lasts only as long as its transaction"
+    found = read(public_id)
+    if not found:
+        raise NotFound(not_found(what, public_id))
+    return mark_locked(found[0])
+
+
 def is_locked(obj: Model) -> bool:
     """Whether ``obj`` was read under its row lock in the transaction now open (a mark left
     by an earlier transaction does not count)."""

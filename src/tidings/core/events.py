@@ -44,6 +44,7 @@ from django.db import transaction
 
 from tidings.core import clock
 from tidings.core.models import Event, PublishRequest
+from tidings.core.prepared import Insert
 
 Subscriber = Callable[[Event], None]
 _subscribers: list[Subscriber] = []
@@ -53,6 +54,9 @@ _on_publish_request: list[Callable[[], None]] = []
 #: and after a request to see whether the request's service recorded anything itself.
 recorded: ContextVar[int] = ContextVar("tidings_events_recorded", default=0)
 _DELETE_BATCH = 500  # ids per DELETE: well under SQLite's bound on query parameters
+#: Every change writes these two rows: their INSERTs are built once (nothing listens to them).
+_insert_event = Insert(Event)
+_insert_request = Insert(PublishRequest)
 
 
 def subscribe(fn: Subscriber, *, in_transaction: bool = False) -> Subscriber:
@@ -81,13 +85,15 @@ def record(
     render follows from the subject (see :func:`_scope_of`)."""
     if public:
         request_publish(_scope_of(subject_type, subject_id, kind, data))
-    event = Event.objects.create(
-        at=clock.now(),
-        actor=actor or "system",
-        kind=kind,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        data={**data, "public": public},
+    event = _insert_event(
+        Event(
+            at=clock.now(),
+            actor=actor or "system",
+            kind=kind,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            data={**data, "public": public},
+        )
     )
     recorded.set(recorded.get() + 1)
     for fn in list(_in_transaction):
@@ -115,7 +121,7 @@ def record_many(entries: Iterable[dict[str, Any]]) -> list[Event]:
         )  # fmt: skip
     if not rows:
         return rows
-    Event.objects.bulk_create(rows)
+    _insert_event.many(rows)
     recorded.set(recorded.get() + len(rows))
     for event in rows:
         for fn in list(_in_transaction):
@@ -172,7 +178,7 @@ def request_publish(scope: str = "*") -> None:
     )
     if scope in asked:
         return
-    PublishRequest.objects.create(requested_at=clock.now(), scope=scope)
+    _insert_request(PublishRequest(requested_at=clock.now(), scope=scope))
     transaction.on_commit(_Requested(scope, wake=not asked))
 
 

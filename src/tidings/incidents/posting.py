@@ -17,6 +17,7 @@ from tidings.components.models import Component
 from tidings.config import get_settings
 from tidings.core import db, events
 from tidings.core.errors import InvalidInput, NotFound
+from tidings.core.prepared import Insert, Read
 from tidings.core.text import check_localized, check_localized_line
 from tidings.incidents import rules
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
@@ -66,6 +67,16 @@ def written(body: object) -> bool:
     return bool(body.strip()) if isinstance(body, str) else body is not None
 
 
+#: An update that sets component statuses locks them, in primary-key order, in one statement;
+#: compiled once per thread on PostgreSQL, where ``__any`` sends the ids as one array.
+_locked_components = Read(
+    lambda public_ids: (
+        Component.objects.filter(public_id__any=public_ids).select_for_update().order_by("pk")
+    ),
+    ["\x00sample"],
+)
+
+
 def resolve_components(
     wanted: dict[str, str] | None, *, lock: bool = False
 ) -> list[tuple[Component, str]]:
@@ -74,17 +85,15 @@ def resolve_components(
     will lock no other component: :func:`lock_components` then has nothing left to do)."""
     if not wanted:
         return []
-    qs = Component.objects.filter(public_id__in=list(wanted))
     if lock and db.in_transaction():
-        locked = qs.select_for_update().order_by("pk")
         # Once per transaction (an update's honesty check, then its post): the rows stay
         # locked, and the steps after change these same objects as they write them.
         found = db.memo(
             ("locked components", tuple(sorted(wanted))),
-            lambda: {c.public_id: db.mark_locked(c) for c in locked},
+            lambda: {c.public_id: db.mark_locked(c) for c in _locked_components(list(wanted))},
         )
     else:
-        found = {c.public_id: c for c in qs}
+        found = {c.public_id: c for c in Component.objects.filter(public_id__in=list(wanted))}
     missing = sorted(set(wanted) - set(found))
     if missing:
         raise NotFound(_("unknown component id(s): %(ids)s") % {"ids": ", ".join(missing)})
@@ -277,6 +286,10 @@ def post(
     )
 
 
+#: Updates are only ever inserted (their model refuses any other save): built once per thread.
+_insert_update = Insert(IncidentUpdate)
+
+
 def write_update(
     *,
     incident: Incident,
@@ -295,16 +308,18 @@ def write_update(
     previous: IncidentUpdate | object | None = (
         db.recalled(("latest update", incident.pk), _UNREAD) if locked else _UNREAD
     )
-    update = IncidentUpdate.objects.create(
-        incident=incident,
-        status=status,
-        bodies=message.bodies,
-        affected_components=affected,
-        created_at=at,
-        display_at=at,
-        next_update_due_at=next_due,
-        deliver_notifications=audience != "none",
-        author=actor,
+    update = _insert_update(
+        IncidentUpdate(
+            incident=incident,
+            status=status,
+            bodies=message.bodies,
+            affected_components=affected,
+            created_at=at,
+            display_at=at,
+            next_update_due_at=next_due,
+            deliver_notifications=audience != "none",
+            author=actor,
+        )
     )
     if incident.acknowledged_at is None and incident.kind == "incident" and incident.is_public:
         incident.acknowledged_at = at

@@ -14,6 +14,7 @@ from typing import Any
 
 from tidings.core import db, events
 from tidings.core.errors import InvalidInput, InvalidTransition
+from tidings.core.prepared import Read
 from tidings.incidents import services
 from tidings.incidents.checking import honesty_check
 from tidings.incidents.models import Incident, IncidentUpdate
@@ -60,7 +61,20 @@ def latest_update(incident: Incident) -> IncidentUpdate | None:
 
 
 def _latest(incident: Incident) -> IncidentUpdate | None:
-    return incident.updates.order_by("-created_at", "-id").first()
+    found = _latest_of(incident.pk)
+    if not found:
+        return None
+    found[0].incident = incident  # as incident.updates would: the same object, no query
+    return found[0]
+
+
+#: Read by every update's checks and post (core.prepared: compiled once per thread).
+_latest_of = Read(
+    lambda incident_id: IncidentUpdate.objects.filter(incident_id=incident_id).order_by(
+        "-created_at", "-id"
+    )[:1],
+    -1,
+)
 
 
 def newer_than(incident: Incident, based_on: str) -> list[IncidentUpdate]:

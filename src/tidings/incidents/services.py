@@ -13,6 +13,7 @@ from tidings.components.rules import impact_from_components
 from tidings.core import clock, db
 from tidings.core.errors import InvalidInput, InvalidTransition
 from tidings.core.ids import new_id
+from tidings.core.prepared import Read
 from tidings.core.text import default_text
 from tidings.incidents import eventlog, rules
 from tidings.incidents.models import Incident, IncidentUpdate
@@ -36,9 +37,17 @@ _CHANGEABLE = (
 )  # fmt: skip
 
 
+#: Every update, change and FAQ entry of the staff API reads its incident under lock first.
+_locked_incident = Read(
+    lambda public_id: db.locking(Incident.objects.filter(public_id=public_id)), "\x00sample"
+)
+
+
 def get_incident(public_id: str, kind: str | None = None, *, lock: bool = False) -> Incident:
     """``lock``: read it under its row lock (when in a transaction), the first lock a change
     of the incident takes, so the change need not lock and read it again."""
+    if lock and not kind and db.in_transaction():
+        return db.lock_by_public_id(_locked_incident, public_id, "incident")
     qs = Incident.objects.filter(kind=kind) if kind else Incident.objects.all()
     return db.by_public_id(qs, public_id, kind or "incident", lock=lock)
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from tidings.config import get_settings
 from tidings.core import clock, events
 from tidings.core.models import Event
+from tidings.core.prepared import Rows
 from tidings.core.text import pick
 from tidings.notify.models import Delivery, Message
 from tidings.notify.protocol import Rendered, UpdateView
@@ -114,16 +116,25 @@ def page_on_call(*, group: AlertGroup, what: str) -> int:
 # --- Tidings' own events to staff channels ---------------------------------------------
 
 
+def _enabled_hook_languages() -> QuerySet[Any, Any]:
+    from tidings.monitors.models import EventHook
+
+    return EventHook.objects.filter(enabled=True).values_list("language")
+
+
+#: Asked at every incident update and component change: compiled once (core.prepared).
+_hook_languages = Rows(_enabled_hook_languages)
+
+
 def _hook_messages(event: Event) -> tuple[str, dict[str, UpdateView]] | None:
     """The event's name for hooks and its view in every hook language, or None."""
     from tidings.components.models import Component
     from tidings.incidents.models import IncidentUpdate
-    from tidings.monitors.models import EventHook
     from tidings.notify.views import build_component_views, build_views
 
     if event.kind == "component.status_changed" and event.data.get("incident_id") is not None:
         return None  # told as part of the incident's update; no query for it
-    langs = set(EventHook.objects.filter(enabled=True).values_list("language", flat=True))
+    langs = {lang for (lang,) in _hook_languages()}
     if not langs:
         return None
     if event.kind == "incident.update_posted":

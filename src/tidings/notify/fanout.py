@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from tidings.components.models import Component
 from tidings.core import clock, events
 from tidings.core.models import Event
+from tidings.core.prepared import Rows
 from tidings.incidents.models import IncidentUpdate
 from tidings.incidents.rules import Audience
 from tidings.notify import audience as audiences
@@ -81,18 +82,31 @@ def _insert_subscribers(message: Message, subscribers: Any, now: datetime) -> No
         cursor.execute(sql, [message.pk, stamp, stamp, *params])
 
 
-def fan_out_component(component: Component | str, old: str, new: str, change_id: str) -> int:
-    """Tell the subscribers of a component about a status change made outside any incident.
-    ``component``: the row, or its public id (then read only when someone is to be told)."""
-    ref = component.public_id if isinstance(component, Component) else component
-    subscribers = Subscriber.objects.filter(status="active").filter(
+def _component_subscribers(ref: str) -> Any:
+    """The active subscribers of the component with public id ``ref`` (or of every one)."""
+    return Subscriber.objects.filter(status="active").filter(
         id__in=Subscriber.objects.filter(
             Q(all_components=True) | Q(components__public_id=ref)
         ).values("id")
     )
-    keys = set(subscribers.values_list("channel", "language").distinct())
+
+
+#: Asked at every component status change, mostly to learn that nobody is to be told: its
+#: SQL compiled once per thread (core.prepared).
+_component_keys = Rows(
+    lambda ref: _component_subscribers(ref).values_list("channel", "language").distinct(),
+    "\x00sample",
+)
+
+
+def fan_out_component(component: Component | str, old: str, new: str, change_id: str) -> int:
+    """Tell the subscribers of a component about a status change made outside any incident.
+    ``component``: the row, or its public id (then read only when someone is to be told)."""
+    ref = component.public_id if isinstance(component, Component) else component
+    keys = set(_component_keys(ref))
     if not keys:
         return 0
+    subscribers = _component_subscribers(ref)
     if not isinstance(component, Component):
         component = Component.objects.select_related("group").get(public_id=ref)
     now = clock.now()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from tidings.core import events
+from tidings.core.prepared import Rows
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,16 @@ def _already_queued(task_path: str) -> bool:
 
     if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
         return False
-    from django_tasks_db.models import DBTaskResult
+    queued = _queued.get(task_path)
+    if queued is None:  # one per task path: its SQL is compiled once (every write asks)
+        from django_tasks_db.models import DBTaskResult
 
-    return DBTaskResult.objects.filter(task_path=task_path, status="READY").exists()
+        queued = _queued[task_path] = Rows(
+            lambda: DBTaskResult.objects.filter(task_path=task_path, status="READY").values_list(
+                "id"
+            )[:1]
+        )
+    return bool(queued())
+
+
+_queued: dict[str, Rows] = {}
