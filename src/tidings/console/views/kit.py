@@ -1,6 +1,7 @@
 """What the people screens (subscribers, customers, disabled targets, tokens) share: the words
 for channels, states and plans in the reader's language, paging, links that keep the filters,
-and turning a domain error into a form error next to the field it is about."""
+turning a domain error into a form error next to the field it is about, and a page shown again
+with the form a post got refused."""
 
 from __future__ import annotations
 
