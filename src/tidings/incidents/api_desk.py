@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -117,11 +116,9 @@ def _announced(
 ) -> tuple[int, UpdateOut]:
     """A maintenance moved to its next phase in one transaction, and the update that says so
     (the payload's body, else the phase's template)."""
-    args: dict[str, Any] = {"body": payload.body, **when}
-    if payload.audience is not None:
-        args["audience"] = payload.audience
+    notice = maintenances.Notice(body=payload.body, audience=payload.audience)
     maintenance = services.get_incident(incident_id, "maintenance")
-    return 201, _update_out(as_actor(request, phase, incident=maintenance, **args))
+    return 201, _update_out(as_actor(request, phase, incident=maintenance, notice=notice, **when))
 
 
 @router.post("/maintenances/{incident_id}/reschedule", response={201: UpdateOut})

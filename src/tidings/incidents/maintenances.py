@@ -3,6 +3,7 @@ the transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from tidings.comms import services as templates
@@ -148,24 +149,61 @@ def _automatic_text(incident: Incident, key: str, status: str) -> tuple[Template
 # checks everything before it writes anything.
 
 
-def _locked_maintenance(incident: Incident, allowed: tuple[str, ...], doing: str) -> None:
+@dataclass(frozen=True)
+class Notice:
+    """What a staff change to a maintenance tells subscribers: the author's text (else the
+    phase's template) and who hears it (else the phase's usual audience). One object for all
+    five changes, so the API and the console pass it on without knowing each one's defaults."""
+
+    body: object = None
+    audience: Audience | None = None
+
+
+#: The phase's own template, to the phase's usual audience.
+TEMPLATED = Notice()
+
+
+@dataclass(frozen=True)
+class _Phase:
+    """A staff change: the states it moves from, the word its refusal uses, the template that
+    announces it and who hears it by default."""
+
+    allowed: tuple[str, ...]
+    doing: str
+    template: str
+    audience: Audience
+
+
+# A planned window moved or called off concerns everyone who may plan around it; a change to
+# one under way concerns those it touches.
+_RESCHEDULE = _Phase(("scheduled",), "rescheduled", "maintenance_scheduled", "all")
+_START = _Phase(("scheduled",), "started", "maintenance_started", "affected")
+_EXTEND = _Phase(rules.ACTIVE_MAINTENANCE_STATES, "extended", "maintenance_extended", "affected")
+_FINISH = _Phase(rules.ACTIVE_MAINTENANCE_STATES, "completed", "maintenance_completed", "affected")
+_CANCEL = _Phase(("scheduled", "in_progress"), "cancelled", "maintenance_cancelled", "all")
+
+
+def _locked_maintenance(incident: Incident, phase: _Phase) -> None:
     from tidings.incidents.posting import lock
 
     lock(incident)
     if incident.kind != "maintenance":
-        raise InvalidTransition(f"only a maintenance can be {doing}")
-    if incident.status not in allowed:
-        raise InvalidTransition(f"a maintenance that is {incident.status} cannot be {doing}")
+        raise InvalidTransition(f"only a maintenance can be {phase.doing}")
+    if incident.status not in phase.allowed:
+        raise InvalidTransition(f"a maintenance that is {incident.status} cannot be {phase.doing}")
 
 
-def _announce(
-    *, actor: str, incident: Incident, key: str, body: object, audience: Audience
-) -> IncidentUpdate:
+def _audience(phase: _Phase, notice: Notice) -> Audience:
+    return phase.audience if notice.audience is None else notice.audience
+
+
+def _announce(*, actor: str, incident: Incident, phase: _Phase, notice: Notice) -> IncidentUpdate:
     from tidings.incidents.services import post_update
 
+    body = notice.body
     return post_update(
         actor=actor, incident=incident, body=body if written(body) else None,
-        template=None if written(body) else key, audience=audience,
+        template=None if written(body) else phase.template, audience=_audience(phase, notice),
     )  # fmt: skip
 
 
@@ -175,53 +213,41 @@ def reschedule(
     incident: Incident,
     scheduled_for: datetime,
     scheduled_until: datetime,
-    body: object = None,
-    audience: Audience = "all",
+    notice: Notice = TEMPLATED,
 ) -> IncidentUpdate:
     """Move a maintenance that has not started to a new window, and say so."""
-    _locked_maintenance(incident, ("scheduled",), "rescheduled")
+    _locked_maintenance(incident, _RESCHEDULE)
     rules.check_window(scheduled_for, scheduled_until)
     if scheduled_for <= clock.now():
         raise InvalidInput("scheduled_for must be in the future; to begin now, start it early")
-    rules.check_audience(audience)
-    if written(body):
-        bodies_of(body, required=True)
+    rules.check_audience(_audience(_RESCHEDULE, notice))
+    if written(notice.body):
+        bodies_of(notice.body, required=True)
     incident.scheduled_for = incident.started_at = scheduled_for
     incident.scheduled_until = scheduled_until
     incident.save(update_fields=["scheduled_for", "started_at", "scheduled_until"])
     _window_event(actor, incident)
-    return _announce(
-        actor=actor, incident=incident, key="maintenance_scheduled", body=body, audience=audience
-    )
+    return _announce(actor=actor, incident=incident, phase=_RESCHEDULE, notice=notice)
 
 
-def start_early(
-    *, actor: str, incident: Incident, body: object = None, audience: Audience = "affected"
-) -> IncidentUpdate:
+def start_early(*, actor: str, incident: Incident, notice: Notice = TEMPLATED) -> IncidentUpdate:
     """Begin a planned maintenance now."""
-    _locked_maintenance(incident, ("scheduled",), "started")
-    rules.check_audience(audience)
+    _locked_maintenance(incident, _START)
+    rules.check_audience(_audience(_START, notice))
     now = clock.now()
     if incident.scheduled_until is not None and incident.scheduled_until <= now:
         raise InvalidInput("its window is over: reschedule it instead")
     incident.scheduled_for = now
     incident.save(update_fields=["scheduled_for"])
-    return _announce(
-        actor=actor, incident=incident, key="maintenance_started", body=body, audience=audience
-    )
+    return _announce(actor=actor, incident=incident, phase=_START, notice=notice)
 
 
 def extend(
-    *,
-    actor: str,
-    incident: Incident,
-    scheduled_until: datetime,
-    body: object = None,
-    audience: Audience = "affected",
+    *, actor: str, incident: Incident, scheduled_until: datetime, notice: Notice = TEMPLATED
 ) -> IncidentUpdate:
     """A running maintenance takes longer: a new end, and subscribers told when."""
-    _locked_maintenance(incident, rules.ACTIVE_MAINTENANCE_STATES, "extended")
-    rules.check_audience(audience)
+    _locked_maintenance(incident, _EXTEND)
+    rules.check_audience(_audience(_EXTEND, notice))
     if scheduled_until <= clock.now() or (
         incident.scheduled_until is not None and scheduled_until <= incident.scheduled_until
     ):
@@ -229,29 +255,19 @@ def extend(
     incident.scheduled_until = scheduled_until
     incident.save(update_fields=["scheduled_until"])
     _window_event(actor, incident)
-    return _announce(
-        actor=actor, incident=incident, key="maintenance_extended", body=body, audience=audience
-    )
+    return _announce(actor=actor, incident=incident, phase=_EXTEND, notice=notice)
 
 
-def finish(
-    *, actor: str, incident: Incident, body: object = None, audience: Audience = "affected"
-) -> IncidentUpdate:
+def finish(*, actor: str, incident: Incident, notice: Notice = TEMPLATED) -> IncidentUpdate:
     """Complete a running maintenance now."""
-    _locked_maintenance(incident, rules.ACTIVE_MAINTENANCE_STATES, "completed")
-    return _announce(
-        actor=actor, incident=incident, key="maintenance_completed", body=body, audience=audience
-    )
+    _locked_maintenance(incident, _FINISH)
+    return _announce(actor=actor, incident=incident, phase=_FINISH, notice=notice)
 
 
-def cancel(
-    *, actor: str, incident: Incident, body: object = None, audience: Audience = "all"
-) -> IncidentUpdate:
+def cancel(*, actor: str, incident: Incident, notice: Notice = TEMPLATED) -> IncidentUpdate:
     """Call off a maintenance that is planned or running; its components are released."""
-    _locked_maintenance(incident, ("scheduled", "in_progress"), "cancelled")
-    return _announce(
-        actor=actor, incident=incident, key="maintenance_cancelled", body=body, audience=audience
-    )
+    _locked_maintenance(incident, _CANCEL)
+    return _announce(actor=actor, incident=incident, phase=_CANCEL, notice=notice)
 
 
 def _window_event(actor: str, incident: Incident) -> None:

@@ -5,8 +5,11 @@ progress the page follows) and export CSV."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar, cast
 
+from django import forms
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -96,26 +99,20 @@ def customer(request: HttpRequest, customer_id: str) -> HttpResponse:
     return _customer_page(request, _customer(customer_id))
 
 
-def _customer_page(
-    request: HttpRequest,
-    c: Customer,
-    *,
-    form: pf.CustomerForm | None = None,
-    contact_form: pf.ContactForm | None = None,
-    status: int = 200,
-) -> HttpResponse:
+def _customer_page(request: HttpRequest, c: Customer, **kept: forms.BaseForm) -> HttpResponse:
+    """The customer and its people; ``kept``: a refused ``form`` or ``contact_form``."""
     people = [
         (p, reached_on(p.channels), kit.stopped_channels(p))
         for p in c.contacts.order_by("name", "id")
     ]
-    ctx = kit.context(
+    ctx = dict(
         customer=c, people=people, components=list(c.components.order_by("position", "name")),
-        endpoints=c.endpoints.count(), form=form or _customer_form(c),
-        contact_form=contact_form or pf.ContactForm(channels=kit.contact_channel_labels(),
-                                                    initial={"channels": ["email"]}),
+        endpoints=c.endpoints.count(), form=_customer_form(c),
+        contact_form=pf.ContactForm(channels=kit.contact_channel_labels(),
+                                    initial={"channels": ["email"]}),
         may_write=may(request, "customers.write"),
     )  # fmt: skip
-    return render(request, "console/people/customer.html", ctx, status=status)
+    return kit.shown(request, "console/people/customer.html", ctx, kept)
 
 
 def _values(form: pf.CustomerForm) -> dict[str, Any]:
@@ -149,26 +146,36 @@ def customer_edit(request: HttpRequest, customer_id: str) -> HttpResponse:
             actor=request.user.get_username(), customer=c, name=form.cleaned_data["name"],
             **_values(form)),
         to=lambda _: reverse("console-customer", args=[c.public_id]),
-        again=lambda: _customer_page(request, _customer(customer_id), form=form, status=422),
+        again=lambda: _customer_page(request, _customer(customer_id), form=form),
     )  # fmt: skip
 
 
-def _contact_values(form: pf.ContactForm) -> dict[str, Any]:
-    data = form.cleaned_data
-    return {k: data[k] for k in ("name", "role", "email", "phone", "language", "channels")}
+def _save_contact(
+    request: HttpRequest,
+    write: Callable[[dict[str, Any]], Contact],
+    *,
+    done: str,
+    again: Callable[[pf.ContactForm], HttpResponse],
+) -> HttpResponse:
+    """A posted contact form, for a new contact or a changed one: ``write`` with its values,
+    then the contact's page; refused, ``again`` with the form and its errors."""
+    form = pf.ContactForm(request.POST, channels=kit.contact_channel_labels())
+    fields = ("name", "role", "email", "phone", "language", "channels")
+    return kit.save(
+        request, form, field=_CONTACT_ERRORS, done=done,
+        write=lambda: write({k: form.cleaned_data[k] for k in fields}),
+        to=lambda contact: reverse("console-contact", args=[contact.pk]), again=lambda: again(form),
+    )  # fmt: skip
 
 
 @console_view("customers.write")
 @require_POST
 def contact_new(request: HttpRequest, customer_id: str) -> HttpResponse:
     c = _customer(customer_id)
-    form = pf.ContactForm(request.POST, channels=kit.contact_channel_labels())
-    return kit.save(
-        request, form, field=_CONTACT_ERRORS, done=_("Contact added."),
-        write=lambda: services.add_contact(
-            actor=request.user.get_username(), customer=c, **_contact_values(form)),
-        to=lambda contact: reverse("console-contact", args=[contact.pk]),
-        again=lambda: _customer_page(request, c, contact_form=form, status=422),
+    return _save_contact(
+        request, lambda values: services.add_contact(
+            actor=request.user.get_username(), customer=c, **values),
+        done=_("Contact added."), again=lambda form: _customer_page(request, c, contact_form=form),
     )  # fmt: skip
 
 
@@ -177,16 +184,10 @@ def contact(request: HttpRequest, contact_id: int) -> HttpResponse:
     return _contact_page(request, _contact(contact_id))
 
 
-def _contact_page(
-    request: HttpRequest,
-    p: Contact,
-    *,
-    form: pf.ContactForm | None = None,
-    disable_form: pf.DisableForm | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    offset = (kit.page_number(request) - 1) * kit.PER_PAGE
-    told = history.for_contact(p, limit=kit.PER_PAGE, offset=offset, labels=update_labels())
+def _contact_page(request: HttpRequest, p: Contact, **kept: forms.BaseForm) -> HttpResponse:
+    """The contact, its channels and what it was told; ``kept``: a refused ``form`` or
+    ``disable_form``."""
+    told, page = kit.paged(request, partial(history.for_contact, p, labels=update_labels()))
     told_on, stopped = reached_on(p.channels), kit.stopped_channels(p)
     channels = [
         {"channel": ch, "label": label, "target": p.email if ch == "email" else p.phone,
@@ -195,26 +196,24 @@ def _contact_page(
     ]  # fmt: skip
     current = {"name": p.name, "role": p.role, "email": p.email, "phone": p.phone,
                "language": p.language, "channels": told_on}  # fmt: skip
-    ctx = kit.context(
-        contact=p, customer=p.customer, channels=channels, told=told.items,
-        pager=kit.pager(request, told.total), update_labels=update_labels(),
-        form=form or pf.ContactForm(channels=kit.contact_channel_labels(), initial=current),
-        disable_form=disable_form or pf.DisableForm(), may_write=may(request, "customers.write"),
+    ctx = dict(
+        contact=p, customer=p.customer, channels=channels, told=told, pager=page,
+        update_labels=update_labels(),
+        form=pf.ContactForm(channels=kit.contact_channel_labels(), initial=current),
+        disable_form=pf.DisableForm(), may_write=may(request, "customers.write"),
     )  # fmt: skip
-    return render(request, "console/people/contact.html", ctx, status=status)
+    return kit.shown(request, "console/people/contact.html", ctx, kept)
 
 
 @console_view("customers.write")
 @require_POST
 def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     p = _contact(contact_id)
-    form = pf.ContactForm(request.POST, channels=kit.contact_channel_labels())
-    return kit.save(
-        request, form, field=_CONTACT_ERRORS, done=_("Saved."),
-        write=lambda: services.change_contact(
-            actor=request.user.get_username(), contact=p, **_contact_values(form)),
-        to=lambda _: reverse("console-contact", args=[p.pk]),
-        again=lambda: _contact_page(request, _contact(contact_id), form=form, status=422),
+    return _save_contact(
+        request, lambda values: services.change_contact(
+            actor=request.user.get_username(), contact=p, **values),
+        done=_("Saved."),
+        again=lambda form: _contact_page(request, _contact(contact_id), form=form),
     )  # fmt: skip
 
 
@@ -230,7 +229,7 @@ def contact_disable(request: HttpRequest, contact_id: int) -> HttpResponse:
             channel=form.cleaned_data["channel"], reason=form.cleaned_data["reason"]),
         done=_("Disabled: nothing more is sent on this channel."),
         to=lambda _: reverse("console-contact", args=[p.pk]),
-        again=lambda: _contact_page(request, p, disable_form=form, status=422),
+        again=lambda: _contact_page(request, p, disable_form=form),
     )  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """What the people screens (subscribers, customers, disabled targets, tokens) share: the words
 for channels, states and plans in the reader's language, paging, links that keep the filters,
-and turning a domain error into a form error next to the field it is about."""
+turning a domain error into a form error next to the field it is about, and a page shown again
+with the form a post got refused."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tidings.core.errors import DomainError
 from tidings.customers.models import Contact, disabled_channels
+from tidings.notify.records import Page
 from tidings.subscribers.services import CHANNEL_LABELS
 
 PER_PAGE = 50
@@ -112,6 +114,24 @@ def pager(request: HttpRequest, total: int, per: int = PER_PAGE) -> Pager:
     page = min(page_number(request), max(1, -(-total // per)))
     kept = [(k, v) for k, v in request.GET.items() if k != "page" and v]
     return Pager(page=page, per=per, total=total, base=urlencode(kept))
+
+
+def paged(request: HttpRequest, read: Callable[..., Page[T]]) -> tuple[list[T], Pager]:
+    """One page of a list the domain reads in slices (what a person was told, the disabled
+    targets): the slice the request's ``page`` asks for, ``read(limit=..., offset=...)``, and
+    its pager."""
+    offset = (page_number(request) - 1) * PER_PAGE
+    found = read(limit=PER_PAGE, offset=offset)
+    return found.items, pager(request, found.total)
+
+
+def shown(
+    request: HttpRequest, template: str, ctx: dict[str, Any], kept: dict[str, forms.BaseForm]
+) -> HttpResponse:
+    """A page about one thing (a customer, a contact, a subscriber) with fresh forms in
+    ``ctx``, except a ``kept`` one: the form a refused post shows again with its errors, and
+    then the answer is 422, so that a test or htmx sees the refusal."""
+    return render(request, template, context(**{**ctx, **kept}), status=422 if kept else 200)
 
 
 def form_error(form: forms.BaseForm, exc: DomainError, field: str | None = None) -> None:

@@ -4,9 +4,11 @@ export. Lists show targets masked; a subscriber's own page shows it whole."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, cast
 from urllib.parse import urlencode
 
+from django import forms
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -77,32 +79,22 @@ def subscriber(request: HttpRequest, subscriber_id: str) -> HttpResponse:
     return _subscriber_page(request, sub)
 
 
-def _subscriber_page(
-    request: HttpRequest,
-    sub: Subscriber,
-    *,
-    disable_form: pf.DisableForm | None = None,
-    edit_form: pf.SubscriberForm | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    offset = (kit.page_number(request) - 1) * kit.PER_PAGE
-    told = history.for_subscriber(sub, limit=kit.PER_PAGE, offset=offset, labels=update_labels())
-    page = kit.pager(request, told.total)
+def _subscriber_page(request: HttpRequest, sub: Subscriber, **kept: forms.BaseForm) -> HttpResponse:
+    """``kept``: a refused ``disable_form`` or ``edit_form``, shown again with its errors."""
+    told, page = kit.paged(request, partial(history.for_subscriber, sub, labels=update_labels()))
     chosen = list(sub.components.order_by("position", "name"))
-    if edit_form is None:
-        edit_form = pf.SubscriberForm(
-            labels=kit.channel_labels(), channel=sub.channel,
-            initial={"target": sub.target, "language": sub.language,
-                     "every_component": sub.all_components,
-                     "components": [c.public_id for c in chosen],
-                     "customer": sub.customer.name if sub.customer else ""},
-        )  # fmt: skip
-    ctx = kit.context(
-        sub=sub, components=chosen, told=told.items, pager=page,
-        disable_form=disable_form or pf.DisableForm(), edit_form=edit_form,
-        may_write=may(request, "subscribers.write"), update_labels=update_labels(),
+    edit_form = pf.SubscriberForm(
+        labels=kit.channel_labels(), channel=sub.channel,
+        initial={"target": sub.target, "language": sub.language,
+                 "every_component": sub.all_components, "components": [c.public_id for c in chosen],
+                 "customer": sub.customer.name if sub.customer else ""},
     )  # fmt: skip
-    return render(request, "console/people/subscriber.html", ctx, status=status)
+    ctx = dict(
+        sub=sub, components=chosen, told=told, pager=page, disable_form=pf.DisableForm(),
+        edit_form=edit_form, may_write=may(request, "subscribers.write"),
+        update_labels=update_labels(),
+    )  # fmt: skip
+    return kit.shown(request, "console/people/subscriber.html", ctx, kept)
 
 
 @console_view("subscribers.write")
@@ -117,7 +109,7 @@ def disable(request: HttpRequest, subscriber_id: str) -> HttpResponse:
             reason=form.cleaned_data["reason"]),
         done=_("Disabled: nothing more is sent to this subscriber."),
         to=lambda _: reverse("console-subscriber", args=[sub.public_id]),
-        again=lambda: _subscriber_page(request, sub, disable_form=form, status=422),
+        again=lambda: _subscriber_page(request, sub, disable_form=form),
     )  # fmt: skip
 
 
@@ -150,8 +142,7 @@ def edit(request: HttpRequest, subscriber_id: str) -> HttpResponse:
             target=form.cleaned_data["target"], language=form.cleaned_data["language"],
             component_ids=form.component_ids(), customer_id=_customer_id(form)),
         done=_("Saved."), to=lambda _: reverse("console-subscriber", args=[sub.public_id]),
-        again=lambda: _subscriber_page(
-            request, _subscriber(subscriber_id), edit_form=form, status=422),
+        again=lambda: _subscriber_page(request, _subscriber(subscriber_id), edit_form=form),
     )  # fmt: skip
 
 

@@ -3,6 +3,8 @@ customer, the reason, when and by whom, and a button to tell it again."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -15,11 +17,9 @@ from tidings.notify.disabled import disabled_targets
 def disabled(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
     channel = request.GET.get("channel", "")[:16]
-    offset = (kit.page_number(request) - 1) * kit.PER_PAGE
-    found = disabled_targets(q=q, channel=channel, limit=kit.PER_PAGE, offset=offset)
-    page = kit.pager(request, found.total)
+    rows, page = kit.paged(request, partial(disabled_targets, q=q, channel=channel))
     ctx = kit.context(
-        rows=found.items, pager=page, q=q, channel=channel,
+        rows=rows, pager=page, q=q, channel=channel,
         all_channels={**kit.channel_labels(), **kit.contact_channel_labels()},
         may_subscribers=may(request, "subscribers.write"),
         may_customers=may(request, "customers.write"), back=request.get_full_path(),
