@@ -220,3 +220,61 @@ def test_compiled_rows_with_constants_and_arguments_match_the_orm() -> None:
         assert sorted(unordered("active")) == [("email", "en"), ("email", "he"), ("sms", "he")]
     fixed = Rows(lambda: Subscriber.objects.filter(all_components=True).values_list("target"))
     assert fixed() == [("t0",)] == fixed()
+
+
+def test_a_compiled_save_writes_every_column_as_save_does() -> None:
+    from datetime import UTC, datetime
+
+    from django.db import DatabaseError
+
+    from tidings.core.prepared import Save
+    from tidings.incidents.models import Incident
+
+    api = create_component(actor="t", name="API")
+    mine = create_incident(actor="t", title="Outage", body={"en": "Looking."},
+                           components={api.public_id: "major_outage"})  # fmt: skip
+    theirs = create_incident(actor="t", title="Outage", body={"en": "Looking."},
+                             components={api.public_id: "major_outage"})  # fmt: skip
+    save = Save(Incident)
+    at = datetime(2026, 12, 2, 20, 0, 0, 654321, tzinfo=UTC)
+    changes: list[dict[str, object]] = [
+        {"status": "identified", "identified_at": at, "titles": {"en": "Outage", "he": "תקלה"}},
+        {"resolved_at": at, "next_update_due_at": None, "eta_at": at},  # NULLs become values
+        {"next_update_due_at": at},
+        {"resolved_at": None, "eta_at": None, "severity": "SEV1"},  # and values NULLs
+    ]
+    for change in changes:
+        for obj in (mine, theirs):
+            for name, value in change.items():
+                setattr(obj, name, value)
+        save(mine)
+        theirs.save()
+        got, want = Incident.objects.get(pk=mine.pk), Incident.objects.get(pk=theirs.pk)
+        differs = {"id", "public_id", "created_at", "updated_at", "started_at", "acknowledged_at",
+                   "next_update_due_at"}  # fmt: skip
+        assert {k: v for k, v in _fields(got).items() if k not in differs} == {
+            k: v for k, v in _fields(want).items() if k not in differs
+        }
+        assert all(getattr(got, k) == v for k, v in change.items())
+    assert len(save._local.default) == 3  # one per pattern of NULLs (the last is the first's)
+    Incident.objects.filter(pk=mine.pk).delete()
+    with pytest.raises(DatabaseError):  # a row that is gone is not written again
+        save(mine)
+    assert not Incident.objects.filter(pk=mine.pk).exists()
+
+
+def test_a_compiled_save_of_some_columns_leaves_the_others() -> None:
+    from datetime import UTC, datetime
+
+    from tidings.components.models import Component
+    from tidings.core.prepared import Save
+
+    api = create_component(actor="t", name="API")
+    Component.objects.filter(pk=api.pk).update(name="API v2")  # another writer, meanwhile
+    save = Save(Component, ("status", "updated_at"))
+    at = datetime(2026, 12, 2, 21, 0, tzinfo=UTC)
+    for status in ("major_outage", "operational"):
+        api.status, api.updated_at = status, at
+        save(api)
+        stored = Component.objects.get(pk=api.pk)
+        assert (stored.status, stored.updated_at, stored.name) == (status, at, "API v2")

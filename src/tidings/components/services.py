@@ -11,7 +11,7 @@ from tidings.components.models import Component, ComponentGroup, StatusChange
 from tidings.components.rules import COMPONENT_STATUSES, check_slug, moved, slug_for
 from tidings.core import clock, db, events, text
 from tidings.core.errors import InvalidInput, NotFound
-from tidings.core.prepared import Insert, Read
+from tidings.core.prepared import Insert, Read, Save
 from tidings.core.text import check_localized_line, default_text
 
 if TYPE_CHECKING:
@@ -25,6 +25,10 @@ _EDITABLE = (
 )  # fmt: skip
 #: A status change's history row, written by every status change: its INSERT built once.
 _insert_change = Insert(StatusChange)
+#: A status change writes these two columns (and only these: a name changed meanwhile stays).
+_save_status = Save(Component, ("status", "updated_at"))
+#: Up to this many components change row by row (see set_statuses).
+_ROW_BY_ROW = 3
 #: A status change (the staff API's most frequent write) reads its component under lock.
 _locked_component = Read(
     lambda public_id: db.locking(
@@ -274,7 +278,7 @@ def set_status(
     now = clock.now()
     component.status = status
     component.updated_at = now
-    component.save(update_fields=["status", "updated_at"])
+    _save_status(component)
     _insert_change(
         StatusChange(component=component, at=now, old_status=old, new_status=status,
                      incident_id=incident_id)
@@ -289,8 +293,10 @@ def set_statuses(
     *, actor: str, targets: list[tuple[Component, str]], incident_id: int | None
 ) -> list[tuple[str, str]]:
     """:func:`set_status` for several components the caller holds locked (read under their
-    locks in this transaction), in a fixed number of statements however many change: one
-    UPDATE, one INSERT of their history rows, one of their events. Returns (old, new) each."""
+    locks in this transaction), in at most five statements however many change: one INSERT
+    of their history rows, one of their events, and one UPDATE, or for the few an update
+    usually names (up to three) one compiled UPDATE each, cheaper than building one with a
+    CASE. Returns (old, new) each."""
     for target in targets:
         check_status(target[1])
     out = [(component.status, status) for component, status in targets]
@@ -305,11 +311,15 @@ def set_statuses(
         status = Case(
             *(When(pk=c.pk, then=Value(new)) for c, _old, new in changed), default=F("status")
         )
-    Component.objects.filter(pk__in=[c[0].pk for c in changed]).update(
-        status=status, updated_at=now
-    )
     for c, _old, new in changed:
         c.status, c.updated_at = new, now
+    if len(changed) <= _ROW_BY_ROW:
+        for c, _old, _new in changed:
+            _save_status(c)
+    else:
+        Component.objects.filter(pk__in=[c[0].pk for c in changed]).update(
+            status=status, updated_at=now
+        )
     _insert_change.many([
         StatusChange(component=c, at=now, old_status=old, new_status=new, incident_id=incident_id)
         for c, old, new in changed

@@ -17,7 +17,7 @@ from tidings.components.models import Component
 from tidings.config import get_settings
 from tidings.core import db, events
 from tidings.core.errors import InvalidInput, NotFound
-from tidings.core.prepared import Insert, Read
+from tidings.core.prepared import Insert, Read, Save
 from tidings.core.text import check_localized, check_localized_line
 from tidings.incidents import rules
 from tidings.incidents.models import Incident, IncidentComponent, IncidentUpdate
@@ -288,6 +288,8 @@ def post(
 
 #: Updates are only ever inserted (their model refuses any other save): built once per thread.
 _insert_update = Insert(IncidentUpdate)
+#: Every update writes its incident's row back (status, stamps, when the next one is due).
+_save_incident = Save(Incident)
 
 
 def write_update(
@@ -325,7 +327,7 @@ def write_update(
         incident.acknowledged_at = at
     incident.next_update_due_at = next_due
     incident.updated_at = at
-    incident.save()
+    _save_incident(incident)
     if locked:
         db.remember(("latest update", incident.pk), update)
         if previous is None or isinstance(previous, IncidentUpdate):
