@@ -21,13 +21,14 @@ BUDGET = {
     # token (with the user and their role, which approval reuses); the incident under lock;
     # the settings it needs, in one statement once per transaction: which severities need
     # approval, the cadence policy, the word lists; the components, read under lock once for
-    # the honesty checks and the post; the previous update (honesty checks); however many
-    # components it sets: their statuses (one UPDATE), their history rows, their events, the
+    # the honesty checks and the post; the previous update (honesty checks); the components
+    # it sets: their statuses (one compiled UPDATE each, up to three; one UPDATE for more),
+    # and however many: their history rows, their events, the
     # incident's holds on them (one upsert); a publish request per scope it touches (the
     # components, the incident); the update, the incident, the incident's status event and
     # the update's event (one INSERT); the staff hooks; (whether the update came late reuses the incident and
     # the previous update already read); after commit: is a publish queued already
-    "post an update setting two components": 16,
+    "post an update setting two components": 17,
     # token; the component under lock; its status, its history row, the publish request, its
     # event; who subscribes to it; the staff hooks; after commit: is a publish queued already
     "set a component's status": 9,
