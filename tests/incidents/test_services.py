@@ -206,3 +206,23 @@ def test_maintenance_window_must_end_after_it_starts(now, db):
             actor="dana", title="m", body="b", scheduled_for=now, scheduled_until=now
         )
     assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize("count", [1, 3, 4])
+def test_an_update_sets_each_named_component_and_records_each_change(now, catalog, count):
+    # Up to three components are written row by row, more by one UPDATE: the same outcome.
+    incident = services.create_incident(actor="dana", title="Wide", body="Looking.")
+    names = ["API", "Website", "Email", "Docs"][:count]
+    statuses = ["major_outage", "partial_outage", "degraded_performance", "under_maintenance"]
+    wanted = {catalog[n]: statuses[k] for k, n in enumerate(names)}
+    before = StatusChange.objects.count()
+    with transaction.atomic():  # as the staff API runs it: components read under lock
+        services.post_update(actor="dana", incident=incident, status="identified",
+                             body="Found it.", components=wanted)  # fmt: skip
+    assert {cid: status_of(cid) for cid in wanted} == wanted
+    untouched = [cid for name, cid in catalog.items() if name not in names]
+    assert all(status_of(cid) == "operational" for cid in untouched)
+    changes = StatusChange.objects.order_by("id")[before:]
+    assert {(c.component.public_id, c.old_status, c.new_status) for c in changes} == {
+        (cid, "operational", status) for cid, status in wanted.items()
+    }
