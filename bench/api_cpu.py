@@ -106,6 +106,31 @@ def print_statements(fn: Callable[[int], Any], k: int) -> None:
         fn(k)
 
 
+def measure(name: str, fn: Callable[[int], Any], args: argparse.Namespace) -> None:
+    """Warm up, time ``args.calls`` calls of ``fn`` and print the figures (and, as asked, its
+    statements and profile: ``BENCH_PROFILE_FILTER`` keeps the profile's lines whose place
+    matches it, ``BENCH_PROFILE_DUMP`` writes the profile to that file for pstats)."""
+    for k in range(20):
+        fn(k)
+    profiler = (
+        cProfile.Profile(time.process_time) if args.profile and args.profile in name else None
+    )
+    cpu, wall, sent = timed(fn, args.calls, profiler)
+    print(
+        f"  {name:<30} {cpu / args.calls * 1000:6.2f} ms CPU  {wall / args.calls * 1000:6.2f}"
+        f" ms wall  {sent / args.calls:5.1f} statements per call"
+    )
+    if args.sql:
+        print_statements(fn, args.calls)
+    if profiler is None:
+        return
+    if os.environ.get("BENCH_PROFILE_DUMP"):
+        profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
+    for order in ("tottime", "cumulative"):
+        stats = pstats.Stats(profiler).sort_stats(order)
+        stats.print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 40)
+
+
 def run(args: argparse.Namespace) -> int:
     import django
 
@@ -169,23 +194,7 @@ def run(args: argparse.Namespace) -> int:
     }
     print(f"{connection.vendor}, {args.calls} calls each, load average {os.getloadavg()[0]:.2f}")
     for name, fn in ordered.items():
-        for k in range(20):  # warm up
-            fn(k)
-        profiler = (
-            cProfile.Profile(time.process_time) if args.profile and args.profile in name else None
-        )
-        cpu, wall, sent = timed(fn, args.calls, profiler)
-        print(
-            f"  {name:<30} {cpu / args.calls * 1000:6.2f} ms CPU  {wall / args.calls * 1000:6.2f}"
-            f" ms wall  {sent / args.calls:5.1f} statements per call"
-        )
-        if args.sql:
-            print_statements(fn, args.calls)
-        if profiler and os.environ.get("BENCH_PROFILE_DUMP"):
-            profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
-        if profiler:
-            for order in ("tottime", "cumulative"):
-                pstats.Stats(profiler).sort_stats(order).print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 40)
+        measure(name, fn, args)
     return 0
 
 
