@@ -16,7 +16,7 @@ import dns.rcode
 import dns.rrset
 from aiohttp import web
 
-from tests.conftest import free_port
+from tests.ports import free_port
 
 
 @dataclass

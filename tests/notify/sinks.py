@@ -14,7 +14,7 @@ from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
-from tests.conftest import free_port
+from tests.ports import free_port
 
 
 @dataclass

@@ -243,7 +243,7 @@ def test_component_changes_made_by_an_update_are_told_once_through_the_update(
 def test_a_webhook_that_stays_unreachable_is_disabled_after_three_updates(
     now, notify_settings, http_sink, catalog, outage
 ):
-    from tests.conftest import free_port
+    from tests.ports import free_port
 
     closed = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
     down = subscriber("webhook", closed)
