@@ -17,7 +17,7 @@ for _path in (ROOT / "src", ROOT):
 
 from tests.ports import free_port, wait_for_port  # noqa: E402 - needs the path above
 
-__all__ = ["ROOT", "django_setup", "free_port", "fresh_database", "wait_port"]
+__all__ = ["ROOT", "admin_token", "django_setup", "free_port", "fresh_database", "wait_port"]
 
 
 def wait_port(port: int, timeout: float = 30, proc: subprocess.Popen[bytes] | None = None) -> None:
@@ -52,3 +52,16 @@ def fresh_database(prefix: str) -> None:
     if connection.vendor != "sqlite":
         call_command("flush", interactive=False, verbosity=0)
     components.create_component(actor="bench", name="API")
+
+
+def admin_token() -> str:
+    """A token of the staff user "bench", an admin: the imports are for admins, support and
+    account managers, and a staff user without a role is a viewer."""
+    from django.contrib.auth.models import User
+
+    from tidings.core.auth import issue_token
+    from tidings.staff.models import StaffProfile
+
+    user = User.objects.create_user("bench", is_staff=True)
+    StaffProfile.objects.create(user=user, role="admin")
+    return issue_token(user=user, name="bench")

@@ -19,7 +19,7 @@ import os
 import sys
 import time
 
-from _common import fresh_database  # bench/, the script's folder, is on sys.path
+from _common import admin_token, fresh_database  # bench/, the script's folder, is on sys.path
 
 HEADER = (
     "customer,plan,strategic,contract_ref,account_manager,components,contact_name,role,email,"
@@ -42,16 +42,13 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="import for real, not a dry run")
     args = parser.parse_args()
     fresh_database(prefix="tidings-import-bench-")
-    from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
 
     from tidings.config import overridden
-    from tidings.core.auth import issue_token
     from tidings.customers import jobs
 
-    user = User.objects.create_user("bench", is_staff=True)
-    auth = {"Authorization": f"Bearer {issue_token(user=user, name='bench')}"}
+    auth = {"Authorization": f"Bearer {admin_token()}"}
     data = csv_file(args.rows)
     query = "" if args.write else "?dry_run=true"
     client = Client(HTTP_HOST="127.0.0.1")

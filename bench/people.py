@@ -32,7 +32,7 @@ import time
 from statistics import median
 from typing import Any
 
-from _common import fresh_database  # bench/, the script's folder, is on sys.path
+from _common import admin_token, fresh_database  # bench/, the script's folder, is on sys.path
 
 SEARCH_LIMIT_MS = 250.0
 
@@ -101,12 +101,10 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=20_000)
     args = parser.parse_args()
     fresh_database(prefix="tidings-people-bench-")
-    from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
 
     from tidings.config import overridden
-    from tidings.core.auth import issue_token
     from tidings.subscribers.models import Subscriber
 
     load = os.getloadavg()[0]
@@ -134,8 +132,7 @@ def main() -> int:
         ok &= ms <= SEARCH_LIMIT_MS
         print(f"  {label:<34}{ms:8.1f} ms  {ms / peer:5.1f}x peer  {verdict}")
 
-    user = User.objects.create_user("bench", is_staff=True)
-    auth = {"Authorization": f"Bearer {issue_token(user=user, name='bench')}"}
+    auth = {"Authorization": f"Bearer {admin_token()}"}
     client = Client(HTTP_HOST="127.0.0.1")
     subs, custs = subscribers_csv(args.rows), customers_csv(args.rows)
     print(f"\nimport of {args.rows:,} rows, inside the request")
