@@ -22,6 +22,7 @@ from tidings.components import services as components
 from tidings.config import TidingsSettings, overridden
 from tidings.core import clock
 from tidings.core.auth import issue_token
+from tidings.incidents import maintenances
 from tidings.incidents import services as incidents
 from tidings.statuspage.publisher import publish
 
@@ -145,6 +146,15 @@ def outage(catalog: dict[str, str]) -> Any:
                 "he": "חלק מהקריאות ל-API נכשלות. אנחנו בודקים.",
             },
         )
+
+
+def planned(
+    title: Any, starts: datetime, ends: datetime, body: Any = "Planned.", **more: Any
+) -> Any:
+    """A maintenance Dana schedules from ``starts`` to ``ends``."""
+    return maintenances.create_maintenance(
+        actor="dana", title=title, body=body, scheduled_for=starts, scheduled_until=ends, **more
+    )
 
 
 def published(settings: TidingsSettings) -> Path:
