@@ -1,11 +1,13 @@
-"""Loopback ports for servers a test (or a benchmark: bench/_common.py imports this) starts.
-Plain sockets only, no Django, so that a script can import it before Django is set up."""
+"""Loopback ports for servers a test (or a benchmark: bench/_common.py imports this) starts, and
+the start/stop protocol of the test servers. Plain sockets only, no Django, so that a script can
+import it before Django is set up."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import time
+from typing import Any, Self
 
 
 def free_port() -> int:
@@ -28,3 +30,20 @@ def wait_for_port(
                 return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+class LoopbackServer:
+    """A test server on loopback that ``start()`` starts (returning itself) and ``stop()``
+    stops; ``with Server() as server:`` does both, the stop however the block ends."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
