@@ -33,6 +33,14 @@ def commander(client: Client, omer: Any) -> Client:
     return client
 
 
+def add_component(client: Client, language: str = "", **fields: str) -> Any:
+    """Post the components screen's add form: Payments, named in English and Hebrew, no slug,
+    no group, but for ``fields``; in ``language`` (Accept-Language) when one is given."""
+    form = {"name_en": "Payments", "name_he": "תשלומים", "slug": "", "group": ""} | fields
+    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    return client.post("/console/components/add", form, **headers)
+
+
 @pytest.fixture
 def signed_in(live_server: Any, browser: Any):  # noqa: F811
     """Open a browser context signed in as ``username`` (password "pw"), in ``locale``."""

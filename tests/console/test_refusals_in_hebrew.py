@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import api_client
+from tests.console.conftest import add_component
 from tidings.components.models import Component
 from tidings.monitors.models import Monitor
 from tidings.subscribers.models import Subscriber
@@ -21,11 +22,7 @@ TAB_IN_NAME_EN = "name.en contains U+0009 (tab) at position 4; name.en must be a
 def test_a_name_with_a_tab_is_refused_in_hebrew_under_the_english_name(
     commander: Client, catalog: dict[str, str]
 ) -> None:
-    r = commander.post(
-        "/console/components/add",
-        {"name_en": "Pay\tments", "name_he": "תשלומים", "slug": "", "group": ""},
-        HTTP_ACCEPT_LANGUAGE="he",
-    )
+    r = add_component(commander, name_en="Pay\tments", language="he")
     page = r.content.decode()
     assert r.status_code == 422 and 'dir="rtl"' in page
     assert TAB_IN_NAME_HE in page and "contains U+0009" not in page
