@@ -26,7 +26,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,8 @@ from typing import Any
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, free_port, wait_port  # bench/, the script's folder, is on sys.path
+
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_DB", "tidings_api_bench")  # another name: runs side by side
 GOAL_WRITES = 200.0
@@ -45,24 +45,6 @@ GOAL_READ_MS = 5.0
 READS = ("/components", "/incidents")
 STATUSES = ("degraded_performance", "partial_outage", "major_outage", "operational")
 STEPS = ("investigating", "identified", "monitoring")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"tidings serve exited with {proc.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit(f"nothing listens on {port}")
 
 
 def psql(sql: str, db: str = "postgres") -> str:
@@ -410,7 +392,7 @@ def main() -> int:
                 start_new_session=True,
             )
         )
-        wait_port(port, procs[0])
+        wait_port(port, proc=procs[0])
         pids = {"web": procs[0].pid, "worker": procs[1].pid, "bench": os.getpid()}
         report, code = asyncio.run(run(args, f"http://127.0.0.1:{port}", token, pids))
         met = print_report(report, args)

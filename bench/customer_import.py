@@ -17,11 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import admin_token, fresh_database  # bench/, the script's folder, is on sys.path
+
 HEADER = (
     "customer,plan,strategic,contract_ref,account_manager,components,contact_name,role,email,"
     "phone,language,channels\n"
@@ -42,29 +41,14 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=45_000)
     parser.add_argument("--write", action="store_true", help="import for real, not a dry run")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="tidings-import-bench-")
-    os.environ.setdefault("TIDINGS_DATA_DIR", tmp)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tidings.settings"
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.contrib.auth.models import User
-    from django.core.management import call_command
+    fresh_database(prefix="tidings-import-bench-")
     from django.db import connection
     from django.test import Client
 
-    from tidings.components import services as components
     from tidings.config import overridden
-    from tidings.core.auth import issue_token
     from tidings.customers import jobs
 
-    call_command("migrate", verbosity=0)
-    if connection.vendor != "sqlite":
-        call_command("flush", interactive=False, verbosity=0)
-    components.create_component(actor="bench", name="API")
-    user = User.objects.create_user("bench", is_staff=True)
-    auth = {"Authorization": f"Bearer {issue_token(user=user, name='bench')}"}
+    auth = {"Authorization": f"Bearer {admin_token()}"}
     data = csv_file(args.rows)
     query = "" if args.write else "?dry_run=true"
     client = Client(HTTP_HOST="127.0.0.1")

@@ -23,7 +23,6 @@ import hashlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,9 +32,9 @@ from pathlib import Path
 
 import uvloop
 
+from _common import ROOT, django_setup, free_port, wait_port
 from api import cpu_by_group  # bench/ is the script's own directory, first on sys.path
 
-ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = "tidings_fanout_bench"
 TARGET = 0.5
@@ -53,22 +52,6 @@ http {{
     location / {{ access_log {tmp}/keys.log keys buffer=256k flush=1s; return 204; }} }}
 }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit(f"nothing listens on {port}")
 
 
 def psql(sql: str) -> None:
@@ -142,14 +125,6 @@ async def raw_webhook(port: int, n: int, connections: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def django_setup(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tidings.settings"
-    import django
-
-    django.setup()
-
-
 def populate(emails: int, hooks: int, hook_url: str) -> str:
     from django.db import transaction
 
@@ -159,27 +134,22 @@ def populate(emails: int, hooks: int, hook_url: str) -> str:
     from tidings.subscribers.models import Subscriber
 
     now = clock.now()
-    rows = [
-        Subscriber(
-            channel="email",
-            target=f"user{i}@example.com",
-            target_key=hashlib.sha256(f"e{i}".encode()).hexdigest(),
+
+    def active(channel: str, target: str, key: str, **more: str) -> Subscriber:
+        return Subscriber(
+            channel=channel,
+            target=target,
+            target_key=hashlib.sha256(key.encode()).hexdigest(),
             status="active",
             created_at=now,
-            language="he" if i % 5 == 0 else "en",
+            **more,
         )
+
+    rows = [
+        active("email", f"user{i}@example.com", f"e{i}", language="he" if i % 5 == 0 else "en")
         for i in range(emails)
     ]
-    rows += [
-        Subscriber(
-            channel="webhook",
-            target=f"{hook_url}/hook/{i}",
-            target_key=hashlib.sha256(f"w{i}".encode()).hexdigest(),
-            status="active",
-            created_at=now,
-        )
-        for i in range(hooks)
-    ]
+    rows += [active("webhook", f"{hook_url}/hook/{i}", f"w{i}") for i in range(hooks)]
     Subscriber.objects.bulk_create(rows, batch_size=10_000)
     with transaction.atomic():
         api = components.create_component(actor="bench", name="API")

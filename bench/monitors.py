@@ -41,9 +41,9 @@ from pathlib import Path
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fanout import free_port, peak_rss_mb, psql, wait_port
+from _common import ROOT, django_setup, free_port, wait_port
+from fanout import peak_rss_mb, psql
 
-ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = "tidings_monitors_bench"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -94,14 +94,6 @@ class Backends:
             self.total += max(0.0, now - self.last.get(pid, now))
             self.last[pid] = now
         return self.total
-
-
-def django_setup(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tidings.settings"
-    import django
-
-    django.setup()
 
 
 def tidings(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fanout import free_port, wait_port
+from _common import free_port, wait_port
 from monitors import load, stop, tidings
 
 

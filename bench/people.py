@@ -28,13 +28,11 @@ import argparse
 import hashlib
 import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 from statistics import median
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import admin_token, fresh_database  # bench/, the script's folder, is on sys.path
 
 SEARCH_LIMIT_MS = 250.0
 
@@ -102,26 +100,13 @@ def main() -> int:
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--rows", type=int, default=20_000)
     args = parser.parse_args()
-    os.environ.setdefault("TIDINGS_DATA_DIR", tempfile.mkdtemp(prefix="tidings-people-bench-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tidings.settings"
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.contrib.auth.models import User
-    from django.core.management import call_command
+    fresh_database(prefix="tidings-people-bench-")
     from django.db import connection
     from django.test import Client
 
-    from tidings.components import services as components
     from tidings.config import overridden
-    from tidings.core.auth import issue_token
     from tidings.subscribers.models import Subscriber
 
-    call_command("migrate", verbosity=0)
-    if connection.vendor != "sqlite":
-        call_command("flush", interactive=False, verbosity=0)
-    components.create_component(actor="bench", name="API")
     load = os.getloadavg()[0]
     print(f"{connection.vendor}; load average {load:.2f}")
     if load > 0.5:
@@ -147,8 +132,7 @@ def main() -> int:
         ok &= ms <= SEARCH_LIMIT_MS
         print(f"  {label:<34}{ms:8.1f} ms  {ms / peer:5.1f}x peer  {verdict}")
 
-    user = User.objects.create_user("bench", is_staff=True)
-    auth = {"Authorization": f"Bearer {issue_token(user=user, name='bench')}"}
+    auth = {"Authorization": f"Bearer {admin_token()}"}
     client = Client(HTTP_HOST="127.0.0.1")
     subs, custs = subscribers_csv(args.rows), customers_csv(args.rows)
     print(f"\nimport of {args.rows:,} rows, inside the request")

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +22,7 @@ from tidings.components import services as components
 from tidings.config import TidingsSettings, overridden
 from tidings.core import clock
 from tidings.core.auth import issue_token
+from tidings.incidents import maintenances
 from tidings.incidents import services as incidents
 from tidings.statuspage.publisher import publish
 
@@ -60,27 +59,26 @@ def site_settings(tmp_path: Path) -> Iterator[TidingsSettings]:
         yield s
 
 
-@pytest.fixture
-def dana(db: Any) -> Any:
+def staff_member(name: str, role: str) -> Any:
+    """A staff user ``name`` (mail ``name@acme.test``, password "pw") with ``role``."""
     from django.contrib.auth.models import User
 
     from tidings.staff.models import StaffProfile
 
-    user = User.objects.create_user("dana", "dana@acme.test", "pw", is_staff=True)
-    StaffProfile.objects.create(user=user, role="communications")
+    user = User.objects.create_user(name, f"{name}@acme.test", "pw", is_staff=True)
+    StaffProfile.objects.create(user=user, role=role)
     return user
+
+
+@pytest.fixture
+def dana(db: Any) -> Any:
+    return staff_member("dana", "communications")
 
 
 @pytest.fixture
 def omer(db: Any) -> Any:
     """The incident commander."""
-    from django.contrib.auth.models import User
-
-    from tidings.staff.models import StaffProfile
-
-    user = User.objects.create_user("omer", "omer@acme.test", "pw", is_staff=True)
-    StaffProfile.objects.create(user=user, role="commander")
-    return user
+    return staff_member("omer", "commander")
 
 
 def api_client(user: Any) -> Client:
@@ -109,13 +107,7 @@ def api(dana: Any) -> Client:
 @pytest.fixture
 def rina(db: Any) -> Any:
     """Rina administers Tidings (role "admin", not a superuser)."""
-    from django.contrib.auth.models import User
-
-    from tidings.staff.models import StaffProfile
-
-    user = User.objects.create_user("rina", "rina@acme.test", "pw", is_staff=True)
-    StaffProfile.objects.create(user=user, role="admin")
-    return user
+    return staff_member("rina", "admin")
 
 
 @pytest.fixture
@@ -156,29 +148,18 @@ def outage(catalog: dict[str, str]) -> Any:
         )
 
 
+def planned(
+    title: Any, starts: datetime, ends: datetime, body: Any = "Planned.", **more: Any
+) -> Any:
+    """A maintenance Dana schedules from ``starts`` to ``ends``."""
+    return maintenances.create_maintenance(
+        actor="dana", title=title, body=body, scheduled_for=starts, scheduled_until=ends, **more
+    )
+
+
 def published(settings: TidingsSettings) -> Path:
     publish(force=True, settings=settings)
     return settings.snapshot_dir / "current"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(
-    port: int, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
 
 def database_url() -> str:

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, free_port, stop, wait_for_port
+from tests.conftest import ROOT, stop
+from tests.ports import free_port, wait_for_port
 from tests.test_up import Database, run
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, free_port, stop, tidings_process, wait_for_port
+from tests.conftest import ROOT, stop, tidings_process
 from tests.notify.channel_kit import outgoing, send, update_view
+from tests.ports import free_port, wait_for_port
 from tidings.config import overridden
 from tidings.demo.catcher import Outbox
 

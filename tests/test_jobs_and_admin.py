@@ -2,10 +2,9 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, planned
 from tidings.core import clock, jobs
 from tidings.core.models import JobClaim
-from tidings.incidents import maintenances
 
 
 def test_two_schedulers_never_run_the_same_slot_twice(now, db):
@@ -17,13 +16,7 @@ def test_two_schedulers_never_run_the_same_slot_twice(now, db):
 
 
 def test_the_scheduler_starts_a_due_maintenance(now, catalog, site_settings):
-    m = maintenances.create_maintenance(
-        actor="dana",
-        title="Swap disks",
-        body="Planned.",
-        scheduled_for=now + timedelta(minutes=1),
-        scheduled_until=now + timedelta(hours=1),
-    )
+    m = planned("Swap disks", now + timedelta(minutes=1), now + timedelta(hours=1))
     later = now + timedelta(minutes=2)
     with clock.frozen(later):
         ran = jobs.run_due(later)

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.conftest import ROOT, free_port, stop, tidings_process, wait_for_port
+from tests.conftest import ROOT, stop, tidings_process
+from tests.ports import free_port, wait_for_port
 
 
 class Database:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from tests.statuspage.conftest import CHROMIUM, browser  # noqa: F401 - a fixture
 
@@ -16,6 +17,28 @@ IN_CHROMIUM = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium"),
 ]
+
+
+@pytest.fixture
+def staff(dana: Any, omer: Any) -> dict[str, Any]:
+    """Dana (communications) and Omer (commander), who sign in with the password "pw"."""
+    return {"dana": dana, "omer": omer}
+
+
+@pytest.fixture
+def commander(client: Client, omer: Any) -> Client:
+    """Django's test client signed in to the console as Omer, the incident commander: the
+    role that may change every screen's forms."""
+    client.force_login(omer)
+    return client
+
+
+def add_component(client: Client, language: str = "", **fields: str) -> Any:
+    """Post the components screen's add form: Payments, named in English and Hebrew, no slug,
+    no group, but for ``fields``; in ``language`` (Accept-Language) when one is given."""
+    form = {"name_en": "Payments", "name_he": "תשלומים", "slug": "", "group": ""} | fields
+    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    return client.post("/console/components/add", form, **headers)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from django.contrib.auth.models import User
 from tests.console.conftest import IN_CHROMIUM
 from tidings.components import services as components
 from tidings.incidents.models import Incident
-from tidings.staff.models import StaffProfile
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -30,14 +29,10 @@ WORDS = {
 
 
 @pytest.fixture
-def staff(db: Any) -> dict[str, User]:
-    people = {}
-    for name, role in (("dana", "communications"), ("omer", "commander")):
-        user = User.objects.create_user(name, f"{name}@acme.test", "pw", is_staff=True)
-        StaffProfile.objects.create(user=user, role=role)
-        people[name] = user
+def staff(staff: dict[str, User]) -> dict[str, User]:
+    """The console's Dana and Omer, and a component for their incident to name."""
     components.create_component(actor="dana", name={"en": "Payments", "he": "תשלומים"})
-    return people
+    return staff
 
 
 def _hebrew(page: Any) -> None:

@@ -22,7 +22,6 @@ from tidings.config import overridden
 from tidings.core import clock, jobs
 from tidings.core.models import Event
 from tidings.incidents import services as incidents
-from tidings.staff.models import StaffProfile
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -41,16 +40,6 @@ def mail_settings(tmp_path: Any) -> Any:
     ) as s:  # fmt: skip
         yield s, sink
     sink.stop()
-
-
-@pytest.fixture
-def staff(db: Any) -> dict[str, User]:
-    people = {}
-    for name, role in (("dana", "communications"), ("omer", "commander")):
-        user = User.objects.create_user(name, f"{name}@acme.test", "pw", is_staff=True)
-        StaffProfile.objects.create(user=user, role=role)
-        people[name] = user
-    return people
 
 
 def _send_mail(settings: Any) -> None:

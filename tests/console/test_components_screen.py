@@ -9,6 +9,7 @@ from typing import Any
 
 from django.test import Client
 
+from tests.console.conftest import add_component
 from tidings.components.models import Component, ComponentGroup
 from tidings.core import clock
 from tidings.notify.models import Delivery
@@ -83,13 +84,9 @@ def test_the_commander_runs_the_catalog_from_the_components_screen(
 
 
 def test_a_refusal_is_shown_next_to_its_field_with_what_was_typed(
-    client: Client, omer: Any, catalog: dict[str, str]
+    commander: Client, catalog: dict[str, str]
 ) -> None:
-    client.force_login(omer)
-    r = client.post(
-        "/console/components/add",
-        {"name_en": "Payments", "name_he": "תשלומים", "slug": "api", "group": ""},
-    )
+    r = add_component(commander, slug="api")
     page = r.content.decode()
     assert r.status_code == 422
     assert (
@@ -98,7 +95,7 @@ def test_a_refusal_is_shown_next_to_its_field_with_what_was_typed(
     )
     assert "The slug “api” is taken by another component." in page
     assert 'value="תשלומים"' in page and '<details class="card" id="new-component" open>' in page
-    r = client.post(
+    r = commander.post(
         f"/console/components/{catalog['Docs']}",
         {"action": "save", "name_en": "", "name_he": "", "slug": "docs"},
         HTTP_ACCEPT_LANGUAGE="he",

@@ -17,31 +17,24 @@ def test_a_crisis_runs_through_the_desk_screens(client, dana, now, catalog, outa
     ]:
         r = client.get(url)
         assert r.status_code == 200, (url, r.content[:3000])
-    r = client.post(
-        "/console/declare",
-        {
-            "title_en": "Checkout down",
-            "title_he": "התשלום לא עובד",
-            "severity": "SEV1",
-            f"comp_{catalog['API']}": "major_outage",
-            "compose": "investigating",
-            "audience": "affected",
-        },
-    )
+    checkout_down = {
+        "title_en": "Checkout down",
+        "title_he": "התשלום לא עובד",
+        "severity": "SEV1",
+        f"comp_{catalog['API']}": "major_outage",
+        "audience": "affected",
+    }
+    r = client.post("/console/declare", {**checkout_down, "compose": "investigating"})
     assert r.status_code == 200, r.content[:2000]
     page = r.content.decode()
     assert "We are investigating a problem: Checkout down" in page, page
     r = client.post(
         "/console/declare",
         {
-            "title_en": "Checkout down",
-            "title_he": "התשלום לא עובד",
-            "severity": "SEV1",
-            f"comp_{catalog['API']}": "major_outage",
+            **checkout_down,
             "template": "investigating",
             "body_en": "We look.",
             "body_he": "בודקים.",
-            "audience": "affected",
             "action": "preview",
         },
     )
@@ -69,25 +62,16 @@ def test_a_crisis_runs_through_the_desk_screens(client, dana, now, catalog, outa
     r = client.get(r["Location"])
     assert r.status_code == 200
     latest = outage.updates.first().public_id
-    r = client.post(
-        f"/console/incidents/{outage.public_id}/post",
-        {
-            "based_on": latest,
-            "template": "still_working",
-            "audience": "affected",
-            "action": "still_working",
-        },
-    )
+    still_working = {
+        "based_on": latest,
+        "template": "still_working",
+        "audience": "affected",
+        "action": "still_working",
+    }
+    r = client.post(f"/console/incidents/{outage.public_id}/post", still_working)
     assert r.status_code == 302, r.content.decode()[-2000:]
-    r = client.post(
-        f"/console/incidents/{outage.public_id}/post",
-        {
-            "based_on": latest,
-            "template": "still_working",
-            "audience": "affected",
-            "action": "still_working",
-        },
-    )
+    # The same form again: it was based on an update that is no longer the latest.
+    r = client.post(f"/console/incidents/{outage.public_id}/post", still_working)
     assert r.status_code == 200 and "Someone posted" in r.content.decode()
 
 

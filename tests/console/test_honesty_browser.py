@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import transaction
 
 from tests.conftest import published
@@ -18,7 +17,6 @@ from tidings.components import services as components
 from tidings.core.models import Event
 from tidings.incidents import drafts, services
 from tidings.incidents.models import Incident, IncidentUpdate, UpdateDraft
-from tidings.staff.models import StaffProfile
 from tidings.statuspage import snapshot
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -43,10 +41,7 @@ WORDS = {
 
 
 @pytest.fixture
-def sev1(db: Any) -> Incident:
-    for name, role in (("dana", "communications"), ("omer", "commander")):
-        user = User.objects.create_user(name, f"{name}@acme.test", "pw", is_staff=True)
-        StaffProfile.objects.create(user=user, role=role)
+def sev1(staff: dict[str, Any]) -> Incident:
     with transaction.atomic():
         payments = components.create_component(
             actor="omer", name={"en": "Payments", "he": "תשלומים"}

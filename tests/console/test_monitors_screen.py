@@ -52,10 +52,9 @@ def test_the_waiting_post_comes_first_and_the_poll_moves_nothing_until_it_change
 
 
 def test_a_mistake_in_an_add_form_is_shown_next_to_its_field_with_what_was_typed(
-    client: Client, omer: Any, catalog: dict[str, str]
+    commander: Client, catalog: dict[str, str]
 ) -> None:
-    client.force_login(omer)
-    r = client.post(
+    r = commander.post(
         "/console/monitors/add/monitor",
         {"kind": "tcp", "name": "Database", "target": "nonsense", "component": "website",
          "interval": "often", "publish_after": "0"},
@@ -64,7 +63,7 @@ def test_a_mistake_in_an_add_form_is_shown_next_to_its_field_with_what_was_typed
     assert r.status_code == 422 and "Give a whole number of seconds." in page
     assert 'value="often"' in page and 'value="Database"' in page
     assert '<option value="website" selected>' in page
-    r = client.post(
+    r = commander.post(
         "/console/monitors/add/monitor",
         {"kind": "tcp", "name": "Database", "target": "nonsense", "component": "website"},
     )

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import api_client
+from tests.console.conftest import add_component
 from tidings.components.models import Component
 from tidings.monitors.models import Monitor
 from tidings.subscribers.models import Subscriber
@@ -19,14 +20,9 @@ TAB_IN_NAME_EN = "name.en contains U+0009 (tab) at position 4; name.en must be a
 
 
 def test_a_name_with_a_tab_is_refused_in_hebrew_under_the_english_name(
-    client: Client, omer: Any, catalog: dict[str, str]
+    commander: Client, catalog: dict[str, str]
 ) -> None:
-    client.force_login(omer)
-    r = client.post(
-        "/console/components/add",
-        {"name_en": "Pay\tments", "name_he": "תשלומים", "slug": "", "group": ""},
-        HTTP_ACCEPT_LANGUAGE="he",
-    )
+    r = add_component(commander, name_en="Pay\tments", language="he")
     page = r.content.decode()
     assert r.status_code == 422 and 'dir="rtl"' in page
     assert TAB_IN_NAME_HE in page and "contains U+0009" not in page
@@ -47,12 +43,11 @@ def test_the_api_without_a_language_keeps_the_english_refusal(omer: Any, catalog
 
 
 def test_an_unknown_component_is_refused_in_hebrew_under_the_component_field(
-    client: Client, omer: Any, catalog: dict[str, str]
+    commander: Client, omer: Any, catalog: dict[str, str]
 ) -> None:
     # The console found this field by the English message's first words; the Hebrew one
     # starts otherwise, so the monitors service names the field outright.
-    client.force_login(omer)
-    r = client.post(
+    r = commander.post(
         "/console/monitors/add/monitor",
         {"kind": "tcp", "name": "Database", "target": "db.acme.test:5432", "component": "nope",
          "interval": "60", "publish_after": "0"},

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tidings.core.auth import issue_token
 from tidings.customers import csvio
 from tidings.customers.models import Contact, Customer
 
@@ -22,13 +21,6 @@ GOOD = (
 def api(lead_api):
     """Customers are changed by admins, support and account managers: the API here is Rina's."""
     return lead_api
-
-
-@pytest.fixture
-def token(rina, dana) -> str:
-    """Rina's (an admin: customers are changed by admins, support and account managers);
-    Dana is there to be named an account manager."""
-    return issue_token(user=rina, name="import")
 
 
 def upload(client, token, body: bytes, *, query: str = "", name: str = "customers.csv"):

@@ -17,19 +17,6 @@ from tidings.customers import csvio
 from tidings.customers.models import Customer, ImportJob
 
 
-@pytest.fixture
-def api(lead_api):
-    """Customers are imported by admins, support and account managers: the API here is Rina's."""
-    return lead_api
-
-
-@pytest.fixture
-def token(rina, dana) -> str:
-    """Rina's (an admin: customers are changed by admins, support and account managers);
-    Dana is there to be named an account manager."""
-    return issue_token(user=rina, name="import")
-
-
 def _worker() -> Any:
     from django_tasks_db.management.commands.db_worker import Worker
 

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 
+from tests.conftest import planned
 from tidings.components.models import Component, StatusChange
 from tidings.core import clock
 from tidings.core.errors import InvalidInput, InvalidTransition, NotFound
@@ -188,13 +189,7 @@ def test_maintenance_starts_and_completes_on_its_own(now, catalog):
 
 
 def test_maintenance_cannot_go_back_from_completed(now, catalog):
-    m = maintenances.create_maintenance(
-        actor="dana",
-        title="m",
-        body="b",
-        scheduled_for=now + timedelta(hours=1),
-        scheduled_until=now + timedelta(hours=2),
-    )
+    m = planned("m", now + timedelta(hours=1), now + timedelta(hours=2), body="b")
     services.post_update(actor="dana", incident=m, status="cancelled", body="Not needed after all.")
     with pytest.raises(InvalidTransition):
         services.post_update(actor="dana", incident=m, status="in_progress", body="Oops.")

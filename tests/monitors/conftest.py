@@ -65,6 +65,5 @@ def process() -> dict[str, int]:
 def http_sink() -> Iterator[Any]:
     from tests.notify.sinks import HttpSink
 
-    sink = HttpSink().start()
-    yield sink
-    sink.stop()
+    with HttpSink() as sink:
+        yield sink

@@ -16,11 +16,11 @@ import dns.rcode
 import dns.rrset
 from aiohttp import web
 
-from tests.conftest import free_port
+from tests.ports import LoopbackServer, free_port
 
 
 @dataclass
-class FlakyHttp:
+class FlakyHttp(LoopbackServer):
     """Answers ``status`` with ``body`` after ``delay`` seconds; ``redirect_to`` answers 302."""
 
     status: int = 200

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
+from tests.ports import free_port
 from tidings.components.models import Component
 from tidings.config import overridden
 from tidings.incidents.models import Incident

@@ -73,24 +73,20 @@ def test_private_addresses_only_in_allowed_networks() -> None:
     assert rules.address_allowed("::1", ["::1/128"])
 
 
+def firing_on(component: str, group: str, fingerprint: str, severity: str) -> AlertEvent:
+    """A firing alert whose ``component`` label names ``component``."""
+    return AlertEvent(
+        group=group,
+        fingerprint=fingerprint,
+        firing=True,
+        severity=severity,
+        labels={"component": component},
+    )
+
+
 def test_routing_by_label_name_and_default() -> None:
     index = {"api": "c1", "website": "c2"}
-    events = [
-        AlertEvent(
-            group="g1",
-            fingerprint="a",
-            firing=True,
-            severity="critical",
-            labels={"component": "API"},
-        ),
-        AlertEvent(
-            group="g2",
-            fingerprint="b",
-            firing=True,
-            severity="warning",
-            labels={"component": "nope"},
-        ),
-    ]
+    events = [firing_on("API", "g1", "a", "critical"), firing_on("nope", "g2", "b", "warning")]
     routed = rules.route(
         events,
         label_names=["component"],

@@ -32,9 +32,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def web() -> Iterator[FlakyHttp]:
-    server = FlakyHttp().start()
-    yield server
-    server.stop()
+    with FlakyHttp() as server:
+        yield server
 
 
 @pytest.fixture

@@ -11,16 +11,14 @@ from tidings.config import overridden
 
 @pytest.fixture
 def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
+    with SmtpSink() as sink:
+        yield sink
 
 
 @pytest.fixture
 def http_sink() -> Iterator[HttpSink]:
-    sink = HttpSink().start()
-    yield sink
-    sink.stop()
+    with HttpSink() as sink:
+        yield sink
 
 
 @pytest.fixture

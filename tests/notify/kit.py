@@ -1,5 +1,5 @@
 """Helpers for delivery tests that use the database: a subscriber as the public form would
-leave it, and a worker run until nothing is due."""
+leave it, a worker run until nothing is due, and an update posted and delivered."""
 
 from __future__ import annotations
 
@@ -39,3 +39,17 @@ def subscriber(
 def drain(settings: Any) -> dict[str, int]:
     """Send everything due now through a real worker, as ``tidings worker`` would."""
     return asyncio.run(DeliveryWorker(settings).drain())
+
+
+def update_and_deliver(
+    incident: Any, settings: Any, *, status: str = "identified", body: Any = "x", **more: Any
+) -> dict[str, int]:
+    """Dana posts an update to ``incident``, committed as a request commits it, then a worker
+    sends what the update queued (see ``drain``)."""
+    from django.db import transaction
+
+    from tidings.incidents import services
+
+    with transaction.atomic():
+        services.post_update(actor="dana", incident=incident, status=status, body=body, **more)
+    return drain(settings)

@@ -14,7 +14,7 @@ from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
-from tests.conftest import free_port
+from tests.ports import LoopbackServer, free_port
 
 
 @dataclass
@@ -90,7 +90,7 @@ class _Controller(Controller):
         return (_PostfixLikeSMTP if self.say_goodbye else SMTP)(self.handler, **self.SMTP_kwargs)
 
 
-class SmtpSink:
+class SmtpSink(LoopbackServer):
     """An SMTP server on 127.0.0.1 that keeps what it accepts. Scripted: ``replies[address]``
     answers RCPT with any reply; ``strict_helo`` refuses every RCPT after a greeting that is not
     fully qualified (``504 5.5.2``, as Postfix's ``reject_non_fqdn_helo_hostname``);
@@ -145,7 +145,7 @@ Answer = tuple[int, dict[str, Any] | str]
 
 
 @dataclass
-class HttpSink:
+class HttpSink(LoopbackServer):
     """Answers 200 by default; ``responses[path]`` may give another status or a callable, and
     ``answers[path] = (status, json or text)`` (or a callable of the request giving one) a
     body too: Telegram, Twilio and Slack explain their errors in the body; ``redirects[path]``

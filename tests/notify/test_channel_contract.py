@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
 from tests.notify.channel_kit import TELEGRAM, TWILIO, outgoing, send, update_view
 from tests.notify.sinks import HttpSink, SmtpSink
+from tests.ports import free_port
 from tidings.notify.protocol import InvalidTarget
 from tidings.notify.registry import CHANNELS
 from tidings.notify.rules import verdict

@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from tests.notify.kit import drain, subscriber
+from tests.notify.kit import drain, subscriber, update_and_deliver
 from tidings.config import overridden
 from tidings.core.models import Event
 from tidings.customers.models import Contact, Customer
@@ -97,9 +97,7 @@ def test_customer_contacts_of_affected_customers_are_told(
         customer=acme, name="Noa", email="Noa@Globex.example", language="he", channels=["email"]
     )
     Contact.objects.create(customer=other, name="Sam", email="sam@initech.example")
-    with transaction.atomic():
-        services.post_update(actor="dana", incident=outage, status="identified", body="Found it.")
-    drain(notify_settings)
+    update_and_deliver(outage, notify_settings, body="Found it.")
     assert [m.recipients for m in smtp_sink.mails] == [["noa@globex.example"]]
 
 
@@ -110,9 +108,7 @@ def test_a_hard_bounce_disables_the_subscriber_and_a_soft_one_retries(
     soft = subscriber("email", "full@example.com")
     smtp_sink.reject.add("gone@example.com")
     smtp_sink.busy.add("full@example.com")
-    with transaction.atomic():
-        services.post_update(actor="dana", incident=outage, status="identified", body="x")
-    drain(notify_settings)
+    update_and_deliver(outage, notify_settings)
     bad.refresh_from_db()
     soft.refresh_from_db()
     assert bad.status == "disabled" and "550" in bad.disabled_reason
@@ -129,9 +125,7 @@ def test_a_gone_webhook_is_disabled_and_a_failing_one_is_retried(
     http_sink.responses["/down"] = 503
     gone = subscriber("webhook", f"{http_sink.url}/gone")
     down = subscriber("webhook", f"{http_sink.url}/down")
-    with transaction.atomic():
-        services.post_update(actor="dana", incident=outage, status="identified", body="x")
-    drain(notify_settings)
+    update_and_deliver(outage, notify_settings)
     gone.refresh_from_db()
     down.refresh_from_db()
     assert gone.status == "disabled" and "410" in gone.disabled_reason
@@ -228,22 +222,20 @@ def test_component_changes_made_by_an_update_are_told_once_through_the_update(
     now, notify_settings, smtp_sink, catalog, outage
 ):
     subscriber("email", "erez@example.com")
-    with transaction.atomic():
-        services.post_update(
-            actor="dana",
-            incident=outage,
-            status="monitoring",
-            body="Fixed.",
-            components={catalog["API"]: "operational"},
-        )
-    drain(notify_settings)
+    update_and_deliver(
+        outage,
+        notify_settings,
+        status="monitoring",
+        body="Fixed.",
+        components={catalog["API"]: "operational"},
+    )
     assert len(smtp_sink.mails) == 1
 
 
 def test_a_webhook_that_stays_unreachable_is_disabled_after_three_updates(
     now, notify_settings, http_sink, catalog, outage
 ):
-    from tests.conftest import free_port
+    from tests.ports import free_port
 
     closed = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
     down = subscriber("webhook", closed)
@@ -252,10 +244,7 @@ def test_a_webhook_that_stays_unreachable_is_disabled_after_three_updates(
     http_sink.responses["/flaky"] = lambda _req: next(calls)
     with overridden(delivery_max_attempts=1) as settings:
         for n in range(3):
-            with transaction.atomic():
-                services.post_update(actor="dana", incident=outage, status="identified",
-                                     body=f"update {n}")  # fmt: skip
-            drain(settings)
+            update_and_deliver(outage, settings, body=f"update {n}")
             down.refresh_from_db()
             assert down.status == ("disabled" if n == 2 else "active"), n
     assert "unreachable: the last 3 deliveries failed" in down.disabled_reason

@@ -232,7 +232,7 @@ def test_http_targets_by_status(now, notify_settings, http_sink, api, catalog):
 
 
 def test_without_a_mail_server_the_report_says_why(now, notify_settings, api, catalog, caplog):
-    from tests.conftest import free_port
+    from tests.ports import free_port
 
     subscriber("email", "erez@example.com")
     incident = new_incident("Checkout errors")

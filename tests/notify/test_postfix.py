@@ -14,10 +14,10 @@ import aiosmtplib
 import pytest
 from django.db import transaction
 
-from tests.conftest import free_port
 from tests.notify.kit import subscriber
 from tests.notify.postfix import Postfix, unavailable
 from tests.notify.sinks import SmtpSink
+from tests.ports import free_port
 from tidings.config import overridden
 from tidings.core import clock
 from tidings.incidents import services

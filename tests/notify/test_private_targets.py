@@ -30,28 +30,26 @@ def public_only(notify_settings: Any) -> Iterator[Any]:
         yield settings
 
 
-@pytest.mark.parametrize("host", PRIVATE_HOSTS)
-@pytest.mark.parametrize("kind", ["webhook", "slack", "teams"])
-def test_url_targets_on_private_networks_are_refused(
-    kind: str, host: str, public_only: Any
-) -> None:
-    with pytest.raises(InvalidTarget, match="local or private networks are not allowed"):
-        CHANNELS[kind].normalise_target(f"https://{host}/hook")
+#: A target on a private network for each channel that takes a URL: an https:// URL for the
+#: webhook, Slack and Teams channels, and Apprise URLs of several services.
+PRIVATE_TARGETS = [
+    *(
+        (kind, f"https://{host}/hook")
+        for kind in ("webhook", "slack", "teams")
+        for host in PRIVATE_HOSTS
+    ),
+    ("apprise", "json://127.0.0.1:8080/hook"),
+    ("apprise", "json://10.0.0.5/hook"),
+    ("apprise", "jsons://localhost/hook"),
+    ("apprise", "form://192.168.1.1/hook"),
+    ("apprise", "mailto://mail.example.com?smtp=127.0.0.1&from=a@example.com&to=b@example.com"),
+]
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "json://127.0.0.1:8080/hook",
-        "json://10.0.0.5/hook",
-        "jsons://localhost/hook",
-        "form://192.168.1.1/hook",
-        "mailto://mail.example.com?smtp=127.0.0.1&from=a@example.com&to=b@example.com",
-    ],
-)
-def test_apprise_urls_on_private_networks_are_refused(url: str, public_only: Any) -> None:
+@pytest.mark.parametrize(("kind", "url"), PRIVATE_TARGETS)
+def test_url_targets_on_private_networks_are_refused(kind: str, url: str, public_only: Any) -> None:
     with pytest.raises(InvalidTarget, match="local or private networks are not allowed"):
-        CHANNELS["apprise"].normalise_target(url)
+        CHANNELS[kind].normalise_target(url)
 
 
 def test_the_same_urls_are_accepted_when_private_targets_are_allowed(notify_settings: Any) -> None:

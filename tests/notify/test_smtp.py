@@ -247,7 +247,7 @@ def test_a_bad_dkim_key_is_named_at_start(notify_settings, tmp_path):
 
 
 def test_nothing_listening_is_logged_once_and_retried(notify_settings, caplog):
-    from tests.conftest import free_port
+    from tests.ports import free_port
 
     settings = notify_settings.model_copy(update={"smtp_port": free_port()})
     started = time.monotonic()

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
 from tests.notify.channel_kit import outgoing, send, update_view
 from tests.notify.sinks import HttpSink
+from tests.ports import free_port
 from tidings.notify.channels.telegram.channel import TEXT_LIMIT, TelegramChannel
 from tidings.notify.protocol import InvalidTarget
 

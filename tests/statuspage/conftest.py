@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from django.db import connections
 
-from tests.conftest import free_port, published, stop, tidings_process, wait_for_port
+from tests.conftest import published, stop, tidings_process
+from tests.ports import free_port, wait_for_port
 from tidings.config import overridden
 
 CHROMIUM = Path("/usr/bin/chromium")

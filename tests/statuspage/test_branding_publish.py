@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.conftest import free_port, published
+from tests.conftest import published
+from tests.ports import free_port
 from tests.statuspage.brandkit import brand_it
 from tests.statuspage.conftest import edge_process
 from tidings.statuspage import snapshot

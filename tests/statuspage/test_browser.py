@@ -83,6 +83,12 @@ def test_the_page_fits_a_phone(browser, site, outage):
     context.close()
 
 
+def _identified(settings: Any, outage: Any, body: str) -> None:
+    """Dana posts an "identified" update, and the page is published with it."""
+    services.post_update(actor="dana", incident=outage, status="identified", body=body)
+    published(settings)
+
+
 def test_updates_appear_without_reloading_the_page(browser, site, outage):
     base, settings = site
     page = browser.new_page()
@@ -95,13 +101,7 @@ def test_updates_appear_without_reloading_the_page(browser, site, outage):
     # status.js ran (under the edge's policy): it turned the times into the visitor's own.
     assert page.locator("time[data-local]").first.get_attribute("title")
     page.evaluate("window.__sameDocument = 42")
-    services.post_update(
-        actor="dana",
-        incident=outage,
-        status="identified",
-        body="We found a failing storage node and are moving traffic.",
-    )
-    published(settings)
+    _identified(settings, outage, "We found a failing storage node and are moving traffic.")
     page.get_by_text("We found a failing storage node").wait_for(timeout=10_000)
     assert page.evaluate("window.__sameDocument") == 42  # same document: refreshed in place
     assert "Identified" in page.locator("article.incident").first.inner_text()
@@ -111,13 +111,11 @@ def test_updates_appear_without_reloading_the_page(browser, site, outage):
 
 def test_script_in_an_update_does_not_run(browser, site, outage):
     base, settings = site
-    services.post_update(
-        actor="dana",
-        incident=outage,
-        status="identified",
-        body='<script>alert("x")</script><img src=x onerror="alert(1)"> Plain text stays.',
+    _identified(
+        settings,
+        outage,
+        '<script>alert("x")</script><img src=x onerror="alert(1)"> Plain text stays.',
     )
-    published(settings)
     page = browser.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from tests.conftest import free_port, published, stop, tidings_process, wait_for_port
+from tests.conftest import published, stop, tidings_process
+from tests.ports import free_port, wait_for_port
 from tidings.incidents import services
 from tidings.statuspage.edgecore import Edge, preferred_lang
 

@@ -3,12 +3,12 @@ its calendar are wholly Hebrew; a text nobody translated falls back to the defau
 
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 
-from tests.conftest import published
+from tests.conftest import planned, published
 from tidings.components import services as components
-from tidings.incidents import maintenances
 from tidings.incidents import services as incidents
 from tidings.statuspage import snapshot
 from tidings.statuspage.edgecore import Edge
@@ -32,14 +32,21 @@ def hebrew_catalog() -> dict[str, str]:
     return {"Checkout": checkout.public_id, "Docs": docs.public_id}
 
 
+def checkout_failing(ids: dict[str, str], body: Any, status: str = "partial_outage") -> Any:
+    """An incident titled in both languages, on the Checkout component."""
+    return incidents.create_incident(
+        actor="dana",
+        title={"en": "Checkout failing", "he": "התשלום נכשל"},
+        body=body,
+        components={ids["Checkout"]: status},
+    )
+
+
 def test_the_hebrew_page_shows_hebrew_titles_and_names(db, now, site_settings):
     ids = hebrew_catalog()
     with transaction.atomic():
-        i = incidents.create_incident(
-            actor="dana",
-            title={"en": "Checkout failing", "he": "התשלום נכשל"},
-            body={"en": "Payments fail.", "he": "תשלומים נכשלים."},
-            components={ids["Checkout"]: "major_outage"},
+        i = checkout_failing(
+            ids, {"en": "Payments fail.", "he": "תשלומים נכשלים."}, status="major_outage"
         )
     published(site_settings)
     he, en = page(site_settings, "/he/"), page(site_settings, "/")
@@ -64,18 +71,12 @@ def test_an_incident_titled_in_one_language_shows_that_title_everywhere(
 def test_feeds_and_the_calendar_exist_per_language(db, now, site_settings):
     ids = hebrew_catalog()
     with transaction.atomic():
-        incidents.create_incident(
-            actor="dana",
-            title={"en": "Checkout failing", "he": "התשלום נכשל"},
-            body={"en": "Payments fail.", "he": "תשלומים נכשלים."},
-            components={ids["Checkout"]: "partial_outage"},
-        )
-        maintenances.create_maintenance(
-            actor="dana",
-            title={"en": "Database upgrade", "he": "שדרוג מסד הנתונים"},
+        checkout_failing(ids, {"en": "Payments fail.", "he": "תשלומים נכשלים."})
+        planned(
+            {"en": "Database upgrade", "he": "שדרוג מסד הנתונים"},
+            now + timedelta(days=1),
+            now + timedelta(days=1, hours=1),
             body={"en": "Planned work.", "he": "עבודה מתוכננת."},
-            scheduled_for=now + timedelta(days=1),
-            scheduled_until=now + timedelta(days=1, hours=1),
         )
     published(site_settings)
     he = ET.fromstring(page(site_settings, "/he/history.atom"))
@@ -99,12 +100,7 @@ def test_feeds_and_the_calendar_exist_per_language(db, now, site_settings):
 def test_a_feed_url_without_a_language_stays_in_the_default_language(db, now, site_settings):
     ids = hebrew_catalog()
     with transaction.atomic():
-        incidents.create_incident(
-            actor="dana",
-            title={"en": "Checkout failing", "he": "התשלום נכשל"},
-            body="Payments fail.",
-            components={ids["Checkout"]: "partial_outage"},
-        )
+        checkout_failing(ids, "Payments fail.")
     published(site_settings)
     edge = Edge(site_settings.snapshot_dir)
     subscribed = edge.respond("GET", "/history.atom", accept_language="he-IL,he;q=0.9")

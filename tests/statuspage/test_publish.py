@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import published
+from tests.conftest import planned, published
 from tidings.core import clock
-from tidings.incidents import content, maintenances, services
+from tidings.incidents import content, services
 from tidings.statuspage import snapshot
 
 ENDPOINTS = {
@@ -36,12 +36,10 @@ def doc(snap, path):
 def test_all_eight_statuspage_endpoints_have_the_documented_shape(
     now, site_settings, outage, catalog
 ):
-    maintenances.create_maintenance(
-        actor="dana",
-        title="Upgrade",
-        body="Planned.",
-        scheduled_for=now + timedelta(days=1),
-        scheduled_until=now + timedelta(days=1, hours=2),
+    planned(
+        "Upgrade",
+        now + timedelta(days=1),
+        now + timedelta(days=1, hours=2),
         components={catalog["Email"]: "x"},
     )
     published(site_settings)
@@ -182,12 +180,10 @@ def test_history_is_grouped_by_month(now, site_settings, catalog):
 
 
 def test_feeds_are_well_formed(now, site_settings, outage):
-    maintenances.create_maintenance(
-        actor="dana",
-        title="Upgrade, with commas; and semicolons",
-        body="Planned.",
-        scheduled_for=now + timedelta(days=1),
-        scheduled_until=now + timedelta(days=1, hours=2),
+    planned(
+        "Upgrade, with commas; and semicolons",
+        now + timedelta(days=1),
+        now + timedelta(days=1, hours=2),
     )
     published(site_settings)
     snap = load(site_settings)

@@ -52,16 +52,26 @@ def test_the_form_is_protected_against_cross_site_posts(catalog):
     assert not Subscriber.objects.exists()
 
 
+#: Targets the form refuses, each with the words of its reason in English and in Hebrew.
+BAD_TARGETS = [
+    ("email", "erez-at-example.com", "is not an email address", "אינה כתובת דוא&quot;ל"),
+    ("sms", "054-123-4567", "has no country code", "אין קידומת מדינה"),
+    ("sms", "call me", "is not a phone number", "אינו מספר טלפון"),
+    ("webhook", "http://127.0.0.1:8080/hook", "private networks are not allowed",
+     "אסור להשתמש בכתובות ברשת מקומית או פרטית"),
+    ("webhook", "http://10.0.0.7/hook", "private networks are not allowed",
+     "אסור להשתמש בכתובות ברשת מקומית או פרטית"),
+    ("webhook", "ftp://hooks.example.com/x", "must start with https://",
+     "הכתובת חייבת להתחיל ב-https://"),
+    ("apprise", "mailto://user:pw@example.com", "choose the email channel",
+     "בחרו בערוץ הדוא״ל"),
+    ("telegram", "my chat", "is neither", "אינו אף אחד מהם"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("channel", "target", "reason"),
-    [
-        ("email", "erez-at-example.com", "is not an email address"),
-        ("sms", "054-123-4567", "has no country code"),
-        ("sms", "call me", "is not a phone number"),
-        ("webhook", "http://127.0.0.1:8080/hook", "private networks are not allowed"),
-        ("webhook", "ftp://hooks.example.com/x", "must start with https://"),
-        ("apprise", "mailto://user:pw@example.com", "choose the email channel"),
-    ],
+    [(channel, target, en) for channel, target, en, _ in BAD_TARGETS],
 )
 def test_a_bad_target_is_explained_and_nothing_is_written(
     client, notify_settings, channel, target, reason
@@ -78,12 +88,7 @@ def test_a_bad_target_is_explained_and_nothing_is_written(
 
 @pytest.mark.parametrize(
     ("channel", "target", "reason"),
-    [
-        ("email", "erez-at-example.com", "אינה כתובת דוא&quot;ל"),
-        ("sms", "054-123-4567", "אין קידומת מדינה"),
-        ("webhook", "http://10.0.0.7/hook", "אסור להשתמש בכתובות ברשת מקומית או פרטית"),
-        ("telegram", "my chat", "אינו אף אחד מהם"),
-    ],
+    [(channel, target, he) for channel, target, _, he in BAD_TARGETS],
 )
 def test_the_reason_speaks_the_page_language(client, notify_settings, channel, target, reason):
     with overridden(allow_private_targets=False):
