@@ -60,25 +60,11 @@ def test_dana_declares_updates_and_resolves_an_incident(api, catalog):
 
 
 def test_an_invalid_transition_is_a_409_with_a_reason(api, catalog):
-    m = api.call(
-        "POST",
-        "/maintenances",
-        {
-            "title": "Upgrade",
-            "body": "Planned.",
-            "scheduled_for": "2030-01-01T02:00:00Z",
-            "scheduled_until": "2030-01-01T04:00:00Z",
-        },
-    ).json()
-    assert (
-        api.call(
-            "POST", f"/incidents/{m['id']}/updates", {"status": "cancelled", "body": "No."}
-        ).status_code
-        == 201
-    )
-    r = api.call(
-        "POST", f"/incidents/{m['id']}/updates", {"status": "in_progress", "body": "Yes after all."}
-    )
+    window = {"scheduled_for": "2030-01-01T02:00:00Z", "scheduled_until": "2030-01-01T04:00:00Z"}
+    m = api.call("POST", "/maintenances", {"title": "Upgrade", "body": "Planned.", **window})
+    updates = f"/incidents/{m.json()['id']}/updates"
+    assert api.call("POST", updates, {"status": "cancelled", "body": "No."}).status_code == 201
+    r = api.call("POST", updates, {"status": "in_progress", "body": "Yes after all."})
     assert r.status_code == 409
     assert r.json()["detail"] == "a maintenance cannot move from cancelled to in_progress"
 

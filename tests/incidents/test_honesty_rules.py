@@ -29,15 +29,22 @@ def test_no_next_update_time_is_warned_while_open(lang: str) -> None:
     assert codes(status="resolved", bodies=body, next_update_due_at=None) == []
 
 
-@pytest.mark.parametrize(
-    ("lang", "eta", "plain"),
-    [
-        ("en", "We expect service to be restored by 14:30 UTC.", "We are still investigating."),
-        ("en", "ETA: two hours.", "No estimate yet."),
-        ("en", "It should be fixed within 2 hours.", "We will write again."),
-        ("he", "השירות צפוי לחזור עד השעה 14:30.", "אנחנו עדיין בודקים."),
-        ("he", "נתקן תוך שעתיים.", "אין עדיין הערכת זמן."),
+# Per language: a sentence that promises a time, and one that does not.
+ETAS = {
+    "en": [
+        ("We expect service to be restored by 14:30 UTC.", "We are still investigating."),
+        ("ETA: two hours.", "No estimate yet."),
+        ("It should be fixed within 2 hours.", "We will write again."),
     ],
+    "he": [
+        ("השירות צפוי לחזור עד השעה 14:30.", "אנחנו עדיין בודקים."),
+        ("נתקן תוך שעתיים.", "אין עדיין הערכת זמן."),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "eta", "plain"), [(lang, *case) for lang, cases in ETAS.items() for case in cases]
 )
 def test_an_eta_with_low_confidence_is_warned(lang: str, eta: str, plain: str) -> None:
     assert codes(status="identified", bodies={lang: eta}, confidence="low") == [

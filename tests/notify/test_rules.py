@@ -16,11 +16,20 @@ from tidings.notify.rules import (
     verdict,
 )
 
+# Postfix's words when it refuses our greeting or our sender: a 5.5.x or 5.1.8 reply that
+# comes at the RCPT step although no recipient is at fault.
+HELO_REJECTED = "5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname"
+SENDER_DOMAIN_UNKNOWN = "5.1.8 <status@acme.test>: Sender address rejected: Domain not found"
 
+
+# Outcomes: "dead", the address is wrong, disable at once; "rejected", refused but not for the
+# address, fail this one and disable after several in a row; "failed", about our side of the
+# conversation, never counted against the recipient; "retry", temporary. We send one recipient
+# per transaction, so a 5.1.1 at DATA is still about the address; "No such user" at MAIL FROM
+# is about our sender; where the enhanced code contradicts the reply code, the reply code wins.
 @pytest.mark.parametrize(
     ("code", "text", "stage", "outcome"),
     [
-        # The address is wrong: disable at once.
         (550, "5.1.1 <gone@example.com>: Recipient address rejected: User unknown", "rcpt", "dead"),
         (550, "5.1.2 Host or domain name not found", "rcpt", "dead"),
         (553, "5.1.3 Bad recipient address syntax", "rcpt", "dead"),
@@ -30,38 +39,25 @@ from tidings.notify.rules import (
         (550, "Requested action not taken: mailbox unavailable", "rcpt", "dead"),
         (551, "User not local; please try <forward@example.org>", "rcpt", "dead"),
         (553, "Requested action not taken: mailbox name not allowed", "rcpt", "dead"),
-        (550, "5.1.1 User unknown", "data", "dead"),  # one recipient per transaction
-        # Refused, but not the address: fail this one, disable after several in a row.
+        (550, "5.1.1 User unknown", "data", "dead"),
         (554, "5.7.1 <gone@example.com>: Relay access denied", "rcpt", "rejected"),
         (550, "5.7.1 Message rejected as spam", "data", "rejected"),
         (552, "5.3.4 Message size exceeds fixed maximum message size", "data", "rejected"),
         (552, "5.2.2 Mailbox full", "rcpt", "rejected"),
         (554, "Transaction failed", "rcpt", "rejected"),
         (550, "Message content rejected", "data", "rejected"),
-        # About our side of the conversation: never counts against the recipient.
-        (
-            504,
-            "5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname",
-            "rcpt",
-            "failed",
-        ),
+        (504, HELO_REJECTED, "rcpt", "failed"),
         (501, "5.5.4 Syntax: MAIL FROM:<address>", "mail", "failed"),
         (503, "Bad sequence of commands", "rcpt", "failed"),
-        (
-            553,
-            "5.1.8 <status@acme.test>: Sender address rejected: Domain not found",
-            "rcpt",
-            "failed",
-        ),
+        (553, SENDER_DOMAIN_UNKNOWN, "rcpt", "failed"),
         (550, "5.1.7 Bad sender's mailbox address syntax", "rcpt", "failed"),
         (550, "5.7.1 Sender blocked", "mail", "failed"),
-        (550, "No such user", "mail", "failed"),  # at MAIL FROM it is our sender
-        # Temporary.
+        (550, "No such user", "mail", "failed"),
         (452, "4.2.2 <full@example.com>: Mailbox full", "rcpt", "retry"),
         (451, "4.7.1 Greylisted, try again later", "rcpt", "retry"),
         (421, "4.4.2 Error: timeout exceeded", "mail", "retry"),
         (450, "4.1.1 Recipient address rejected: unverified address", "rcpt", "retry"),
-        (550, "4.2.2 contradicts itself", "rcpt", "dead"),  # the reply code wins: bare 550
+        (550, "4.2.2 contradicts itself", "rcpt", "dead"),
         (250, "2.0.0 Ok: queued", "data", "sent"),
     ],
 )

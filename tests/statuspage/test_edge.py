@@ -60,13 +60,13 @@ def test_the_api_allows_any_origin(edge):
 @pytest.mark.parametrize(
     ("cookie", "accept_language", "lang"),
     [
-        ("", "he-IL,he;q=0.9,en;q=0.8", "he"),
-        ("", "en-US,en;q=0.9,he;q=0.8", "en"),
-        ("tidings_lang=en", "he", "en"),
-        ("a=b; tidings_lang=he", "en", "he"),
-        ("", "fr-FR", "en"),
-        ("", "iw", "he"),
-        ("", "en;q=0.2, he;q=0.7", "he"),
+        pytest.param("", "he-IL,he;q=0.9,en;q=0.8", "he", id="browser-prefers-hebrew"),
+        pytest.param("", "en-US,en;q=0.9,he;q=0.8", "en", id="browser-prefers-english"),
+        pytest.param("tidings_lang=en", "he", "en", id="switch-beats-browser"),
+        pytest.param("a=b; tidings_lang=he", "en", "he", id="switch-among-other-cookies"),
+        pytest.param("", "fr-FR", "en", id="unknown-language-falls-back"),
+        pytest.param("", "iw", "he", id="old-hebrew-code"),
+        pytest.param("", "en;q=0.2, he;q=0.7", "he", id="quality-order-not-list-order"),
     ],
 )
 def test_the_language_follows_the_switch_then_the_browser(edge, cookie, accept_language, lang):
