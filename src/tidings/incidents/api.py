@@ -23,6 +23,8 @@ from tidings.incidents.search import query as search_query
 router = Router(tags=["incidents"])
 
 Localized = dict[str, str] | str
+#: A text per language, as stored and answered: {"en": "...", "he": "..."}.
+Texts = dict[str, str]
 Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 Impact = Literal["none", "minor", "major", "critical"]
 Visibility = Literal["public", "internal"]
@@ -140,7 +142,7 @@ class ResourceIn(Schema):
 class UpdateOut(BaseModel):
     id: str
     status: str
-    body: dict[str, str]
+    body: Texts
     affected_components: list[dict[str, str]] | None
     created_at: datetime
     next_update_due_at: datetime | None
@@ -153,7 +155,7 @@ class IncidentOut(BaseModel):
     id: str
     kind: str
     title: str
-    titles: dict[str, str]
+    titles: Texts
     status: str
     impact: str
     severity: str
@@ -326,7 +328,7 @@ class DraftOut(BaseModel):
     author: str
     state: str
     status: str
-    body: dict[str, str]
+    body: Texts
     overrides: dict[str, str]
     note: str
     created_at: datetime

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from tidings.core.writes import as_actor
 from tidings.incidents import content, maintenances, services
-from tidings.incidents.api import AUDIENCE_DOC, AudienceIn, Localized, UpdateOut, _update_out
+from tidings.incidents.api import AUDIENCE_DOC, AudienceIn, Localized, Texts, UpdateOut, _update_out
 from tidings.incidents.models import FaqEntry, IncidentUpdate, Resource
 
 router = Router(tags=["incidents"])
@@ -23,8 +23,8 @@ router = Router(tags=["incidents"])
 
 class FaqOut(BaseModel):
     id: int
-    question: dict[str, str]
-    answer: dict[str, str]
+    question: Texts
+    answer: Texts
     position: int
 
 
@@ -37,8 +37,8 @@ class FaqPatch(Schema):
 class ResourceOut(BaseModel):
     id: int
     kind: str
-    title: dict[str, str]
-    body: dict[str, str]
+    title: Texts
+    body: Texts
     url: str
     position: int
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import NamedTuple
 
 from tidings.statuspage.brandrules import Brand
 
@@ -111,8 +112,9 @@ class IncidentData:
         return self.status == "scheduled"
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
+    """A component's status change, as the uptime bars replay them: the status before and after."""
+
     at: datetime
     old: str
     new: str
