@@ -137,15 +137,20 @@ def by_public_id(
     return mark_locked(found) if lock and in_transaction() else found
 
 
-def lock_by_public_id(read: Callable[[str], list[M]], public_id: str, what: str) -> M:
-    """:func:`by_public_id` with ``lock=True`` for a hot write, through ``read(public_id)``: a
-    query of that row under its lock, compiled once (:class:`tidings.core.prepared.Read` over
-    :func:`locking`). Only in a transaction: outside one there is no lock to hold."""
-    assert in_transaction(), "a row lock lasts only as long as its transaction"
+def read_by_public_id(read: Callable[[str], list[M]], public_id: str, what: str) -> M:
+    """:func:`by_public_id` for a hot path, through ``read(public_id)``: a query of that row
+    compiled once (:class:`tidings.core.prepared.Read`); the same NotFound when there is none."""
     found = read(public_id)
     if not found:
         raise NotFound(not_found(what, public_id))
-    return mark_locked(found[0])
+    return found[0]
+
+
+def lock_by_public_id(read: Callable[[str], list[M]], public_id: str, what: str) -> M:
+    """:func:`read_by_public_id` under the row's lock: ``read`` queries it through
+    :func:`locking`. Only in a transaction: outside one there is no lock to hold."""
+    assert in_transaction(), "a row lock lasts only as long as its transaction"
+    return mark_locked(read_by_public_id(read, public_id, what))
 
 
 def is_locked(obj: Model) -> bool:
