@@ -186,6 +186,22 @@ def test_a_contact_channel_is_stopped_with_a_reason_and_started_again(comms, boo
     assert "sms" in bill.channels and not bill.disabled
 
 
+def test_a_contact_is_changed_and_a_refused_change_keeps_what_is_stored(comms, book):
+    manager, bill = signed_in("avi", "account_manager"), book["bill"]
+    form = {"name": "Bill Lumbergh", "role": "VP", "email": "bill@initech.test",
+            "phone": "+15550002222", "language": "he", "channels": ["email"]}  # fmt: skip
+    r = manager.post(f"/console/contacts/{bill.pk}/edit", form, follow=True)
+    assert r.redirect_chain[-1][0] == f"/console/contacts/{bill.pk}"
+    assert "Saved." in r.content.decode()
+    bill.refresh_from_db()
+    assert (bill.role, bill.phone, bill.language) == ("VP", "+15550002222", "he")
+    r = manager.post(f"/console/contacts/{bill.pk}/edit", {**form, "phone": "call me"})
+    page = r.content.decode()
+    assert r.status_code == 422 and 'id="id_phone-errors"' in page and 'value="call me"' in page
+    bill.refresh_from_db()
+    assert bill.phone == "+15550002222"
+
+
 def test_contact_mistakes_show_next_to_their_fields(comms, book):
     manager = signed_in("avi", "account_manager")
     r = manager.post(f"/console/customers/{book['initech'].public_id}/contacts", {

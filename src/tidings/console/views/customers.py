@@ -5,7 +5,6 @@ progress the page follows) and export CSV."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -151,32 +150,36 @@ def customer_edit(request: HttpRequest, customer_id: str) -> HttpResponse:
 
 
 def _save_contact(
-    request: HttpRequest,
-    write: Callable[[dict[str, Any]], Contact],
-    *,
-    done: str,
-    again: Callable[[pf.ContactForm], HttpResponse],
+    request: HttpRequest, owner: Customer, contact: Contact | None = None
 ) -> HttpResponse:
-    """A posted contact form, for a new contact or a changed one: ``write`` with its values,
-    then the contact's page; refused, ``again`` with the form and its errors."""
+    """A posted contact form: a new contact of ``owner``, or its ``contact`` changed; then the
+    contact's page. Refused: the page it came from, with the form and its errors."""
     form = pf.ContactForm(request.POST, channels=kit.contact_channel_labels())
     fields = ("name", "role", "email", "phone", "language", "channels")
+    actor = request.user.get_username()
+
+    def write() -> Contact:
+        values = {k: form.cleaned_data[k] for k in fields}
+        if contact is None:
+            return services.add_contact(actor=actor, customer=owner, **values)
+        return services.change_contact(actor=actor, contact=contact, **values)
+
+    def again() -> HttpResponse:
+        if contact is None:
+            return _customer_page(request, owner, contact_form=form)
+        return _contact_page(request, _contact(contact.pk), form=form)  # as stored, not as tried
+
     return kit.save(
-        request, form, field=_CONTACT_ERRORS, done=done,
-        write=lambda: write({k: form.cleaned_data[k] for k in fields}),
-        to=lambda contact: reverse("console-contact", args=[contact.pk]), again=lambda: again(form),
+        request, form, write, field=_CONTACT_ERRORS, again=again,
+        done=_("Contact added.") if contact is None else _("Saved."),
+        to=lambda saved: reverse("console-contact", args=[saved.pk]),
     )  # fmt: skip
 
 
 @console_view("customers.write")
 @require_POST
 def contact_new(request: HttpRequest, customer_id: str) -> HttpResponse:
-    c = _customer(customer_id)
-    return _save_contact(
-        request, lambda values: services.add_contact(
-            actor=request.user.get_username(), customer=c, **values),
-        done=_("Contact added."), again=lambda form: _customer_page(request, c, contact_form=form),
-    )  # fmt: skip
+    return _save_contact(request, _customer(customer_id))
 
 
 @console_view("customers.read")
@@ -208,13 +211,8 @@ def _contact_page(request: HttpRequest, p: Contact, **kept: forms.BaseForm) -> H
 @console_view("customers.write")
 @require_POST
 def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
-    p = _contact(contact_id)
-    return _save_contact(
-        request, lambda values: services.change_contact(
-            actor=request.user.get_username(), contact=p, **values),
-        done=_("Saved."),
-        again=lambda form: _contact_page(request, _contact(contact_id), form=form),
-    )  # fmt: skip
+    contact = _contact(contact_id)
+    return _save_contact(request, contact.customer, contact)
 
 
 @console_view("customers.write")
