@@ -190,6 +190,7 @@ def test_a_scoped_token_is_made_seen_once_used_revoked_and_refused(page, catalog
     page.fill("input[name=name]", "wallboard")
     page.locator("input[name=scopes][value=read]").check()
     page.locator("#new-token button.primary").click()
+    expect(page.locator("#token")).to_be_visible()  # the post has come back as a page
     assert words["once"] in page.content()
     token = page.locator("#token").inner_text().strip()
     assert token.startswith("tdg_")
@@ -205,7 +206,7 @@ def test_a_scoped_token_is_made_seen_once_used_revoked_and_refused(page, catalog
     row = page.locator("ul.tokens > li", has_text="wallboard")
     assert row.locator(".used time").count() == 1  # its use is dated
     row.locator("button.danger").click()
-    assert words["revoked"] in page.locator("ul.tokens > li", has_text="wallboard").inner_text()
+    expect(page.locator("ul.tokens > li", has_text="wallboard")).to_contain_text(words["revoked"])
     status, body = in_thread(lambda: api(page.base, "GET", "/incidents", token))
     assert status == 401 and "revoked" in body["detail"]
 
