@@ -69,11 +69,19 @@ def in_transaction() -> bool:
 
 
 def locking(qs: QuerySet[M], *, of: tuple[str, ...] = ()) -> QuerySet[M]:
-    """``qs`` with ``SELECT ... FOR UPDATE`` when in a transaction; ``of``: only these tables'
-    rows (``"self"``: the model's), not those of a ``select_related`` join too."""
+    """``qs`` with ``SELECT ... FOR NO KEY UPDATE`` when in a transaction; ``of``: only these
+    tables' rows (``"self"``: the model's), not those of a ``select_related`` join too.
+
+    NO KEY: our writes change a row's columns, never its key. Two writers of one row still
+    wait for each other, but a write that only points at the row (an update, FAQ entry or
+    status history row inserted with a foreign key to the incident or component, which takes
+    PostgreSQL's KEY SHARE lock) does not wait for a writer of that row to commit, as it did
+    under FOR UPDATE. A DELETE of the row still waits for both."""
     if not in_transaction():
         return qs
-    return qs.select_for_update(of=of) if of and _locks_of() else qs.select_for_update()
+    if of and _locks_of():
+        return qs.select_for_update(of=of, no_key=True)
+    return qs.select_for_update(no_key=True)
 
 
 def _locks_of() -> bool:

@@ -71,7 +71,9 @@ def written(body: object) -> bool:
 #: compiled once per thread on PostgreSQL, where ``__any`` sends the ids as one array.
 _locked_components = Read(
     lambda public_ids: (
-        Component.objects.filter(public_id__any=public_ids).select_for_update().order_by("pk")
+        Component.objects.filter(public_id__any=public_ids)
+        .select_for_update(no_key=True)  # see tidings.core.db.locking
+        .order_by("pk")
     ),
     ["\x00sample"],
 )
@@ -135,7 +137,7 @@ def lock(incident: Incident) -> None:
     """Lock the incident's row and re-read it: it is the first lock a change of the incident
     takes (see tidings.core.db), and the status it moves from is then the committed one."""
     if incident.pk is not None and db.in_transaction() and not db.is_locked(incident):
-        incident.refresh_from_db(from_queryset=Incident.objects.select_for_update())
+        incident.refresh_from_db(from_queryset=db.locking(Incident.objects.all()))
         db.mark_locked(incident)
 
 
@@ -152,9 +154,7 @@ def lock_components(
         return targets
     if not closing and all(db.is_locked(c) for c, _ in targets):
         return targets  # read under lock by resolve_components(lock=True)
-    fresh = {
-        c.pk: c for c in Component.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    }
+    fresh = {c.pk: c for c in db.locking(Component.objects.filter(pk__in=ids)).order_by("pk")}
     return [(fresh[c.pk], status) for c, status in targets]
 
 
