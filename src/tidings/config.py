@@ -41,6 +41,12 @@ class TidingsSettings(BaseSettings):
     data_dir: Path = Path("var")
     #: ``postgres://user@host:5432/db`` for PostgreSQL; empty means SQLite in ``data_dir``.
     database_url: str = ""
+    #: PostgreSQL only: send query parameters apart from the SQL and let each connection
+    #: prepare the statements it runs often (after 5 runs), so the server stops parsing and
+    #: planning them again (a third of PostgreSQL's CPU per staff write, bench/api.py). Turn
+    #: off behind a pooler in transaction mode that does not keep prepared statements
+    #: (PgBouncer before 1.21, or without ``max_prepared_statements``).
+    database_prepared: bool = True
     #: Django's secret key; generated once and kept in ``data_dir`` when not given.
     secret_key: str = ""
     debug: bool = False

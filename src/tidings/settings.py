@@ -101,12 +101,19 @@ _SQLITE_OPTIONS = {
 _CONNECTION = {"CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}
 
 
+#: PostgreSQL with ``database_prepared`` (see config): parameters bound by the server, and the
+#: statements a connection sends a fifth time prepared (psycopg's threshold).
+_PREPARED = {"server_side_binding": True, "prepare_threshold": 5}
+
+
 def _database(url: str) -> dict[str, Any]:
     if url:
         config: dict[str, Any] = {**dj_database_url.parse(url), **_CONNECTION}
         if config["ENGINE"] == "django.db.backends.sqlite3":
             config["OPTIONS"] = {**_SQLITE_OPTIONS, **config.get("OPTIONS", {})}
             _private_sqlite(str(config["NAME"]))
+        elif config["ENGINE"] == "django.db.backends.postgresql" and T.database_prepared:
+            config["OPTIONS"] = {**_PREPARED, **config.get("OPTIONS", {})}
         return config
     T.data_dir.mkdir(parents=True, exist_ok=True)
     _private_sqlite(str(T.data_dir / "tidings.sqlite3"))

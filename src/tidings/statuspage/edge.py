@@ -90,7 +90,7 @@ def make_wsgi_app(edge: Edge, fallback: WSGIApp) -> WSGIApp:
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO") or "/"
         if not (is_public_path(path) and method in ("GET", "HEAD")):
-            return fallback(environ, start_response)
+            return _whole(fallback(environ, start_response))
         r = edge.respond(
             method,
             path,
@@ -100,11 +100,27 @@ def make_wsgi_app(edge: Edge, fallback: WSGIApp) -> WSGIApp:
             accept_language=environ.get("HTTP_ACCEPT_LANGUAGE", ""),
         )
         if r.status == 404:
-            return fallback(environ, start_response)
+            return _whole(fallback(environ, start_response))
         start_response(f"{r.status} {HTTPStatus(r.status).phrase}", list(r.headers))
         return [r.body]
 
     return app
+
+
+def _whole(response: Iterable[bytes]) -> Iterable[bytes]:
+    """A response that is not streamed, as a list of one body: the WSGI server then sends it
+    in one piece (granian's bytes path) instead of iterating it chunk by chunk across the
+    interpreter boundary. Closed here, as the server would after iterating (Django ends the
+    request on close: signals, database connections)."""
+    if getattr(response, "streaming", True):  # a file or a stream: the server iterates it
+        return response
+    try:
+        body = b"".join(response)
+    finally:
+        close = getattr(response, "close", None)
+        if close is not None:
+            close()
+    return [body]
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
