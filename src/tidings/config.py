@@ -45,7 +45,8 @@ class TidingsSettings(BaseSettings):
     #: prepare the statements it runs often (after 5 runs), so the server stops parsing and
     #: planning them again (a third of PostgreSQL's CPU per staff write, bench/api.py). Turn
     #: off behind a pooler in transaction mode that does not keep prepared statements
-    #: (PgBouncer before 1.21, or without ``max_prepared_statements``).
+    #: (PgBouncer before 1.21, or without ``max_prepared_statements``). Statements a migration
+    #: made stale are prepared again, not failed on (``core/pgplans.py``).
     database_prepared: bool = True
     #: Django's secret key; generated once and kept in ``data_dir`` when not given.
     secret_key: str = ""

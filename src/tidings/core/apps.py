@@ -14,3 +14,7 @@ class CoreConfig(AppConfig):
             field.register_lookup(AnyOf)
         for text_field in TEXT_FIELDS:
             text_field.register_lookup(TextAnyOf)
+        # Prepared statements a migration made stale are prepared again, not failed on.
+        from tidings.core import pgplans
+
+        pgplans.install()

@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import OperationalError, connection, transaction
+from django.db import NotSupportedError, OperationalError, connection, transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tidings.core.errors import NotFound
+from tidings.core.pgplans import is_stale_plan
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -38,7 +39,9 @@ ATTEMPTS = 5
 
 
 def is_transient(exc: BaseException) -> bool:
-    return getattr(exc.__cause__, "sqlstate", None) in _TRANSIENT
+    """A deadlock victim, a serialization failure, or a prepared statement a migration made
+    stale (:mod:`tidings.core.pgplans`: the rollback prepared it afresh)."""
+    return getattr(exc.__cause__, "sqlstate", None) in _TRANSIENT or is_stale_plan(exc)
 
 
 def retrying(fn: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
@@ -54,7 +57,7 @@ def retrying(fn: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
         try:
             with transaction.atomic():
                 return fn()
-        except OperationalError as exc:
+        except (OperationalError, NotSupportedError) as exc:
             if attempt == attempts or not is_transient(exc):
                 raise
             log.warning("transaction retried after %s (attempt %d)", exc.__cause__, attempt)
