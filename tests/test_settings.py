@@ -24,20 +24,23 @@ print(mode, timeout, connection.transaction_mode)
 """
 
 
+def _run(code: str, tmp_path, database_url: str, **env: str) -> str:
+    """What ``code`` prints in a fresh process set up with these settings."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+        check=True, timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tidings.settings",
+             "TIDINGS_DATA_DIR": str(tmp_path / "data"), "TIDINGS_DATABASE_URL": database_url,
+             **env},
+    )  # fmt: skip
+    return out.stdout
+
+
 def test_a_sqlite_database_named_by_url_waits_for_writers_and_uses_wal(tmp_path):
     # Several processes (web, worker, scheduler) write to one file: without WAL, IMMEDIATE
     # transactions and a busy timeout, one of them fails with "database is locked".
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tidings.settings",
-        "TIDINGS_DATA_DIR": str(tmp_path / "data"),
-        "TIDINGS_DATABASE_URL": f"sqlite:///{tmp_path / 'named.sqlite3'}",
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE], env=env, cwd=ROOT, capture_output=True, text=True,
-        check=True, timeout=60,
-    )  # fmt: skip
-    assert out.stdout.split() == ["wal", "20000", "IMMEDIATE"]
+    out = _run(PROBE, tmp_path, f"sqlite:///{tmp_path / 'named.sqlite3'}")
+    assert out.split() == ["wal", "20000", "IMMEDIATE"]
 
 
 OPTIONS_PROBE = """
@@ -48,14 +51,8 @@ print(json.dumps(settings.DATABASES["default"].get("OPTIONS", {})))
 
 
 def _pg_options(tmp_path, **env: str) -> dict[str, object]:
-    out = subprocess.run(
-        [sys.executable, "-c", OPTIONS_PROBE], cwd=ROOT, capture_output=True, text=True,
-        check=True, timeout=60,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tidings.settings",
-             "TIDINGS_DATA_DIR": str(tmp_path / "data"),
-             "TIDINGS_DATABASE_URL": "postgres://tidings@db.internal:5432/tidings", **env},
-    )  # fmt: skip
-    return dict(json.loads(out.stdout))
+    url = "postgres://tidings@db.internal:5432/tidings"
+    return dict(json.loads(_run(OPTIONS_PROBE, tmp_path, url, **env)))
 
 
 def test_postgresql_prepares_statements_unless_a_pooler_forbids_it(tmp_path):

@@ -11,6 +11,7 @@ sees, and so prepares afresh)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.db.backends.signals import connection_created
@@ -26,6 +27,7 @@ def is_stale_plan(exc: BaseException) -> bool:
     return getattr(cause, "sqlstate", None) == _FEATURE_NOT_SUPPORTED and _STALE in str(cause)
 
 
+@cache  # one class for every connection, made at the first one
 def _cursor_class() -> type:
     from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
     from psycopg import errors
