@@ -14,6 +14,7 @@ from tidings.components.rules import describe_indicator, overall_indicator
 from tidings.config import get_settings
 from tidings.core.text import pick, render_markdown
 from tidings.incidents.models import Incident, IncidentUpdate
+from tidings.incidents.rules import ACTIVE_INCIDENT_STATES, ACTIVE_MAINTENANCE_STATES
 from tidings.notify.protocol import UpdateView
 from tidings.statuspage.branding import for_email
 from tidings.statuspage.collect import page_id
@@ -72,13 +73,17 @@ def statuspage_incident(
 
 def page_status() -> dict[str, str]:
     statuses = list(Component.objects.values_list("status", flat=True))
-    active = Incident.objects.filter(visibility="public").exclude(
-        status__in=("resolved", "completed", "cancelled", "scheduled")
-    )
+    # Named by kind and status, the few open ones are found by index: excluding the closed
+    # ones read every incident of years of history with each update sent.
+    active = Incident.objects.filter(
+        visibility="public",
+        kind__in=("incident", "maintenance"),
+        status__in=ACTIVE_INCIDENT_STATES + ACTIVE_MAINTENANCE_STATES,
+    ).values_list("kind", "impact")
     indicator = overall_indicator(
         statuses,
-        [i.impact for i in active if i.kind == "incident"],
-        maintenance_in_progress=any(i.kind == "maintenance" for i in active),
+        [impact for kind, impact in active if kind == "incident"],
+        maintenance_in_progress=any(kind == "maintenance" for kind, _ in active),
     )
     return {"indicator": indicator, "description": describe_indicator(indicator)}
 
