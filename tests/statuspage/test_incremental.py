@@ -4,6 +4,7 @@ shows on, carries the rest over, and is byte for byte what a full render makes."
 import shutil
 from datetime import timedelta
 
+import pytest
 from django.db import transaction
 
 from tests.conftest import published
@@ -12,6 +13,7 @@ from tidings.core import clock, db, events
 from tidings.core.models import Event
 from tidings.incidents import content, maintenances, services
 from tidings.incidents.deletion import delete_incident
+from tidings.incidents.models import Incident
 from tidings.statuspage import incremental, publisher, snapshot
 
 
@@ -81,6 +83,53 @@ def test_a_series_of_changes_published_incrementally_equals_a_full_render(
         assert page is not None
         assert "Back." in page.entries[f"/incidents/{old.public_id}"].body.decode()
         assert f"/incidents/{outage.public_id}" not in page.entries
+
+
+def _old_incident(now):
+    with clock.frozen(now - timedelta(days=400)):
+        old = services.create_incident(actor="dana", title="Old trouble", body="x")
+        services.post_update(actor="dana", incident=old, status="resolved", body="done")
+    return old
+
+
+def test_a_publisher_that_did_not_write_the_last_snapshot_takes_its_pages_from_it(
+    now, site_settings, outage
+):
+    old = _old_incident(now)
+    published(site_settings)
+    incremental._known.clear()  # as a worker started since: it knows only what is on disk
+    with transaction.atomic():
+        services.post_update(actor="dana", incident=outage, status="identified", body="Found.")
+    job = _plan_of_pending(site_settings, now)
+    assert not job.full and job.staging is not None
+    assert f"/he/incidents/{old.public_id}" in job.staging.result()
+    shutil.rmtree(job.staging.tmp)
+    _publish_and_check(site_settings)
+
+
+def _hide(i):
+    return {"visibility": "internal"}
+
+
+def _unlist(i):  # a scheduled maintenance: no longer counted in the history
+    window = {"scheduled_for": i.started_at, "scheduled_until": i.started_at + timedelta(hours=1)}
+    return {"kind": "maintenance", "status": "scheduled", **window}
+
+
+@pytest.mark.parametrize("edit", [_hide, _unlist])
+def test_a_change_that_asked_for_no_publish_has_the_next_one_render_everything(
+    now, site_settings, outage, edit
+):
+    old = _old_incident(now)
+    published(site_settings)
+    Incident.objects.filter(pk=old.pk).update(**edit(old))  # behind Tidings' back: no request
+    with transaction.atomic():
+        services.post_update(actor="dana", incident=outage, status="identified", body="Found.")
+    assert _plan_of_pending(site_settings, now).full  # what it knows disagrees with the database
+    _publish_and_check(site_settings)
+    page = snapshot.load(site_settings.snapshot_dir)
+    assert page is not None
+    assert (f"/incidents/{old.public_id}" in page.entries) == (edit is _unlist)
 
 
 def test_full_publish_renders_every_page_and_agrees(now, site_settings, outage):

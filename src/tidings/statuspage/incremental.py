@@ -17,20 +17,26 @@ earlier): month pages link their neighbours.
 from __future__ import annotations
 
 import hashlib
+import logging
+import operator
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, reduce
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from django.db.models import Count, Q
+
 from tidings.config import TidingsSettings
 from tidings.incidents.models import Incident
 from tidings.statuspage import history, html, snapshot
-from tidings.statuspage.collect import bars_of, collect, front_and, history_months
+from tidings.statuspage.collect import bars_of, collect, front_and, history_months, month_range
 from tidings.statuspage.data import Site
+
+log = logging.getLogger(__name__)
 
 EntriesOf = Callable[[Site, dict[str, str]], list[snapshot.Entry]]
 KEY_FILE = ".render-key"
@@ -39,9 +45,23 @@ _INCIDENT_PAGE = re.compile(r"^(/[a-z]{2})?/incidents/[^/]+$")
 _SECRET = ("secret", "password", "token", "key", "dsn", "database_url")
 
 
+@dataclass(frozen=True)
+class Pages:
+    """What a snapshot holds besides the files every publish renders: its incident pages, its
+    month pages, and the months its history index counts. This process keeps them for the
+    snapshot it wrote last (:func:`remember`), so that the next publish starts from them and the
+    change, not from the manifest's 10,000 lines and every incident in the database."""
+
+    incidents: frozenset[str]
+    months: frozenset[str]
+    counts: tuple[tuple[str, int], ...]
+    manifest: dict[str, Any] | None = None  # the very object read back after writing
+
+
 @dataclass
 class Job:
     entries: list[snapshot.Entry]
+    pages: Pages
     staging: snapshot.Staging | None = None
     full: bool = True
 
@@ -96,9 +116,18 @@ def _code_digest() -> str:
     return h.hexdigest()
 
 
-def remember(settings: TidingsSettings) -> None:
-    """Note the key of the snapshot just written (its carried files are that fresh)."""
-    (settings.snapshot_dir / KEY_FILE).write_text(render_key(settings))
+#: The pages of the snapshot this process wrote last (see :class:`Pages`), by snapshot directory.
+_known: dict[Path, Pages] = {}
+
+
+def remember(settings: TidingsSettings, job: Job) -> None:
+    """Note the key of the snapshot ``job`` has just written (its carried files are that fresh)
+    and the pages it holds."""
+    root = settings.snapshot_dir
+    (root / KEY_FILE).write_text(render_key(settings))
+    _known.clear()
+    # The manifest just written, as the next publish reads it: the very object (it is cached)
+    _known[root] = replace(job.pages, manifest=snapshot.read_manifest(root))
 
 
 def _remembered(settings: TidingsSettings) -> str:
@@ -108,9 +137,47 @@ def _remembered(settings: TidingsSettings) -> str:
         return ""
 
 
+def _pages_before(root: Path, previous: dict[str, Any]) -> Pages:
+    """The pages of the snapshot whose manifest is ``previous``: as this process remembers them
+    if it wrote that snapshot, else read off the manifest and the database."""
+    known = _known.get(root)
+    if known is not None and known.manifest is previous:
+        return known
+    return _pages_of(previous["files"], history_months())
+
+
+def _pages_of(paths: Iterable[str], counts: tuple[tuple[str, int], ...]) -> Pages:
+    incidents, months = set(), set()
+    for path in paths:
+        if "/incidents/" in path and _INCIDENT_PAGE.match(path):
+            incidents.add(path)
+        elif "/history/" in path and _MONTH_PAGE.match(path):
+            months.add(path)
+    return Pages(frozenset(incidents), frozenset(months), counts)
+
+
 def _full(settings: TidingsSettings, version: int, now: datetime, entries_of: EntriesOf) -> Job:
     site = collect(settings=settings, now=now, version=version)
-    return Job(entries_of(site, html.render_pages(site)))
+    pages = html.render_pages(site)
+    return Job(entries_of(site, pages), _pages_of(pages, site.history))
+
+
+def _recount(counts: tuple[tuple[str, int], ...], months: set[str]) -> tuple[tuple[str, int], ...]:
+    """``counts`` with the given months counted again (a change can add an incident to its
+    month, or take one out)."""
+    if not months:
+        return counts
+    fresh = history_months(only=reduce(operator.or_, (month_range(k) for k in sorted(months))))
+    merged = dict((k, n) for k, n in counts if k not in months) | dict(fresh)
+    return tuple(sorted(merged.items()))
+
+
+def _public_counts() -> tuple[int, int]:
+    """Public incidents, and those of them the history counts (all but scheduled ones)."""
+    found = Incident.objects.filter(visibility="public").aggregate(
+        every=Count("id"), past=Count("id", filter=~Q(status="scheduled"))
+    )
+    return int(found["every"]), int(found["past"])
 
 
 def render(
@@ -122,44 +189,45 @@ def render(
     entries_of: EntriesOf,
 ) -> Job:
     """The files to write and the staging of the files carried over for a publish asked by
-    ``scopes``. The carried files are linked in a thread while this one renders."""
+    ``scopes``. The carried files are linked in a thread while this one renders.
+
+    The previous snapshot's pages, changed by exactly the incidents and months the requests
+    name, are the new snapshot's: every change to what the site shows asks for its incident's
+    pages (:mod:`tidings.core.events`), and the publisher reads the requests in the same view of
+    the database it renders from. Two counts from the database check that: should the pages or
+    the month counts disagree with them, something changed without asking, and everything is
+    rendered."""
     wanted = plan(scopes)
     previous = snapshot.read_manifest(settings.snapshot_dir)
     if wanted.everything or previous is None or _remembered(settings) != render_key(settings):
         return _full(settings, version, now, entries_of)
-    old: dict[str, Any] = previous["files"]
-    months = set(wanted.months)
-    for started, status in Incident.objects.filter(public_id__in=wanted.incidents).values_list(
-        "started_at", "status"
-    ):
+    before = _pages_before(settings.snapshot_dir, previous)
+    months, touched, shown = set(wanted.months), set(wanted.months), set()
+    for public_id, started, status, visibility in Incident.objects.filter(
+        public_id__in=wanted.incidents
+    ).values_list("public_id", "started_at", "status", "visibility"):
+        month = started.astimezone(UTC).strftime("%Y-%m")
+        touched.add(month)  # its count may change, whatever its status now
         if status != "scheduled":
-            months.add(started.astimezone(UTC).strftime("%Y-%m"))
-    counts = history_months()
+            months.add(month)
+        if visibility == "public":
+            shown.add(public_id)
+    counts = _recount(before.counts, touched)
     keys = history.month_keys(counts, now)
-    # These sets run over every incident page (two per past incident): built from the
-    # language prefixes once, and compared with the manifest by set operations, not per path.
     prefixes = [html.prefix(lang) for lang in html.LANGS]
-    month_pages = {f"{pre}/history/{key}" for pre in prefixes for key in keys}
-    if month_pages != {p for p in old if "/history/" in p and _MONTH_PAGE.match(p)}:
+    month_pages = frozenset(f"{pre}/history/{key}" for pre in prefixes for key in keys)
+    if month_pages != before.months:  # months link their neighbours: a new set changes them all
         return _full(settings, version, now, entries_of)
-    public = set(
-        Incident.objects.filter(visibility="public")
-        .values_list("public_id", flat=True)
-        .iterator(chunk_size=5000)
-    )
-    rendered = {
-        f"{pre}/{what}"
-        for pre in prefixes
-        for what in [
-            *(f"incidents/{pid}" for pid in wanted.incidents & public),
-            *(f"history/{key}" for key in months & set(keys)),
-        ]
-    }
-    incident_pages = {f"{pre}/incidents/{pid}" for pre in prefixes for pid in public}
-    carried = (month_pages | incident_pages) - rendered
-    if not carried <= old.keys():
+    named = {f"{pre}/incidents/{pid}" for pre in prefixes for pid in wanted.incidents}
+    fresh = {f"{pre}/incidents/{pid}" for pre in prefixes for pid in shown}
+    incident_pages = (before.incidents - named) | fresh
+    every, past = _public_counts()
+    if len(incident_pages) != every * len(prefixes) or sum(n for _, n in counts) != past:
+        log.warning("the pages known differ from the database; rendering every page")
         return _full(settings, version, now, entries_of)
-    carry = sorted(carried)
+    rendered = fresh | {f"{pre}/history/{key}" for pre in prefixes for key in months & set(keys)}
+    # Taken from the previous snapshot's own pages, so every carried path is in its manifest.
+    carry = frozenset((month_pages | incident_pages) - rendered)
     staging = snapshot.Staging(settings.snapshot_dir, version, carry)
     site = collect(
         settings=settings,
@@ -170,6 +238,11 @@ def render(
         history=counts,
     )
     pages = html.render_pages(site, html.Selection(frozenset(months), wanted.incidents))
-    if not set(pages).isdisjoint(carry):  # a bug; never write into a carried file
+    if not carry.isdisjoint(pages):  # a bug; never write into a carried file
         raise RuntimeError("rendered a page planned to be carried over")
-    return Job(entries_of(site, pages), staging, full=False)
+    return Job(
+        entries_of(site, pages),
+        Pages(frozenset(incident_pages), month_pages, counts),
+        staging,
+        full=False,
+    )

@@ -116,11 +116,11 @@ def publish(
     renders every page. The moment of rendering is fixed once (``now``), so whatever depends on
     it ("generated at", today's uptime so far) is the same in every file of the snapshot.
 
-    The pending requests are read before rendering and exactly those are deleted after the
-    snapshot is written: a change committed meanwhile, even one whose transaction began long
-    before, keeps its request and gets its own publish. A forced publish therefore never makes
-    a later change look done. Publishers on one host take turns (a file lock), so two workers
-    never write the same version at once."""
+    The pending requests are read in the view of the database rendered from, and exactly those
+    are deleted after the snapshot is written: a change committed meanwhile, even one whose
+    transaction began long before, keeps its request and gets its own publish. A forced
+    publish therefore never makes a later change look done. Publishers on one host take turns
+    (a file lock), so two workers never write the same version at once."""
     settings = settings or get_settings()
     with s3push.snapshot_lock(settings.snapshot_dir):
         pending = events.pending_publish_requests()
@@ -132,6 +132,9 @@ def publish(
         moment = now or clock.now()
         started = time.perf_counter()
         with db.read_snapshot():  # consistent, and never holding writers back
+            # Read again in the view rendered from: each change it shows has its request here
+            # (the request commits with the change), which an incremental publish relies on.
+            pending = events.pending_publish_requests()
             scopes = {"*"} if full else events.publish_scopes(pending)
             job = incremental.render(settings, version, moment, scopes, entries_of=_entries)
         snapshot.write(
@@ -142,7 +145,7 @@ def publish(
             keep=settings.snapshots_kept,
             staging=job.staging,
         )
-        incremental.remember(settings)
+        incremental.remember(settings, job)
         PublishState.objects.filter(id=1).update(published=version, published_at=clock.now())
         events.forget_publish_requests(pending)
         # The local snapshot is complete and current: copy it to object storage, if configured

@@ -33,6 +33,7 @@ MANIFEST = "manifest.json"
 #: is megabytes with years of history.
 DELTA = "delta.json"
 CURRENT = "current"
+Lines = dict[str, Any]  # a manifest's lines by URL path
 _MIN_COMPRESS = 256
 _BROTLI_QUALITY = 9  # q11 costs ~10x the time for ~3% smaller pages: not worth it per publish
 #: A 64 KiB window. The default (4 MiB) makes brotli allocate and fault in large tables on every
@@ -129,16 +130,14 @@ class Staging:
         prev_dir = (root / CURRENT).resolve()
         self._thread = threading.Thread(
             target=self._run,
-            args=(prev_dir, previous["files"], list(carry), linked or {}),
+            args=(prev_dir, previous["files"], frozenset(carry), linked or {}),
             daemon=True,
         )
         self._thread.start()
 
-    def _run(
-        self, prev_dir: Path, previous: dict[str, Any], paths: list[str], linked: dict[str, Any]
-    ) -> None:
+    def _run(self, prev_dir: Path, previous: Lines, keep: frozenset[str], linked: Lines) -> None:
         try:
-            self.files = _fill(prev_dir, self.tmp, previous, paths, linked)
+            self.files = _fill(prev_dir, self.tmp, previous, keep, linked)
         except BaseException as exc:  # handed to the caller by result()
             self._error = exc
 
@@ -172,7 +171,9 @@ def write(
         files.update(staging.result())
     else:
         shutil.rmtree(tmp, ignore_errors=True)
+    rendered = []
     for e in entries:
+        rendered.append(e.path)
         name = file_name(e.path)
         same = previous is not None and previous["files"].get(e.path, {}).get("etag") == e.etag
         for suffix, data in (("", e.body), (".gz", e.gzip), (".br", e.br)):
@@ -200,7 +201,7 @@ def write(
     # orjson: with years of history the manifest is 10,000 lines, 26 ms with the json module
     (tmp / MANIFEST).write_bytes(orjson.dumps(manifest))
     if previous is not None:
-        (tmp / DELTA).write_bytes(orjson.dumps(_delta(previous, manifest)))
+        (tmp / DELTA).write_bytes(orjson.dumps(_delta(previous, manifest, rendered)))
     install(root, tmp, target, link_tmp=root / f".current-{os.getpid()}")
     written = target / MANIFEST
     st = written.stat()
@@ -265,24 +266,22 @@ def _variants(meta: dict[str, Any]) -> tuple[str, ...]:
     return ("", *((".gz",) if meta["gzip"] else ()), *((".br",) if meta["br"] else ()))
 
 
-def _fill(
-    prev_dir: Path, tmp: Path, previous: dict[str, Any], paths: list[str], linked: dict[str, Any]
-) -> dict[str, Any]:
+def _fill(prev_dir: Path, tmp: Path, previous: Lines, keep: frozenset[str], linked: Lines) -> Lines:
     """Make ``tmp``, which holds the files of the paths ``linked`` already (every path of the
     previous snapshot when pre-staged whole, some when pre-staging was cut short, none
-    otherwise), hold exactly the files of ``paths``: remove those not carried over (rendered
-    anew, or gone), link those missing. The carried paths' manifest lines."""
-    keep = set(paths)
+    otherwise), hold exactly the files of the paths ``keep``: remove those not carried over
+    (rendered anew, or gone), link those missing. The carried paths' manifest lines, in the
+    previous manifest's order."""
     dst = f"{tmp}/"
-    for path, meta in linked.items():
-        if path not in keep:
-            for suffix in _variants(meta):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(dst + str(meta["file"]) + suffix)
-    missing = [path for path in paths if path not in linked]
+    for path in linked.keys() - keep:
+        meta = linked[path]
+        for suffix in _variants(meta):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(dst + str(meta["file"]) + suffix)
+    missing = keep - linked.keys()
     if missing:
-        _carry(prev_dir, tmp, previous, missing)
-    return {path: previous[path] for path in paths}
+        _carry(prev_dir, tmp, previous, sorted(missing))
+    return {path: meta for path, meta in previous.items() if path in keep}
 
 
 def _link(src: Path, dest: Path) -> bool:
@@ -428,19 +427,16 @@ def current_version(root: Path) -> int | None:
         return None
 
 
-def _delta(previous: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
+def _delta(previous: dict[str, Any], manifest: dict[str, Any], rendered: list[str]) -> Lines:
+    """The manifest lines changed since ``previous`` and the paths gone. Only the ``rendered``
+    paths' lines can have changed: the carried ones are the previous manifest's own."""
     before, after = previous["files"], manifest["files"]
     return {
         "base": previous["version"],
         "version": manifest["version"],
         "generated_at": manifest["generated_at"],
-        # carried lines are the previous manifest's own objects: identity settles most of them
-        "changed": {
-            path: meta
-            for path, meta in after.items()
-            if (old := before.get(path)) is not meta and old != meta
-        },
-        "removed": [path for path in before if path not in after],
+        "changed": {path: after[path] for path in rendered if before.get(path) != after[path]},
+        "removed": sorted(before.keys() - after.keys()),
     }
 
 
