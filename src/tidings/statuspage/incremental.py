@@ -10,8 +10,9 @@ other file is carried over from the previous snapshot as a hard link.
 A full render is the reference (``tidings publish --full``, :func:`publisher.check`). It is used
 instead whenever the carried files could be stale or missing: a ``*`` request, no previous
 snapshot, other settings, templates, code or translations than the previous publish used
-(:func:`render_key`), or a new set of month pages (the month rolled over, or history now starts
-earlier): month pages link their neighbours.
+(:func:`render_key`), a new set of month pages (the month rolled over, or history now starts
+earlier: month pages link their neighbours), or pages that disagree with the database (a change
+made without its publish request, see :func:`render`).
 """
 
 from __future__ import annotations
