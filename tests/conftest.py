@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +155,14 @@ def planned(
     return maintenances.create_maintenance(
         actor="dana", title=title, body=body, scheduled_for=starts, scheduled_until=ends, **more
     )
+
+
+def resolved_long_ago(now: datetime, days: int = 400) -> Any:
+    """An incident of ``days`` before ``now``, resolved then: past history."""
+    with clock.frozen(now - timedelta(days=days)):
+        old = incidents.create_incident(actor="dana", title="Old trouble", body="x")
+        incidents.post_update(actor="dana", incident=old, status="resolved", body="done")
+    return old
 
 
 def published(settings: TidingsSettings) -> Path:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 
-from tests.conftest import published
+from tests.conftest import published, resolved_long_ago
 from tidings.components import services as components
 from tidings.core import clock, db, events
 from tidings.core.models import Event
@@ -32,9 +32,7 @@ def _plan_of_pending(settings, now):
 def test_a_series_of_changes_published_incrementally_equals_a_full_render(
     now, site_settings, catalog, outage
 ):
-    with clock.frozen(now - timedelta(days=500)):
-        old = services.create_incident(actor="dana", title="Old trouble", body="x")
-        services.post_update(actor="dana", incident=old, status="resolved", body="done")
+    old = resolved_long_ago(now, days=500)
     published(site_settings)
     assert publisher.check(site_settings) == []
 
@@ -85,17 +83,10 @@ def test_a_series_of_changes_published_incrementally_equals_a_full_render(
         assert f"/incidents/{outage.public_id}" not in page.entries
 
 
-def _old_incident(now):
-    with clock.frozen(now - timedelta(days=400)):
-        old = services.create_incident(actor="dana", title="Old trouble", body="x")
-        services.post_update(actor="dana", incident=old, status="resolved", body="done")
-    return old
-
-
 def test_a_publisher_that_did_not_write_the_last_snapshot_takes_its_pages_from_it(
     now, site_settings, outage
 ):
-    old = _old_incident(now)
+    old = resolved_long_ago(now)
     published(site_settings)
     incremental._known.clear()  # as a worker started since: it knows only what is on disk
     with transaction.atomic():
@@ -120,7 +111,7 @@ def _unlist(i):  # a scheduled maintenance: no longer counted in the history
 def test_a_change_that_asked_for_no_publish_has_the_next_one_render_everything(
     now, site_settings, outage, edit
 ):
-    old = _old_incident(now)
+    old = resolved_long_ago(now)
     published(site_settings)
     Incident.objects.filter(pk=old.pk).update(**edit(old))  # behind Tidings' back: no request
     with transaction.atomic():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from tests.conftest import published
+from tests.conftest import published, resolved_long_ago
 from tidings.components import services as components
 from tidings.core import clock, db, events
 from tidings.incidents import services
@@ -35,17 +35,10 @@ def _page(directory: Path, path: str) -> Path:
     return directory / snapshot.file_name(path)
 
 
-def _old_incident(now):
-    with clock.frozen(now - timedelta(days=400)):
-        old = services.create_incident(actor="dana", title="Old trouble", body="x")
-        services.post_update(actor="dana", incident=old, status="resolved", body="done")
-    return old
-
-
 def test_a_publish_takes_over_the_prepared_links_and_leaves_exactly_its_files(
     now, site_settings, outage
 ):
-    old = _old_incident(now)
+    old = resolved_long_ago(now)
     root = site_settings.snapshot_dir
     published(site_settings)
     first = (root / snapshot.CURRENT).resolve()
@@ -81,7 +74,7 @@ def test_a_publish_takes_over_the_prepared_links_and_leaves_exactly_its_files(
 def test_an_edge_switching_by_the_delta_sees_what_a_fresh_load_sees(
     now, site_settings, catalog, outage
 ):
-    old_page = f"/incidents/{_old_incident(now).public_id}"
+    old_page = f"/incidents/{resolved_long_ago(now).public_id}"
     root = site_settings.snapshot_dir
     published(site_settings)
     before = snapshot.load(root)
@@ -136,7 +129,7 @@ def test_a_publish_takes_over_links_prepared_half_way_and_makes_the_rest(
 ):
     """Publishes in a burst: the links for the next snapshot (made at nice 10) are not all made
     yet. The publish stops that work and finishes it, rather than waiting for it."""
-    old, older = _old_incident(now), _old_incident(now - timedelta(days=40))
+    old, older = resolved_long_ago(now), resolved_long_ago(now, days=440)
     root = site_settings.snapshot_dir
     published(site_settings)
     first = (root / snapshot.CURRENT).resolve()
