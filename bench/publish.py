@@ -1,7 +1,8 @@
 """Publishing at the scale of years: from posting an update to its text being served by
 ``tidings edge``, the publish time, and the bytes of new files per snapshot, with 200 and
 5,000 past incidents, on SQLite and PostgreSQL. Then whether the incremental snapshot equals a
-full render byte for byte.
+full render byte for byte. The sizes' rounds are taken in turn, so a machine whose speed
+drifts during the run weighs on each size alike.
 
     .venv/bin/python bench/publish.py                         # sqlite and postgres, 200 and 5000
     .venv/bin/python bench/publish.py --db sqlite --sizes 200 --rounds 3
@@ -129,8 +130,10 @@ def _explain(settings: Any, path: str) -> None:
         print("\n".join(list(lines)[:40]), file=sys.stderr)
 
 
-def one_case(rounds: int, gap: float, warm: bool = False) -> dict[str, Any]:
-    """In this process (its settings from the environment): post updates, publish, time."""
+def one_case(gap: float, warm: bool = False) -> None:
+    """In this process (its settings from the environment): for each ``round`` line on stdin,
+    post an update, publish and time it, and print the round's figures as a JSON line; at the
+    end of stdin, compare the snapshot with a full render and print that."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.settings")
     import django
 
@@ -165,8 +168,10 @@ def one_case(rounds: int, gap: float, warm: bool = False) -> dict[str, Any]:
             time.sleep(0.1)
         if warm:  # a kept data directory: bring its snapshot to this code first (untimed)
             publish(settings=settings, force=True)
-        served, wall, cpu, new = [], [], [], []
-        for _ in range(rounds):
+        print("ready", flush=True)
+        for line in sys.stdin:
+            if line.strip() != "round":
+                break
             time.sleep(gap)
             marker = f"bench-{uuid.uuid4().hex[:12]}"
             watcher = _watcher(url, marker, 30.0)
@@ -177,76 +182,138 @@ def one_case(rounds: int, gap: float, warm: bool = False) -> dict[str, Any]:
                 post_update(actor="bench", incident=incident, status=incident.status, body=body)
             c0, t1 = time.process_time(), time.perf_counter()
             publish(settings=settings)
-            wall.append(time.perf_counter() - t1)
-            cpu.append(time.process_time() - c0)
+            wall, cpu = time.perf_counter() - t1, time.process_time() - c0
             out, _ = watcher.communicate(timeout=60)
             if not out.strip():
                 raise SystemExit("the update never showed on the edge within 30 s")
-            served.append(float(out.split()[-1]) - t0)
-            new.append(_new_bytes(settings.snapshot_dir))
+            served = float(out.split()[-1]) - t0
+            new = _new_bytes(settings.snapshot_dir)
+            print(json.dumps({"served": served, "publish": wall, "cpu": cpu, "new": new}))
+            sys.stdout.flush()
         t2 = time.perf_counter()
         differ = check(settings)
         if differ:
             _explain(settings, differ[0])
-        return {
-            "served": statistics.median(served),
-            "served_min": min(served),
-            "publish": statistics.median(wall),
-            "publish_cpu": statistics.median(cpu),
-            "new_bytes": statistics.median(new),
-            "check_seconds": time.perf_counter() - t2,
-            "differ": differ[:20],
-            "files": len(list((settings.snapshot_dir / "current").resolve().rglob("*"))),
-        }
+        files = len(list((settings.snapshot_dir / "current").resolve().rglob("*")))
+        print(json.dumps({"check_seconds": time.perf_counter() - t2, "differ": differ[:20],
+                          "files": files}), flush=True)  # fmt: skip
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(edge.pid, signal.SIGTERM)
         edge.wait(timeout=10)
 
 
-def run_case(db: str, size: int, rounds: int, gap: float, keep: Path | None) -> dict[str, Any]:
-    """One database and size: a fresh data directory (and database), or with ``keep`` the one
-    kept there by an earlier run (made and kept if missing: the setup of 5,000 takes minutes)."""
-    kept = keep / f"{db}-{size}" if keep is not None else None
-    reuse = kept is not None and (kept / "ready").exists()
-    if kept is not None:
-        tmp = kept
-        if not reuse:
-            shutil.rmtree(kept, ignore_errors=True)
-            kept.mkdir(parents=True)
-    else:
-        tmp = Path(tempfile.mkdtemp(prefix=f"bench-publish-{db}-{size}-"))
-    env = {**os.environ, "TIDINGS_DATA_DIR": str(tmp), "TIDINGS_LOG_LEVEL": "WARNING"}
-    env.pop("TIDINGS_DATABASE_URL", None)
-    if db == "postgres":
-        name = PG_DB if kept is None else f"{PG_DB}_{size}"
-        if reuse:
-            env["TIDINGS_DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+class Case:
+    """One database and size: its data directory (and database), made fresh, or with ``keep``
+    the one kept there by an earlier run (made and kept if missing: the setup of 5,000 takes
+    minutes); then a ``--one`` process that runs its rounds when told."""
+
+    def __init__(self, db: str, size: int, keep: Path | None) -> None:
+        self.db, self.size = db, size
+        kept = keep / f"{db}-{size}" if keep is not None else None
+        self.reuse = kept is not None and (kept / "ready").exists()
+        self.kept = kept is not None
+        if kept is not None:
+            self.tmp = kept
+            if not self.reuse:
+                shutil.rmtree(kept, ignore_errors=True)
+                kept.mkdir(parents=True)
         else:
-            env["TIDINGS_DATABASE_URL"] = _fresh_pg(name)
-    tidings = str(Path(sys.executable).parent / "tidings")
-    try:
-        t0 = t1 = time.perf_counter()
-        if not reuse:
-            subprocess.run([tidings, "demo"], env=env, check=True, capture_output=True)
-            t1 = time.perf_counter()
-            subprocess.run(
-                [tidings, "demo", "--history", str(size)], env=env, check=True, capture_output=True
-            )
-            if kept is not None:
-                (kept / "ready").touch()
-        setup = time.perf_counter() - t1
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", "--rounds", str(rounds), "--gap", str(gap),
-             *(["--warm"] if reuse else [])],
-            env=env, check=True, stdout=subprocess.PIPE, text=True,
+            self.tmp = Path(tempfile.mkdtemp(prefix=f"bench-publish-{db}-{size}-"))
+        env = {**os.environ, "TIDINGS_DATA_DIR": str(self.tmp), "TIDINGS_LOG_LEVEL": "WARNING"}
+        env.pop("TIDINGS_DATABASE_URL", None)
+        if db == "postgres":
+            name = f"{PG_DB}_{size}"  # both sizes' databases exist at once
+            if self.reuse:
+                env["TIDINGS_DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+            else:
+                env["TIDINGS_DATABASE_URL"] = _fresh_pg(name)
+        self.env = env
+        self.rounds: list[dict[str, float]] = []
+        self.proc: subprocess.Popen[str] | None = None
+        self.demo = self.setup = 0.0
+
+    def prepare(self) -> None:
+        """``tidings demo`` and ``tidings demo --history N`` (with a full publish), unless kept."""
+        if self.reuse:
+            return
+        tidings = str(Path(sys.executable).parent / "tidings")
+        t0 = time.perf_counter()
+        subprocess.run([tidings, "demo"], env=self.env, check=True, capture_output=True)
+        t1 = time.perf_counter()
+        subprocess.run(
+            [tidings, "demo", "--history", str(self.size)],
+            env=self.env, check=True, capture_output=True,
         )  # fmt: skip
-        result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-        result.update(db=db, size=size, history_and_full_publish=setup, demo=t1 - t0)
+        self.demo, self.setup = t1 - t0, time.perf_counter() - t1
+        if self.kept:
+            (self.tmp / "ready").touch()
+
+    def start(self, gap: float) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--one", "--gap", str(gap),
+             *(["--warm"] if self.reuse else [])],
+            env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        if self._line() != "ready":
+            raise SystemExit(f"{self.db} {self.size}: the publishing process did not start")
+
+    def round(self) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write("round\n")
+        self.proc.stdin.flush()
+        self.rounds.append(json.loads(self._line()))
+
+    def finish(self) -> dict[str, Any]:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.close()
+        result: dict[str, Any] = json.loads(self._line())
+        self.proc.wait(timeout=60)
+        figures = {k: [r[k] for r in self.rounds] for k in ("served", "publish", "cpu", "new")}
+        result.update(
+            db=self.db, size=self.size, demo=self.demo, history_and_full_publish=self.setup,
+            served=statistics.median(figures["served"]), served_min=min(figures["served"]),
+            publish=statistics.median(figures["publish"]),
+            publish_cpu=statistics.median(figures["cpu"]),
+            new_bytes=statistics.median(figures["new"]),
+        )  # fmt: skip
         return result
+
+    def _line(self) -> str:
+        assert self.proc is not None and self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit(f"{self.db} {self.size}: the publishing process ended early")
+        return line.strip()
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if not self.kept:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def run_db(
+    db: str, sizes: list[int], rounds: int, gap: float, keep: Path | None
+) -> list[dict[str, Any]]:
+    """Every size of one database, their rounds taken in turn (the first size first in odd
+    rounds, last in even ones): a machine that slows down or speeds up during the run then
+    weighs on every size alike, not on whichever ran in that stretch."""
+    cases: list[Case] = []
+    try:
+        for size in sizes:
+            cases.append(Case(db, size, keep))
+            cases[-1].prepare()
+        for case in cases:
+            case.start(gap)
+        for n in range(rounds):
+            for case in cases if n % 2 == 0 else cases[::-1]:
+                case.round()
+        return [case.finish() for case in cases]
     finally:
-        if kept is None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        for case in cases:
+            case.close()
 
 
 def main() -> int:
@@ -276,18 +343,17 @@ def main() -> int:
         _watch(url, marker.encode(), float(timeout))
         return 0
     if args.one:
-        print(json.dumps(one_case(args.rounds, args.gap, args.warm)))
+        one_case(args.gap, args.warm)
         return 0
     print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = []
     for db in dbs:
-        for size in sizes:
-            r = run_case(db, size, args.rounds, args.gap, args.keep)
+        for r in run_db(db, sizes, args.rounds, args.gap, args.keep):
             rows.append(r)
             print(
-                f"{db:<9} {size:>6} past incidents: post->served {r['served'] * 1000:6.0f} ms "
+                f"{db:<9} {r['size']:>6} past incidents: post->served {r['served'] * 1000:6.0f} ms "
                 f"(min {r['served_min'] * 1000:.0f}), publish {r['publish'] * 1000:6.0f} ms "
                 f"(cpu {r['publish_cpu'] * 1000:.0f}), new files {r['new_bytes'] / 1e6:.2f} MB, "
                 f"{r['files']} files; incremental == full: {'yes' if not r['differ'] else r['differ']} "

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from tidings.components.models import Component
 from tidings.core import clock, events
@@ -57,6 +57,13 @@ def add_history(n: int, *, seed: int | None = None) -> str:
         events.record(
             kind="demo.history_added", actor="demo", subject_type="demo", subject_id="", count=n
         )
+    if connection.vendor == "postgresql":
+        # Fresh statistics for the planner, as after any bulk load: until autovacuum gets to
+        # it, PostgreSQL plans for the tables as they were (a few rows) and, for one, reads
+        # every incident's row to find the open ones instead of looking them up by index.
+        with connection.cursor() as cursor:
+            for model in (Incident, IncidentComponent, IncidentUpdate):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return f"Added {n} resolved incidents over the past {YEARS} years."
 
 
