@@ -199,8 +199,9 @@ def one_case(gap: float) -> None:
                 raise SystemExit("the update never showed on the edge within 30 s")
             served = float(out.split()[-1]) - t0
             new = _new_bytes(settings.snapshot_dir)
-            print(json.dumps({"served": served, "publish": wall, "cpu": cpu, "new": new}))
-            sys.stdout.flush()
+            print(
+                json.dumps({"served": served, "publish": wall, "cpu": cpu, "new": new}), flush=True
+            )
         t2 = time.perf_counter()
         differ = check(settings)
         if differ:

@@ -228,7 +228,7 @@ def render(
         return _full(settings, version, now, entries_of)
     rendered = fresh | {f"{pre}/history/{key}" for pre in prefixes for key in months & set(keys)}
     # Taken from the previous snapshot's own pages, so every carried path is in its manifest.
-    carry = frozenset((month_pages | incident_pages) - rendered)
+    carry = (month_pages | incident_pages) - rendered
     staging = snapshot.Staging(settings.snapshot_dir, version, carry)
     site = collect(
         settings=settings,
@@ -243,7 +243,7 @@ def render(
         raise RuntimeError("rendered a page planned to be carried over")
     return Job(
         entries_of(site, pages),
-        Pages(frozenset(incident_pages), month_pages, counts),
+        Pages(incident_pages, month_pages, counts),
         staging,
         full=False,
     )

@@ -427,7 +427,9 @@ def current_version(root: Path) -> int | None:
         return None
 
 
-def _delta(previous: dict[str, Any], manifest: dict[str, Any], rendered: list[str]) -> Lines:
+def _delta(
+    previous: dict[str, Any], manifest: dict[str, Any], rendered: list[str]
+) -> dict[str, Any]:
     """The manifest lines changed since ``previous`` and the paths gone. Only the ``rendered``
     paths' lines can have changed: the carried ones are the previous manifest's own."""
     before, after = previous["files"], manifest["files"]
